@@ -1,0 +1,7 @@
+/** Every CLI command, one module each. Adding a command: one file, one line here. */
+import type { CommandModule } from 'yargs';
+import { codecsCommand } from './codecs.js';
+import { reproduceCommand } from './reproduce.js';
+
+// biome-ignore lint: yargs command modules differ in their argument types
+export const commands: CommandModule<any, any>[] = [codecsCommand, reproduceCommand];

@@ -1,0 +1,26 @@
+/** `pagedelta reproduce NAME`: one published table, ours beside it. */
+import type { CommandModule } from 'yargs';
+import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
+import { getReproduction, reproductionNames } from '../../scripts/registry.js';
+import { emit } from '../output.js';
+
+export const reproduceCommand: CommandModule = {
+  command: 'reproduce <name>',
+  describe: 'reproduce a published table beside our figures',
+  builder: (yargs) =>
+    yargs
+      .positional('name', { type: 'string', choices: reproductionNames(), describe: 'which table' })
+      .option('quick', { type: 'boolean', default: false, describe: 'shorter measurements (smoke runs)' })
+      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
+      .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
+  handler: async (argv) => {
+    const args = argv as unknown as { name: string; quick: boolean; format: TableFormat; out?: string };
+    const script = getReproduction(args.name);
+    const tables = await script.run({ quick: args.quick, onProgress: (message) => process.stderr.write(`${message}\n`) });
+    const text =
+      args.format === 'json'
+        ? `${JSON.stringify(tables, null, 2)}\n`
+        : tables.map((table) => renderTable(table, args.format)).join('\n');
+    emit(text, args.out);
+  },
+};

@@ -1,0 +1,97 @@
+/**
+ * XBRLE, the 2011 origin patch's format: the XOR of old and new page, run-length encoded as
+ * `(runLength u8, byte)` pairs with runs of 1..255 equal XOR bytes, covering the whole page
+ * (trailing unchanged bytes included, as the patch's rle_encode did).
+ */
+import { type Codec, CodecError, checkDecodePage, checkEncodeArgs } from './codec.js';
+import { WordView } from './words.js';
+
+const MAX_RUN = 255;
+
+export class XbrleCodec implements Codec {
+  readonly name = 'xbrle';
+  readonly description = 'the 2011 patch: XOR delta, byte-wise (count u8, byte) run-length pairs';
+  readonly kind = 'delta' as const;
+  readonly maxPageSize = 1 << 30;
+  private readonly oldWords = new WordView();
+  private readonly curWords = new WordView();
+
+  encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
+    checkEncodeArgs(this, old, cur);
+    const prev = old as Uint8Array;
+    const length = cur.length;
+    const limit = out.length;
+    const wordsOld = this.oldWords.of(prev);
+    const wordsCur = this.curWords.of(cur);
+    const wordScan = wordsOld !== null && wordsCur !== null;
+    const baseOld = prev.byteOffset >>> 2;
+    const baseCur = cur.byteOffset >>> 2;
+    const wordEnd = length & ~3;
+    let i = 0;
+    let written = 0;
+    while (i < length) {
+      const value = prev[i]! ^ cur[i]!;
+      let end = i + 1;
+      if (value === 0) {
+        // Unchanged bytes: find the whole run fast, then emit it in chunks of 255.
+        if (wordScan) {
+          while (end < length && (end & 3) !== 0 && prev[end] === cur[end]) end++;
+          if ((end & 3) === 0) {
+            while (end < wordEnd && wordsOld![baseOld + (end >>> 2)] === wordsCur![baseCur + (end >>> 2)]) end += 4;
+            while (end < length && prev[end] === cur[end]) end++;
+          }
+        } else {
+          while (end < length && prev[end] === cur[end]) end++;
+        }
+        if (i === 0 && end === length) return 0; // identical pages
+        let run = end - i;
+        const pairs = Math.ceil(run / MAX_RUN);
+        if (written + 2 * pairs > limit) return -1;
+        while (run > 0) {
+          const chunk = run > MAX_RUN ? MAX_RUN : run;
+          out[written++] = chunk;
+          out[written++] = 0;
+          run -= chunk;
+        }
+      } else {
+        const runEnd = i + MAX_RUN < length ? i + MAX_RUN : length;
+        while (end < runEnd && (prev[end]! ^ cur[end]!) === value) end++;
+        if (written + 2 > limit) return -1;
+        out[written++] = end - i;
+        out[written++] = value;
+      }
+      i = end;
+    }
+    return written;
+  }
+
+  decode(encoded: Uint8Array, page: Uint8Array): void {
+    checkDecodePage(this, page);
+    const inputLength = encoded.length;
+    if (inputLength === 0) throw this.corrupt('empty input');
+    if ((inputLength & 1) !== 0) throw this.corrupt(`odd length ${inputLength}: input is (count, byte) pairs`);
+    // Validate first so a corrupt delta leaves the page untouched.
+    let covered = 0;
+    for (let s = 0; s < inputLength; s += 2) {
+      const run = encoded[s]!;
+      if (run === 0) throw this.corrupt(`zero run count at byte ${s}`);
+      covered += run;
+      if (covered > page.length) throw this.corrupt(`runs cover more than the ${page.length}-byte page (at byte ${s})`);
+    }
+    if (covered !== page.length) throw this.corrupt(`runs cover ${covered} bytes, the page has ${page.length}`);
+    let d = 0;
+    for (let s = 0; s < inputLength; s += 2) {
+      const run = encoded[s]!;
+      const value = encoded[s + 1]!;
+      if (value === 0) {
+        d += run;
+      } else {
+        for (const end = d + run; d < end; d++) page[d] ^= value;
+      }
+    }
+  }
+
+  private corrupt(message: string): CodecError {
+    return new CodecError(this.name, `corrupt delta: ${message}`);
+  }
+}

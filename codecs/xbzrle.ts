@@ -1,0 +1,140 @@
+/**
+ * XBZRLE, byte-exact with QEMU's wire format (see docs/codecs.md and
+ * ../shared/reference/qemu-xbzrle.md section 1). Written from the format description.
+ *
+ *   page   = zrun nzrun | zrun nzrun page
+ *   zrun   = ULEB128 count of unchanged bytes (only the first may be 0)
+ *   nzrun  = ULEB128 count of changed bytes (never 0), then the new bytes verbatim
+ *
+ * Lengths are "small" ULEB128: at most 2 bytes, so at most 0x3fff. The trailing unchanged
+ * run is never written. The scans compare 4 bytes at a time where the pages are aligned.
+ */
+import { type Codec, CodecError, checkDecodePage, checkEncodeArgs } from './codec.js';
+import { WordView } from './words.js';
+
+/** Largest run length a 2-byte ULEB128 can hold. */
+export const XBZRLE_MAX_RUN = 0x3fff;
+
+export class XbzrleCodec implements Codec {
+  readonly name = 'xbzrle';
+  readonly description = "QEMU's XBZRLE: word-scanned XOR delta, zero runs skipped, changed bytes verbatim";
+  readonly kind = 'delta' as const;
+  readonly maxPageSize = 16384;
+  private readonly oldWords = new WordView();
+  private readonly curWords = new WordView();
+
+  encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
+    checkEncodeArgs(this, old, cur);
+    const prev = old as Uint8Array;
+    const length = cur.length;
+    const limit = out.length;
+    const wordsOld = this.oldWords.of(prev);
+    const wordsCur = this.curWords.of(cur);
+    const wordScan = wordsOld !== null && wordsCur !== null;
+    // Word index of byte 0 of each page; byte i lives in word base + (i >> 2) when i is aligned.
+    const baseOld = prev.byteOffset >>> 2;
+    const baseCur = cur.byteOffset >>> 2;
+    const wordEnd = length & ~3;
+    let i = 0;
+    let written = 0;
+    while (i < length) {
+      // Unchanged run.
+      const zeroStart = i;
+      if (wordScan) {
+        while (i < length && (i & 3) !== 0 && prev[i] === cur[i]) i++;
+        if ((i & 3) === 0) {
+          while (i < wordEnd && wordsOld![baseOld + (i >>> 2)] === wordsCur![baseCur + (i >>> 2)]) i += 4;
+          while (i < length && prev[i] === cur[i]) i++;
+        }
+      } else {
+        while (i < length && prev[i] === cur[i]) i++;
+      }
+      if (i === length) break; // the trailing unchanged run is not written
+      const zeroRun = i - zeroStart;
+      if (zeroRun > XBZRLE_MAX_RUN) return -1;
+      if (zeroRun < 0x80) {
+        if (written + 1 > limit) return -1;
+        out[written++] = zeroRun;
+      } else {
+        if (written + 2 > limit) return -1;
+        out[written++] = (zeroRun & 0x7f) | 0x80;
+        out[written++] = zeroRun >>> 7;
+      }
+      // Changed run: ends at the next equal byte.
+      const changedStart = i;
+      if (wordScan) {
+        while (i < length && (i & 3) !== 0 && prev[i] !== cur[i]) i++;
+        if ((i & 3) === 0) {
+          while (i < wordEnd) {
+            const x = wordsOld![baseOld + (i >>> 2)] ^ wordsCur![baseCur + (i >>> 2)];
+            // Stop at a word holding an equal byte (a zero byte of the XOR).
+            if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+            i += 4;
+          }
+          while (i < length && prev[i] !== cur[i]) i++;
+        }
+      } else {
+        while (i < length && prev[i] !== cur[i]) i++;
+      }
+      const changedRun = i - changedStart;
+      if (changedRun > XBZRLE_MAX_RUN) return -1;
+      const lengthBytes = changedRun < 0x80 ? 1 : 2;
+      if (written + lengthBytes + changedRun > limit) return -1;
+      if (lengthBytes === 1) {
+        out[written++] = changedRun;
+      } else {
+        out[written++] = (changedRun & 0x7f) | 0x80;
+        out[written++] = changedRun >>> 7;
+      }
+      for (let k = changedStart; k < i; k++) out[written++] = cur[k];
+    }
+    return written;
+  }
+
+  decode(encoded: Uint8Array, page: Uint8Array): void {
+    checkDecodePage(this, page);
+    // Validate the whole delta first so that a corrupt one leaves the page untouched.
+    this.walk(encoded, page, false);
+    this.walk(encoded, page, true);
+  }
+
+  /** Parses `encoded` against a page of `page.length` bytes; copies the new bytes when `apply`. */
+  private walk(encoded: Uint8Array, page: Uint8Array, apply: boolean): void {
+    const pageLength = page.length;
+    const inputLength = encoded.length;
+    let s = 0;
+    let d = 0;
+    while (s < inputLength) {
+      if (inputLength - s < 2) throw this.corrupt(`truncated at byte ${s}: a run pair needs at least 2 bytes`);
+      // Unchanged-run length.
+      let zeroRun = encoded[s++]!;
+      if (zeroRun & 0x80) {
+        const high = encoded[s++]!;
+        if (high & 0x80) throw this.corrupt(`length at byte ${s - 2} is longer than 2 bytes`);
+        zeroRun = (zeroRun & 0x7f) | (high << 7);
+      }
+      if (zeroRun === 0 && d !== 0) throw this.corrupt(`zero-length unchanged run at byte ${s - 1} (only the first may be 0)`);
+      if (d + zeroRun > pageLength) throw this.corrupt(`unchanged run of ${zeroRun} at offset ${d} runs past the ${pageLength}-byte page`);
+      d += zeroRun;
+      // Changed-run length.
+      if (s >= inputLength) throw this.corrupt(`truncated at byte ${s}: changed-run length missing`);
+      let changedRun = encoded[s++]!;
+      if (changedRun & 0x80) {
+        if (s >= inputLength) throw this.corrupt(`truncated at byte ${s}: second length byte missing`);
+        const high = encoded[s++]!;
+        if (high & 0x80) throw this.corrupt(`length at byte ${s - 2} is longer than 2 bytes`);
+        changedRun = (changedRun & 0x7f) | (high << 7);
+      }
+      if (changedRun === 0) throw this.corrupt(`zero-length changed run at byte ${s - 1}`);
+      if (d + changedRun > pageLength) throw this.corrupt(`changed run of ${changedRun} at offset ${d} runs past the ${pageLength}-byte page`);
+      if (s + changedRun > inputLength) throw this.corrupt(`changed run of ${changedRun} at byte ${s} runs past the ${inputLength}-byte input`);
+      if (apply) for (let k = 0; k < changedRun; k++) page[d + k] = encoded[s + k]!;
+      s += changedRun;
+      d += changedRun;
+    }
+  }
+
+  private corrupt(message: string): CodecError {
+    return new CodecError(this.name, `corrupt delta: ${message}`);
+  }
+}

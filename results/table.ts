@@ -1,0 +1,73 @@
+/**
+ * A table of result rows, rendered as Markdown, CSV (csv-stringify) or JSON. Every harness
+ * and script returns a Table; the CLI only picks the format.
+ */
+import { stringify } from 'csv-stringify/sync';
+
+export type Cell = string | number | boolean | null;
+export type Row = Record<string, Cell>;
+
+export interface Column {
+  key: string;
+  /** Header text (defaults to the key). */
+  title?: string;
+  /** Digits after the decimal point for numbers (default: as is). */
+  digits?: number;
+}
+
+export interface Table {
+  title?: string;
+  columns: Column[];
+  rows: Row[];
+  /** Lines printed under the table: inputs used, seeds, verdicts. */
+  notes?: string[];
+}
+
+export type TableFormat = 'md' | 'csv' | 'json';
+export const TABLE_FORMATS: readonly TableFormat[] = ['md', 'csv', 'json'];
+
+function formatCell(value: Cell | undefined, digits: number | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return String(value);
+    return digits === undefined ? String(value) : value.toFixed(digits);
+  }
+  return String(value);
+}
+
+export function renderMarkdown(table: Table): string {
+  const lines: string[] = [];
+  if (table.title) lines.push(`## ${table.title}`, '');
+  const header = table.columns.map((column) => column.title ?? column.key);
+  lines.push(`| ${header.join(' | ')} |`);
+  lines.push(`|${table.columns.map((column) => (column.digits !== undefined ? ' ---: ' : ' --- ')).join('|')}|`);
+  for (const row of table.rows) {
+    const cells = table.columns.map((column) => formatCell(row[column.key], column.digits).replace(/\|/g, '\\|'));
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  if (table.notes && table.notes.length > 0) {
+    lines.push('');
+    for (const note of table.notes) lines.push(note);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderCsv(table: Table): string {
+  const records = table.rows.map((row) => table.columns.map((column) => row[column.key] ?? ''));
+  return stringify(records, { header: true, columns: table.columns.map((column) => column.title ?? column.key) });
+}
+
+export function renderJson(table: Table): string {
+  return `${JSON.stringify({ title: table.title, rows: table.rows, notes: table.notes ?? [] }, null, 2)}\n`;
+}
+
+export function renderTable(table: Table, format: TableFormat): string {
+  switch (format) {
+    case 'md':
+      return renderMarkdown(table);
+    case 'csv':
+      return renderCsv(table);
+    case 'json':
+      return renderJson(table);
+  }
+}

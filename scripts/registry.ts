@@ -1,0 +1,38 @@
+/** Reproduction scripts by name: each regenerates one published table (`pagedelta reproduce NAME`). */
+import type { Table } from '../results/table.js';
+import { reproduceSeedCodecs } from './seed-codecs.js';
+
+export interface ReproduceOptions {
+  /** Shorter measurements (CI smoke runs); deterministic figures are unaffected. */
+  quick?: boolean;
+  onProgress?: (message: string) => void;
+}
+
+export interface Reproduction {
+  description: string;
+  run(options: ReproduceOptions): Promise<Table[]>;
+}
+
+const SCRIPTS: Readonly<Record<string, Reproduction>> = {
+  'seed-codecs': {
+    description: 'the 2011 codec table (XBRLE, XBZRLE, XOR+LZO/Snappy) beside ours, with verdicts',
+    run: async (options) =>
+      (
+        await reproduceSeedCodecs({
+          pages: options.quick ? 1024 : 16384,
+          timeMs: options.quick ? 40 : 250,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        })
+      ).tables,
+  },
+};
+
+export function reproductionNames(): string[] {
+  return Object.keys(SCRIPTS);
+}
+
+export function getReproduction(name: string): Reproduction {
+  const script = Object.hasOwn(SCRIPTS, name) ? SCRIPTS[name] : undefined;
+  if (!script) throw new Error(`unknown reproduction "${name}"; valid: ${reproductionNames().join(', ')}`);
+  return script;
+}

@@ -1,0 +1,56 @@
+/** `pagedelta table RESULTS --metric M`: one metric of a results file as a table. */
+import type { CommandModule } from 'yargs';
+import { describeCorrupt, readResults, type ResultRow } from '../../results/rows.js';
+import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
+import { AGGREGATES, type Aggregate, metricNames, metricTable, parseWhere } from '../../results/views.js';
+import { CliError, emit, splitList } from '../output.js';
+
+/** Reads a results file for a command: corrupt lines are warnings (or errors with --strict). */
+export function loadRows(path: string, strict: boolean): ResultRow[] {
+  const results = readResults(path);
+  const messages = describeCorrupt(path, results.corrupt);
+  if (strict && messages.length > 0) throw new CliError(`${messages[0]}${messages.length > 1 ? ` (and ${messages.length - 1} more corrupt lines)` : ''}`);
+  for (const message of messages) process.stderr.write(`warning: ${message}\n`);
+  if (results.rows.length === 0) throw new CliError(`${path}: no result rows`);
+  return results.rows;
+}
+
+export const tableCommand: CommandModule = {
+  command: 'table <results>',
+  describe: 'tabulate one metric of a results file, grouped and pivoted by any dimension',
+  builder: (yargs) =>
+    yargs
+      .positional('results', { type: 'string', describe: 'results file (.jsonl)' })
+      .option('metric', { choices: metricNames(), demandOption: true, describe: 'what to tabulate' })
+      .option('group-by', { type: 'string', array: true, describe: 'dimensions naming a row (default: every varying one but seed)' })
+      .option('pivot', { type: 'string', describe: 'a dimension whose values become columns' })
+      .option('aggregate', { choices: AGGREGATES, default: 'median' as Aggregate, describe: 'how rows of a group combine (e.g. seeds)' })
+      .option('where', { type: 'string', array: true, describe: 'keep rows with FIELD=VALUE (comma-separated)' })
+      .option('strict', { type: 'boolean', default: false, describe: 'a corrupt line is an error, not a warning' })
+      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
+      .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
+  handler: async (argv) => {
+    const args = argv as unknown as {
+      results: string;
+      metric: string;
+      'group-by'?: string[];
+      pivot?: string;
+      aggregate: Aggregate;
+      where?: string[];
+      strict: boolean;
+      format: TableFormat;
+      out?: string;
+    };
+    const rows = loadRows(args.results, args.strict);
+    const groupBy = splitList(args['group-by']);
+    const where = parseWhere(args.where);
+    const table = metricTable(rows, {
+      metric: args.metric,
+      ...(groupBy.length > 0 ? { groupBy } : {}),
+      ...(args.pivot ? { pivot: args.pivot } : {}),
+      aggregate: args.aggregate,
+      ...(where ? { where } : {}),
+    });
+    emit(renderTable(table, args.format), args.out);
+  },
+};

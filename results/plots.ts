@@ -1,0 +1,348 @@
+/**
+ * Plots of result rows as vega-lite specs, rendered headlessly to SVG by vega (no DOM, no
+ * network) and to PNG by resvg. Kinds: downtime (or miss rate) vs cache size per policy,
+ * total time vs bandwidth per codec, ratio vs encode throughput per codec and scenario, and
+ * the per-round timeline of one migration.
+ */
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { ResultRow } from './rows.js';
+import { DIMENSIONS, filterRows, formatDimension } from './views.js';
+
+export const PLOT_KINDS = ['downtime-vs-cache-size', 'miss-rate-vs-cache-size', 'time-vs-bandwidth', 'ratio-vs-throughput', 'timeline'] as const;
+export type PlotKind = (typeof PLOT_KINDS)[number];
+
+export const PLOT_DESCRIPTIONS: Record<PlotKind, string> = {
+  'downtime-vs-cache-size': 'downtime vs cache size, one line per cache policy (migration rows)',
+  'miss-rate-vs-cache-size': 'cache miss rate vs cache size, one line per policy (migration or cache rows)',
+  'time-vs-bandwidth': 'total migration time vs bandwidth, one line per codec (migration rows)',
+  'ratio-vs-throughput': 'compression ratio vs encode throughput, per codec and scenario (codec rows)',
+  timeline: 'per-round timeline of one migration: bytes sent and pages dirty at each sync',
+};
+
+/** A figure: a name (file stem), a title and the vega-lite spec to render. */
+export interface Figure {
+  name: string;
+  title: string;
+  spec: TopLevelSpec;
+  /** What the figure was drawn from (for captions). */
+  caption?: string;
+}
+
+export interface PlotOptions {
+  /** Keep only rows matching these `field=value` conditions. */
+  where?: Record<string, string>;
+  /** timeline: the cell key of the migration to draw (default the first migration row). */
+  cell?: string;
+  title?: string;
+}
+
+const BASE_CONFIG = {
+  background: 'white',
+  font: 'DejaVu Sans, sans-serif',
+  view: { stroke: '#ccc' },
+  axis: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
+  title: { fontSize: 14, anchor: 'start' as const },
+};
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/**
+ * Median of `y` over rows that share every dimension except seed; `panel` names the
+ * dimensions (other than x and series) that vary, so each combination gets its own panel.
+ */
+function aggregatePoints(
+  rows: ResultRow[],
+  xField: string,
+  yField: string,
+  seriesField: string,
+  extra: Record<string, (row: ResultRow) => unknown> = {},
+): { points: Record<string, unknown>[]; panelDimensions: string[] } {
+  const usable = rows.filter((row) => isNumber(row[xField]) && isNumber(row[yField]));
+  const panelDimensions = DIMENSIONS.filter(
+    (dimension) =>
+      dimension !== xField &&
+      dimension !== seriesField &&
+      dimension !== 'seed' &&
+      dimension !== 'kind' &&
+      new Set(usable.map((row) => JSON.stringify(row[dimension] ?? null))).size > 1,
+  );
+  const groups = new Map<string, ResultRow[]>();
+  for (const row of usable) {
+    const key = JSON.stringify([row[xField], row[seriesField] ?? null, ...panelDimensions.map((d) => row[d] ?? null)]);
+    const list = groups.get(key) ?? [];
+    list.push(row);
+    groups.set(key, list);
+  }
+  const points = [...groups.values()].map((members) => {
+    const first = members[0]!;
+    const point: Record<string, unknown> = {
+      x: first[xField],
+      y: median(members.map((row) => row[yField] as number)),
+      series: formatDimension(seriesField, first[seriesField]),
+      runs: members.length,
+      panel: panelDimensions.map((d) => `${d}=${formatDimension(d, first[d])}`).join(', '),
+    };
+    for (const [name, get] of Object.entries(extra)) point[name] = get(first);
+    return point;
+  });
+  return { points, panelDimensions };
+}
+
+function lineChart(options: {
+  name: string;
+  title: string;
+  points: Record<string, unknown>[];
+  panelDimensions: string[];
+  xTitle: string;
+  yTitle: string;
+  seriesTitle: string;
+  xScale?: Record<string, unknown>;
+  yScale?: Record<string, unknown>;
+  xTransform?: string;
+  yTransform?: string;
+  caption: string;
+}): Figure {
+  const inner = {
+    width: 420,
+    height: 260,
+    transform: [
+      ...(options.xTransform ? [{ calculate: options.xTransform, as: 'x' }] : []),
+      ...(options.yTransform ? [{ calculate: options.yTransform, as: 'y' }] : []),
+    ],
+    mark: { type: 'line' as const, point: true, strokeWidth: 2 },
+    encoding: {
+      x: { field: 'x', type: 'quantitative' as const, title: options.xTitle, scale: options.xScale ?? {} },
+      y: { field: 'y', type: 'quantitative' as const, title: options.yTitle, scale: options.yScale ?? {} },
+      color: { field: 'series', type: 'nominal' as const, title: options.seriesTitle },
+      tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'y' }, { field: 'runs' }],
+    },
+  };
+  const faceted = options.panelDimensions.length > 0;
+  const spec = (
+    faceted
+      ? {
+          $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+          title: options.title,
+          data: { values: options.points },
+          facet: { field: 'panel', type: 'nominal', title: null, header: { labelFontSize: 11, labelLimit: 500 } },
+          columns: 2,
+          spec: inner,
+          config: BASE_CONFIG,
+        }
+      : { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', title: options.title, data: { values: options.points }, ...inner, config: BASE_CONFIG }
+  ) as TopLevelSpec;
+  return { name: options.name, title: options.title, spec, caption: options.caption };
+}
+
+function requirePoints(points: unknown[], kind: PlotKind, what: string): void {
+  if (points.length === 0) throw new Error(`no result rows to plot for ${kind}: it needs ${what}`);
+}
+
+/** Builds the figure of one kind from result rows. */
+export function buildFigure(kind: PlotKind, allRows: ResultRow[], options: PlotOptions = {}): Figure {
+  const rows = filterRows(allRows, options.where);
+  switch (kind) {
+    case 'downtime-vs-cache-size': {
+      const source = rows.filter((row) => row.kind === 'migration' && row.cache !== null && isNumber(row.cacheBytes) && row.cacheBytes > 0);
+      const { points, panelDimensions } = aggregatePoints(source, 'cacheBytes', 'downtimeMs', 'cache');
+      requirePoints(points, kind, 'migration rows with a cache and a downtime');
+      return lineChart({
+        name: kind,
+        title: options.title ?? 'Downtime vs cache size, per cache policy',
+        points,
+        panelDimensions,
+        xTitle: 'cache size (MiB, log scale)',
+        yTitle: 'downtime (ms)',
+        seriesTitle: 'cache policy',
+        xTransform: 'datum.x / 1048576',
+        xScale: { type: 'log', base: 2 },
+        caption: `Median over seeds of ${source.length} migration rows.`,
+      });
+    }
+    case 'miss-rate-vs-cache-size': {
+      const source = rows.filter((row) => row.cache !== null && isNumber(row.cacheBytes) && row.cacheBytes > 0 && isNumber(row.missRate));
+      const { points, panelDimensions } = aggregatePoints(source, 'cacheBytes', 'missRate', 'cache');
+      requirePoints(points, kind, 'rows with a cache size and a miss rate');
+      return lineChart({
+        name: kind,
+        title: options.title ?? 'Cache miss rate vs cache size, per policy',
+        points,
+        panelDimensions,
+        xTitle: 'cache size (MiB, log scale)',
+        yTitle: 'miss rate',
+        seriesTitle: 'cache policy',
+        xTransform: 'datum.x / 1048576',
+        xScale: { type: 'log', base: 2 },
+        yScale: { domain: [0, 1] },
+        caption: `Median over seeds of ${source.length} rows.`,
+      });
+    }
+    case 'time-vs-bandwidth': {
+      const source = rows.filter((row) => row.kind === 'migration');
+      const { points, panelDimensions } = aggregatePoints(source, 'bandwidthBps', 'totalTimeMs', 'codec');
+      requirePoints(points, kind, 'migration rows');
+      return lineChart({
+        name: kind,
+        title: options.title ?? 'Total migration time vs bandwidth, per codec',
+        points,
+        panelDimensions,
+        xTitle: 'bandwidth (Gbit/s, log scale)',
+        yTitle: 'total time (s)',
+        seriesTitle: 'codec',
+        xTransform: 'datum.x * 8 / 1e9',
+        yTransform: 'datum.y / 1000',
+        xScale: { type: 'log' },
+        caption: `Median over seeds of ${source.length} migration rows; runs that did not converge are shown at their capped time.`,
+      });
+    }
+    case 'ratio-vs-throughput': {
+      const source = rows.filter((row) => row.kind === 'codec' && isNumber(row.encodeMBps) && isNumber(row.ratio));
+      requirePoints(source, kind, 'codec rows (kinds: [codec])');
+      const points = source.map((row) => ({
+        codec: row.codec,
+        scenario: row.scenario,
+        encodeMBps: row.encodeMBps,
+        ratio: row.ratio,
+        encodeVsXor: row.encodeVsXor,
+      }));
+      const spec = {
+        $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+        title: options.title ?? 'Compression ratio vs encode throughput, per codec and scenario',
+        data: { values: points },
+        width: 480,
+        height: 320,
+        layer: [
+          {
+            mark: { type: 'point', filled: true, size: 90 },
+            encoding: {
+              x: { field: 'encodeMBps', type: 'quantitative', title: 'encode throughput (MB/s, log scale)', scale: { type: 'log' } },
+              y: { field: 'ratio', type: 'quantitative', title: 'encoded size / page size (lower is better)' },
+              color: { field: 'codec', type: 'nominal', title: 'codec' },
+              shape: { field: 'scenario', type: 'nominal', title: 'scenario' },
+              tooltip: [{ field: 'codec' }, { field: 'scenario' }, { field: 'encodeMBps' }, { field: 'ratio' }],
+            },
+          },
+        ],
+        config: BASE_CONFIG,
+      } as unknown as TopLevelSpec;
+      return {
+        name: kind,
+        title: 'Compression ratio vs encode throughput',
+        spec,
+        caption: `${source.length} codec rows; throughput is the median over batches and noisy, the ratio is exact.`,
+      };
+    }
+    case 'timeline': {
+      const migrations = rows.filter((row) => row.kind === 'migration' && Array.isArray(row.timeline));
+      const row = options.cell ? migrations.find((candidate) => candidate.cell === options.cell) : migrations[0];
+      if (!row) {
+        throw new Error(
+          options.cell ? `no migration row with cell "${options.cell}" and a timeline` : 'no migration rows with a timeline to plot',
+        );
+      }
+      return timelineFigure(row, options.title);
+    }
+  }
+}
+
+/** Reads a number from the first of several possible field names of a timeline entry. */
+function pick(entry: Record<string, unknown>, names: string[]): number | null {
+  for (const name of names) if (isNumber(entry[name])) return entry[name];
+  return null;
+}
+
+function timelineFigure(row: ResultRow, title: string | undefined): Figure {
+  const entries = (row.timeline as Record<string, unknown>[]).filter((entry) => entry !== null && typeof entry === 'object');
+  const points: Record<string, unknown>[] = [];
+  entries.forEach((entry, position) => {
+    const round = pick(entry, ['round']) ?? position;
+    const bytes = pick(entry, ['bytes', 'wireBytes', 'bytesSent']);
+    const dirty = pick(entry, ['dirtyPagesAtSync', 'dirtyPages', 'dirty']);
+    const label = entry.stage === 'stop-and-copy' || entry.final === true ? 'stop-and-copy' : 'pre-copy';
+    if (bytes !== null) points.push({ round, value: bytes / 1e6, series: 'MB sent in the round', stage: label });
+    if (dirty !== null) points.push({ round, value: dirty, series: 'pages dirty at the sync', stage: label });
+  });
+  if (points.length === 0) throw new Error('the migration row has a timeline without bytes or dirty-page counts');
+  const describe = ['codec', 'cache', 'cacheBytes', 'workload', 'ramBytes', 'bandwidthBps', 'downtimeLimitMs', 'mode', 'seed']
+    .filter((dimension) => row[dimension] !== undefined && row[dimension] !== null && row[dimension] !== 0)
+    .map((dimension) => `${dimension}=${formatDimension(dimension, row[dimension])}`)
+    .join(', ');
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: title ?? 'Per-round timeline of one migration', subtitle: describe, subtitleFontSize: 10 },
+    data: { values: points },
+    facet: { row: { field: 'series', type: 'nominal', title: null, header: { labelFontSize: 11 } } },
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 520,
+      height: 150,
+      mark: { type: 'bar' },
+      encoding: {
+        x: { field: 'round', type: 'ordinal', title: 'round' },
+        y: { field: 'value', type: 'quantitative', title: null },
+        color: { field: 'stage', type: 'nominal', title: 'stage', scale: { domain: ['pre-copy', 'stop-and-copy'], range: ['#4c78a8', '#e45756'] } },
+        tooltip: [{ field: 'round' }, { field: 'series' }, { field: 'value' }],
+      },
+    },
+    config: BASE_CONFIG,
+  } as unknown as TopLevelSpec;
+  return {
+    name: 'timeline',
+    title: 'Per-round timeline',
+    spec,
+    caption: `Cell ${row.cell}: total ${formatMs(row.totalTimeMs)}, downtime ${formatMs(row.downtimeMs)}, ${row.converged === false ? 'did not converge' : 'converged'}.`,
+  };
+}
+
+function formatMs(value: unknown): string {
+  return isNumber(value) ? `${value.toFixed(1)} ms` : '?';
+}
+
+/** Renders a figure to SVG text (vega's headless SVG renderer). */
+export async function renderSvg(figure: Figure): Promise<string> {
+  const compiled = compile(figure.spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Renders SVG text to PNG bytes (resvg; system fonts, 2x scale for legibility). */
+export function svgToPng(svg: string, scale = 2): Uint8Array {
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+  });
+  return resvg.render().asPng();
+}
+
+/** The kinds of plot the rows can feed (for reports). */
+export function availablePlots(rows: ResultRow[]): PlotKind[] {
+  return PLOT_KINDS.filter((kind) => {
+    try {
+      buildFigure(kind, rows);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export function parsePlotKind(text: string): PlotKind {
+  if (!(PLOT_KINDS as readonly string[]).includes(text)) throw new Error(`unknown plot kind "${text}"; valid: ${PLOT_KINDS.join(', ')}`);
+  return text as PlotKind;
+}

@@ -3,10 +3,11 @@ import type { CommandModule } from 'yargs';
 import { codecsCommand } from './codecs.js';
 import { reproduceCommand } from './reproduce.js';
 // harness (issue #6)
+import { gateCommand } from './gate.js';
 import { mergeCommand } from './merge.js';
 import { plotCommand } from './plot.js';
 import { runCommand } from './run.js';
 import { tableCommand } from './table.js';
 
 // biome-ignore lint: yargs command modules differ in their argument types
-export const commands: CommandModule<any, any>[] = [codecsCommand, reproduceCommand, runCommand, mergeCommand, tableCommand, plotCommand];
+export const commands: CommandModule<any, any>[] = [codecsCommand, reproduceCommand, runCommand, mergeCommand, tableCommand, plotCommand, gateCommand];

@@ -6,8 +6,9 @@ import { reproduceCommand } from './reproduce.js';
 import { gateCommand } from './gate.js';
 import { mergeCommand } from './merge.js';
 import { plotCommand } from './plot.js';
+import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 import { tableCommand } from './table.js';
 
 // biome-ignore lint: yargs command modules differ in their argument types
-export const commands: CommandModule<any, any>[] = [codecsCommand, reproduceCommand, runCommand, mergeCommand, tableCommand, plotCommand, gateCommand];
+export const commands: CommandModule<any, any>[] = [codecsCommand, reproduceCommand, runCommand, mergeCommand, tableCommand, plotCommand, reportCommand, gateCommand];

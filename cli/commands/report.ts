@@ -1,0 +1,51 @@
+/** `pagedelta report RESULTS`: one self-contained HTML report, and a Markdown one. */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { describeCorrupt, readResults } from '../../results/rows.js';
+import { buildReport } from '../../results/report.js';
+import { CliError } from '../output.js';
+
+/** Writes through a temporary file and a rename, so a failed run leaves no half file. */
+function writeAtomic(path: string, text: string): void {
+  const temporary = `${path}.tmp-${process.pid}`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, path);
+}
+
+export const reportCommand: CommandModule = {
+  command: 'report <results>',
+  describe: 'write a self-contained HTML report (and a Markdown one) with the tables and plots of a results file',
+  builder: (yargs) =>
+    yargs
+      .positional('results', { type: 'string', describe: 'results file (.jsonl)' })
+      .option('out', { type: 'string', describe: 'HTML file (default: RESULTS with .html)' })
+      .option('markdown', { type: 'string', describe: 'Markdown file (default: RESULTS with .md; plots go to a folder beside it)' })
+      .option('title', { type: 'string', describe: 'report title' })
+      .option('strict', { type: 'boolean', default: false, describe: 'a corrupt line is an error, not a warning' }),
+  handler: async (argv) => {
+    const args = argv as unknown as { results: string; out?: string; markdown?: string; title?: string; strict: boolean };
+    const results = readResults(args.results);
+    const problems = describeCorrupt(args.results, results.corrupt);
+    if (args.strict && problems.length > 0) throw new CliError(problems[0]!);
+    for (const problem of problems) process.stderr.write(`warning: ${problem}\n`);
+    if (results.rows.length === 0) throw new CliError(`${args.results}: no result rows`);
+    const stem = join(dirname(args.results), basename(args.results, extname(args.results)));
+    const htmlPath = args.out ?? `${stem}.html`;
+    const markdownPath = args.markdown ?? `${stem}.md`;
+    const assetsDir = `${basename(markdownPath, extname(markdownPath))}-files`;
+    const report = await buildReport(results.rows, {
+      ...(args.title ? { title: args.title } : {}),
+      notes: [`Results file: ${args.results}${problems.length > 0 ? ` (${problems.length} corrupt lines skipped)` : ''}.`],
+      assetsDir,
+    });
+    writeAtomic(htmlPath, report.html);
+    for (const [file, content] of Object.entries(report.assets)) {
+      const path = join(dirname(markdownPath), file);
+      mkdirSync(dirname(path), { recursive: true });
+      writeAtomic(path, content);
+    }
+    writeAtomic(markdownPath, report.markdown);
+    process.stderr.write(`wrote ${htmlPath} and ${markdownPath} (${report.tables.length} tables, ${report.figures.length} plots)\n`);
+  },
+};

@@ -26,7 +26,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(hideBin(process.argv)).then(
   (code) => {
-    process.exitCode = code;
+    // A command may have set its own exit code (gate: 1 on a regression; run: 130 when interrupted).
+    process.exitCode ??= code;
   },
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);

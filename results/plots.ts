@@ -10,16 +10,9 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import type { ResultRow } from './rows.js';
 import { DIMENSIONS, filterRows, formatDimension } from './views.js';
 
-export const PLOT_KINDS = ['downtime-vs-cache-size', 'miss-rate-vs-cache-size', 'time-vs-bandwidth', 'ratio-vs-throughput', 'timeline'] as const;
-export type PlotKind = (typeof PLOT_KINDS)[number];
+import { PLOT_DESCRIPTIONS, PLOT_KINDS, type PlotKind } from './plot-kinds.js';
 
-export const PLOT_DESCRIPTIONS: Record<PlotKind, string> = {
-  'downtime-vs-cache-size': 'downtime vs cache size, one line per cache policy (migration rows)',
-  'miss-rate-vs-cache-size': 'cache miss rate vs cache size, one line per policy (migration or cache rows)',
-  'time-vs-bandwidth': 'total migration time vs bandwidth, one line per codec (migration rows)',
-  'ratio-vs-throughput': 'compression ratio vs encode throughput, per codec and scenario (codec rows)',
-  timeline: 'per-round timeline of one migration: bytes sent and pages dirty at each sync',
-};
+export { PLOT_DESCRIPTIONS, PLOT_KINDS, type PlotKind };
 
 /** A figure: a name (file stem), a title and the vega-lite spec to render. */
 export interface Figure {

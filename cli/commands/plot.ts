@@ -1,7 +1,7 @@
 /** `pagedelta plot RESULTS --kind K`: one plot of a results file as SVG (and PNG). */
 import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { buildFigure, PLOT_KINDS, type PlotKind, renderSvg, svgToPng } from '../../results/plots.js';
+import { PLOT_KINDS, type PlotKind } from '../../results/plot-kinds.js';
 import { parseWhere } from '../../results/views.js';
 import { CliError } from '../output.js';
 import { loadRows } from './table.js';
@@ -24,6 +24,8 @@ export const plotCommand: CommandModule = {
     const format = args.format ?? (args.out?.toLowerCase().endsWith('.png') ? 'png' : args.out?.toLowerCase().endsWith('.json') ? 'vega-lite' : 'svg');
     if (format === 'png' && !args.out) throw new CliError('PNG output needs --out FILE.png');
     const rows = loadRows(args.results, args.strict);
+    // vega and resvg load lazily: they cost more start-up time than every other command.
+    const { buildFigure, renderSvg, svgToPng } = await import('../../results/plots.js');
     const where = parseWhere(args.where);
     const figure = buildFigure(args.kind, rows, {
       ...(where ? { where } : {}),

@@ -3,7 +3,6 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { describeCorrupt, readResults } from '../../results/rows.js';
-import { buildReport } from '../../results/report.js';
 import { CliError } from '../output.js';
 
 /** Writes through a temporary file and a rename, so a failed run leaves no half file. */
@@ -34,6 +33,7 @@ export const reportCommand: CommandModule = {
     const htmlPath = args.out ?? `${stem}.html`;
     const markdownPath = args.markdown ?? `${stem}.md`;
     const assetsDir = `${basename(markdownPath, extname(markdownPath))}-files`;
+    const { buildReport } = await import('../../results/report.js'); // loads vega lazily
     const report = await buildReport(results.rows, {
       ...(args.title ? { title: args.title } : {}),
       notes: [`Results file: ${args.results}${problems.length > 0 ? ` (${problems.length} corrupt lines skipped)` : ''}.`],

@@ -9,6 +9,7 @@ import { CliError } from '../output.js';
 interface RunArgs {
   experiment: string;
   out?: string;
+  stdout: boolean;
   shard?: string;
   workers?: number;
   'dry-run': boolean;
@@ -26,7 +27,8 @@ export const runCommand: CommandModule = {
   builder: (yargs) =>
     yargs
       .positional('experiment', { type: 'string', describe: 'experiment file (.json, .yaml)' })
-      .option('out', { type: 'string', describe: 'results file (default: next to the experiment, .jsonl); "-" streams rows to stdout without resuming' })
+      .option('out', { type: 'string', describe: 'results file (default: next to the experiment, .jsonl)' })
+      .option('stdout', { type: 'boolean', default: false, describe: 'stream rows to stdout instead of a file (no resuming)' })
       .option('shard', { type: 'string', describe: 'run only slice I of N (I/N, 1-based), e.g. for a Slurm array or CI matrix' })
       .option('workers', { type: 'number', describe: 'worker threads (default: one per core; 0 = run in this thread)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'list the cells (JSON Lines) without running them' }),
@@ -44,7 +46,8 @@ export const runCommand: CommandModule = {
       }
       return;
     }
-    const toStdout = args.out === '-';
+    const toStdout = args.stdout;
+    if (toStdout && args.out) throw new CliError('--stdout and --out are exclusive');
     const out = toStdout ? undefined : (args.out ?? defaultResultsPath(args.experiment, shard));
     const progress = createProgressReporter();
     const controller = new AbortController();

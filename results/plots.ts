@@ -4,6 +4,8 @@
  * total time vs bandwidth per codec, ratio vs encode throughput per codec and scenario, and
  * the per-round timeline of one migration.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -18,7 +20,7 @@ export { PLOT_DESCRIPTIONS, PLOT_KINDS, type PlotKind };
 export interface Figure {
   name: string;
   title: string;
-  spec: TopLevelSpec;
+  spec: TopLevelSpec | object;
   /** What the figure was drawn from (for captions). */
   caption?: string;
 }
@@ -304,7 +306,7 @@ function formatMs(value: unknown): string {
 
 /** Renders a figure to SVG text (vega's headless SVG renderer). */
 export async function renderSvg(figure: Figure): Promise<string> {
-  const compiled = compile(figure.spec).spec;
+  const compiled = compile(figure.spec as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -338,4 +340,19 @@ export function availablePlots(rows: ResultRow[]): PlotKind[] {
 export function parsePlotKind(text: string): PlotKind {
   if (!(PLOT_KINDS as readonly string[]).includes(text)) throw new Error(`unknown plot kind "${text}"; valid: ${PLOT_KINDS.join(', ')}`);
   return text as PlotKind;
+}
+
+/** Writes each figure as NAME.svg and NAME.png into `dir`; returns the paths written. */
+export async function writeFigures(figures: Figure[], dir: string): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const figure of figures) {
+    const svg = await renderSvg(figure);
+    const svgPath = join(dir, `${figure.name}.svg`);
+    const pngPath = join(dir, `${figure.name}.png`);
+    writeFileSync(svgPath, svg);
+    writeFileSync(pngPath, svgToPng(svg));
+    written.push(svgPath, pngPath);
+  }
+  return written;
 }

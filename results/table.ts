@@ -21,6 +21,16 @@ export interface Table {
   rows: Row[];
   /** Lines printed under the table: inputs used, seeds, verdicts. */
   notes?: string[];
+  /** Plots of the same figures (vega-lite specs; rendered by results/plots.ts). */
+  figures?: TableFigure[];
+}
+
+/** A plot attached to a table: a file stem, a title and a vega-lite spec. */
+export interface TableFigure {
+  name: string;
+  title: string;
+  spec: object;
+  caption?: string;
 }
 
 export type TableFormat = 'md' | 'csv' | 'json';

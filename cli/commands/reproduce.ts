@@ -12,9 +12,10 @@ export const reproduceCommand: CommandModule = {
       .positional('name', { type: 'string', choices: reproductionNames(), describe: 'which table' })
       .option('quick', { type: 'boolean', default: false, describe: 'shorter measurements (smoke runs)' })
       .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
-      .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
+      .option('out', { type: 'string', describe: 'write to this file instead of stdout' })
+      .option('plot-dir', { type: 'string', describe: 'also write the plots (SVG and PNG) into this folder' }),
   handler: async (argv) => {
-    const args = argv as unknown as { name: string; quick: boolean; format: TableFormat; out?: string };
+    const args = argv as unknown as { name: string; quick: boolean; format: TableFormat; out?: string; 'plot-dir'?: string };
     const script = getReproduction(args.name);
     const tables = await script.run({ quick: args.quick, onProgress: (message) => process.stderr.write(`${message}\n`) });
     const text =
@@ -22,5 +23,10 @@ export const reproduceCommand: CommandModule = {
         ? `${JSON.stringify(tables, null, 2)}\n`
         : tables.map((table) => renderTable(table, args.format)).join('\n');
     emit(text, args.out);
+    const figures = tables.flatMap((table) => table.figures ?? []);
+    if (args['plot-dir'] && figures.length > 0) {
+      const { writeFigures } = await import('../../results/plots.js'); // loads vega lazily
+      for (const path of await writeFigures(figures, args['plot-dir'])) process.stderr.write(`wrote ${path}\n`);
+    }
   },
 };

@@ -264,7 +264,7 @@ function timelineFigure(row: ResultRow, title: string | undefined): Figure {
     const round = pick(entry, ['round']) ?? position;
     const bytes = pick(entry, ['bytes', 'wireBytes', 'bytesSent']);
     const dirty = pick(entry, ['dirtyPagesAtSync', 'dirtyPages', 'dirty']);
-    const label = entry.stage === 'stop-and-copy' || entry.final === true ? 'stop-and-copy' : 'pre-copy';
+    const label = typeof entry.stage === 'string' ? entry.stage : 'pre-copy';
     if (bytes !== null) points.push({ round, value: bytes / 1e6, series: 'MB sent in the round', stage: label });
     if (dirty !== null) points.push({ round, value: dirty, series: 'pages dirty at the sync', stage: label });
   });
@@ -286,7 +286,12 @@ function timelineFigure(row: ResultRow, title: string | undefined): Figure {
       encoding: {
         x: { field: 'round', type: 'ordinal', title: 'round' },
         y: { field: 'value', type: 'quantitative', title: null },
-        color: { field: 'stage', type: 'nominal', title: 'stage', scale: { domain: ['pre-copy', 'stop-and-copy'], range: ['#4c78a8', '#e45756'] } },
+        color: {
+          field: 'stage',
+          type: 'nominal',
+          title: 'stage',
+          scale: { domain: ['bulk', 'iterative', 'pre-copy', 'stop-and-copy'], range: ['#72b7b2', '#4c78a8', '#4c78a8', '#e45756'] },
+        },
         tooltip: [{ field: 'round' }, { field: 'series' }, { field: 'value' }],
       },
     },

@@ -67,6 +67,13 @@ export abstract class BaseCache implements PageCache {
     return false;
   }
 
+  /** Replays keys (every miss inserts); the number of hits. Policies override it with a copy. */
+  replay(keys: Float64Array): number {
+    let hits = 0;
+    for (let i = 0; i < keys.length; i++) if (this.access(keys[i]!)) hits++;
+    return hits;
+  }
+
   lookup(pageNumber: number): number {
     checkKey(pageNumber);
     this.lookups++;

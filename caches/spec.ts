@@ -87,3 +87,25 @@ export function describeParams(definition: PolicyDefinition): string {
   if (entries.length === 0) return '(none)';
   return entries.map(([key, param]) => `${key}=${param.default} (${param.values})`).join(', ');
 }
+
+/**
+ * Splits comma-separated policy lists where specs themselves contain commas:
+ * `lru,lirs:hir=1%,nonres=2c,arc` -> `lru`, `lirs:hir=1%,nonres=2c`, `arc` (an item with `=` and
+ * no `:` continues the previous spec's parameters).
+ */
+export function splitSpecs(values: string | readonly string[] | undefined): string[] {
+  if (values === undefined) return [];
+  const specs: string[] = [];
+  for (const value of typeof values === 'string' ? [values] : values) {
+    for (const raw of String(value).split(',')) {
+      const item = raw.trim();
+      if (item.length === 0) continue;
+      if (item.includes('=') && !item.includes(':') && specs.length > 0 && specs[specs.length - 1]!.includes(':')) {
+        specs[specs.length - 1] += `,${item}`;
+      } else {
+        specs.push(item);
+      }
+    }
+  }
+  return specs;
+}

@@ -123,6 +123,8 @@ export interface TimedSimulation {
   result: SimulationResult;
   /** Wall time of the replay loop alone (no validation, no cache construction), ms. */
   replayMs: number;
+  /** CPU time (user + system) of this process during the replay loop, ms: less sensitive to other load on a shared machine. */
+  replayCpuMs: number;
 }
 
 /** simulateCache, also timing the replay loop (benchmarks). */
@@ -149,11 +151,14 @@ function runSimulation(spec: string, capacityPages: number, keys: ArrayLike<numb
     repeats = keys.length - shown.length;
   }
   const cache = build(spec, { capacityPages, storeData: false, trace: shown });
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const shownHits = perGeneration > 0 ? replayWithGenerations(cache, shown, perGeneration) : cache.replay(shown);
   const replayMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const replayCpuMs = (cpu.user + cpu.system) / 1e3;
   const hits = repeats + shownHits;
-  return { result: { requests: keys.length, hits, misses: keys.length - hits, refused: cache.stats().refused }, replayMs };
+  return { result: { requests: keys.length, hits, misses: keys.length - hits, refused: cache.stats().refused }, replayMs, replayCpuMs };
 }
 
 /** The trace without back-to-back repeats (each run of one key kept once). */

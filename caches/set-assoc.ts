@@ -84,14 +84,33 @@ class ScanSetCache extends BaseCache {
     return hits;
   }
 
+  /** One pass over the set: the hit, or else the victim (first empty way, else the LRU way). */
   override access(key: number): boolean {
     const base = (key % this.sets) * this.ways;
-    const slot = this.findIn(base, key);
-    if (slot >= 0) {
-      this.stamp[slot] = ++this.tick;
-      return true;
+    const keyOf = this.keyOf;
+    const stamp = this.stamp;
+    const end = base + this.ways;
+    let victim = -1;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (let slot = base; slot < end; slot++) {
+      const stored = keyOf[slot]!;
+      if (stored === key) {
+        stamp[slot] = ++this.tick;
+        return true;
+      }
+      if (stored === EMPTY) {
+        if (oldest !== -1) {
+          oldest = -1;
+          victim = slot;
+        }
+      } else if (stamp[slot]! < oldest) {
+        oldest = stamp[slot]!;
+        victim = slot;
+      }
     }
-    this.admitAt(base, key);
+    if (oldest !== -1) this.evictions++;
+    keyOf[victim] = key;
+    stamp[victim] = ++this.tick;
     return false;
   }
 }

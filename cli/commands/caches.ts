@@ -143,6 +143,7 @@ export const cachesCommand: CommandModule = {
         { key: 'mrps', title: 'M req/s (median)', digits: 2 },
         { key: 'minMrps', title: 'min', digits: 2 },
         { key: 'maxMrps', title: 'max', digits: 2 },
+        { key: 'cpuMrps', title: 'M req/s per CPU s (median)', digits: 2 },
         { key: 'vsLru', title: 'vs lru', digits: 2 },
       ],
       rows: rows.map((row) => ({ ...row })),

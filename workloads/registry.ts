@@ -14,12 +14,12 @@ import { qemuAgeTest } from './qemu-age-test.js';
 import { scan } from './scan.js';
 import { scenarioWorkload } from './scenario.js';
 import { seedLoadgen } from './seed-loadgen.js';
-import { traceWorkload } from './trace-replay.js';
+import { traceReplay } from './trace-replay.js';
 import { uniform } from './uniform.js';
 import type { Workload, WorkloadOptions } from './workload.js';
 import { zipf } from './zipf.js';
 
-const DEFINITIONS: readonly WorkloadDefinition[] = [seedLoadgen, scenarioWorkload, uniform, hotset, zipf, scan, qemuAgeTest, idle, traceWorkload];
+const DEFINITIONS: readonly WorkloadDefinition[] = [seedLoadgen, scenarioWorkload, uniform, hotset, zipf, scan, qemuAgeTest, idle, traceReplay];
 
 /** The seed used when none is given (reported in describe()). */
 export const DEFAULT_WORKLOAD_SEED = 1;

@@ -163,7 +163,7 @@ class TraceReplay implements Workload {
   }
 }
 
-export const traceWorkload: WorkloadDefinition = {
+export const traceReplay: WorkloadDefinition = {
   name: 'trace',
   summary: 'replays a trace file (content, access-only or text/CSV) as a workload: trace:FILE[,scale=X]',
   params: {
@@ -181,7 +181,7 @@ export const traceWorkload: WorkloadDefinition = {
     const unit = params.choice('unit', 'us', Object.keys(TIME_UNITS) as TimeUnit[]);
     const bytes = readBytesPerWrite(params, context.pageSize, 16);
     const fold = params.boolean('fold', false);
-    params.done(validKeys(traceWorkload));
+    params.done(validKeys(traceReplay));
     const resolved = { file: path, ...params.resolved };
     const spec = `trace:${path}${Object.keys(params.resolved).length > 0 ? `,${Object.entries(params.resolved).map(([k, v]) => `${k}=${v}`).join(',')}` : ''}`;
     return new TraceReplay(spec, common.seed, path, common.region, context.pageSize, scale, bytes, common.content, fold, resolved, unit);

@@ -61,7 +61,9 @@ class TimeHistogram {
   }
 
   add(offsetMs: number, epochs: number, pages: number): void {
-    while (offsetMs >= this.width * this.buckets) {
+    // Bucket i holds (i*width, (i+1)*width]: an epoch at time t stands for the interval
+    // before it, so the last epoch falls in the bucket that ends with the trace.
+    while (offsetMs > this.width * this.buckets) {
       for (let i = 0; i < this.buckets / 2; i++) {
         this.epochs[i] = this.epochs[2 * i]! + this.epochs[2 * i + 1]!;
         this.pages[i] = this.pages[2 * i]! + this.pages[2 * i + 1]!;
@@ -70,7 +72,7 @@ class TimeHistogram {
       this.pages.fill(0, this.buckets / 2);
       this.width *= 2;
     }
-    const index = Math.floor(offsetMs / this.width);
+    const index = Math.max(0, Math.ceil(offsetMs / this.width) - 1);
     this.epochs[index]! += epochs;
     this.pages[index]! += pages;
   }
@@ -79,7 +81,7 @@ class TimeHistogram {
     const rows: RateBucket[] = [];
     for (let i = 0; i < this.buckets; i++) {
       const from = i * this.width;
-      if (from > durationMs && i > 0) break;
+      if (from >= durationMs && i > 0) break;
       // The last bucket ends with the trace (its last epoch counts in it).
       let to = Math.min(from + this.width, durationMs);
       if (to <= from) to = from + this.width;

@@ -232,13 +232,19 @@ export class TraceWriter {
   /** Declares pages [firstPage, firstPage + pages) (e.g. a mapping that appeared). */
   addRegion(region: TraceRegion): void {
     if (this.closed) throw new TraceError(`trace writer for ${this.path} is closed`);
-    if (this.inEpoch) this.flushEpoch(true);
+    // Mid-epoch: end the epoch's current record (continued) so the region precedes its pages.
+    if (this.inEpoch && this.entries > 0) {
+      this.record.view.setUint32(RECORD_HEADER_BYTES + 8, this.entries, true);
+      this.emit(RECORD_EPOCH, EPOCH_CONTINUED);
+    }
+    this.record.reset();
     const json = new TextEncoder().encode(JSON.stringify(region));
     this.record.reserve(json.length);
     this.record.bytes.set(json, this.record.length);
     this.record.length += json.length;
     this.emit(RECORD_REGION, 0);
     this.pageCount = Math.max(this.pageCount, region.firstPage + region.pages);
+    if (this.inEpoch) this.startEpochRecord();
   }
 
   /** Starts an epoch at `time` (in the trace's time unit; not before the previous one). */

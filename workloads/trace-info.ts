@@ -60,9 +60,7 @@ class TimeHistogram {
     this.pages = new Float64Array(buckets);
   }
 
-  add(offsetMs: number, epochs: number, pages: number): void {
-    // Bucket i holds (i*width, (i+1)*width]: an epoch at time t stands for the interval
-    // before it, so the last epoch falls in the bucket that ends with the trace.
+  private grow(offsetMs: number): void {
     while (offsetMs > this.width * this.buckets) {
       for (let i = 0; i < this.buckets / 2; i++) {
         this.epochs[i] = this.epochs[2 * i]! + this.epochs[2 * i + 1]!;
@@ -72,9 +70,26 @@ class TimeHistogram {
       this.pages.fill(0, this.buckets / 2);
       this.width *= 2;
     }
-    const index = Math.max(0, Math.ceil(offsetMs / this.width) - 1);
-    this.epochs[index]! += epochs;
-    this.pages[index]! += pages;
+  }
+
+  /**
+   * Adds an epoch at `toMs` whose pages were dirtied over (fromMs, toMs]: the pages are
+   * spread over that interval (so buckets finer than the epochs do not alias). Bucket i
+   * holds (i*width, (i+1)*width].
+   */
+  add(fromMs: number, toMs: number, epochs: number, pages: number): void {
+    this.grow(toMs);
+    const last = Math.max(0, Math.ceil(toMs / this.width) - 1);
+    this.epochs[last]! += epochs;
+    if (!(toMs > fromMs)) {
+      this.pages[last]! += pages;
+      return;
+    }
+    const span = toMs - fromMs;
+    for (let index = Math.max(0, Math.floor(fromMs / this.width)); index <= last; index++) {
+      const overlap = Math.min(toMs, (index + 1) * this.width) - Math.max(fromMs, index * this.width);
+      if (overlap > 0) this.pages[index]! += (pages * overlap) / span;
+    }
   }
 
   rows(originMs: number, durationMs: number): RateBucket[] {
@@ -165,6 +180,9 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
   let inInitial = true;
   let batches = 0;
   let maxPage = -1;
+  // Content epochs: the time of the current epoch and of the one before it.
+  let epochStart = Number.NaN;
+  let previousEpoch = Number.NaN;
   try {
     for (;;) {
       const batch = source.next(target, header.kind === 'content');
@@ -172,7 +190,11 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
       if (++batches % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       if (header.kind === 'content') {
         const timeMs = batch.time * unitMs;
-        if (Number.isNaN(origin)) origin = timeMs;
+        if (Number.isNaN(origin)) {
+          origin = timeMs;
+          epochStart = timeMs;
+          previousEpoch = timeMs;
+        }
         last = timeMs;
         if (inInitial) {
           for (let i = 0; i < batch.count; i++) if (batch.kinds![i] !== PAGE_ZERO) initialPages++;
@@ -184,6 +206,10 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
           continue;
         }
         histogram ??= new TimeHistogram(buckets, 1);
+        if (timeMs !== epochStart) {
+          previousEpoch = epochStart;
+          epochStart = timeMs;
+        }
         for (let i = 0; i < batch.count; i++) {
           const page = batch.pages[i]!;
           counter.add(page);
@@ -194,7 +220,7 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
           changedBytes += batch.changedBytes![i]!;
         }
         dirtyings += batch.count;
-        histogram.add(timeMs - origin, batch.continued ? 0 : 1, batch.count);
+        histogram.add(previousEpoch - origin, timeMs - origin, batch.continued ? 0 : 1, batch.count);
         if (!batch.continued) epochs++;
       } else {
         for (let i = 0; i < batch.count; i++) {
@@ -205,7 +231,8 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
           counter.add(page);
           if (page > maxPage) maxPage = page;
           histogram ??= new TimeHistogram(buckets, 1);
-          histogram.add(Math.max(0, timeMs - origin), 0, 1);
+          const offset = Math.max(0, timeMs - origin);
+          histogram.add(offset, offset, 0, 1);
         }
         dirtyings += batch.count;
         epochs++;
@@ -308,8 +335,8 @@ export function traceInfoTables(info: TraceInfo): Table[] {
       columns: [
         { key: 'fromMs', title: 'from ms', digits: 0 },
         { key: 'toMs', title: 'to ms', digits: 0 },
-        { key: 'epochs', title: content ? 'epochs' : 'epochs (n/a)' },
-        { key: 'pages', title: content ? 'pages dirtied' : 'accesses' },
+        ...(content ? [{ key: 'epochs' }] : []),
+        { key: 'pages', title: content ? 'pages dirtied' : 'accesses', digits: 1 },
         { key: 'pagesPerSecond', title: 'pages/s', digits: 1 },
       ],
       rows: info.rate.map((bucket) => ({ ...bucket })),

@@ -178,6 +178,28 @@ describe.skipIf(!hasGcc)('recording a real process', () => {
   });
 });
 
+describe.skipIf(!hasGcc)('recording across an exec', () => {
+  it('follows the process into the program it execs (memory is reopened each snapshot)', async () => {
+    const child = spawn('/bin/sh', ['-c', `sleep 0.15; exec ${binary} 12`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let bufLine = '';
+    child.stdout!.on('data', (data: Buffer) => (bufLine += data.toString()));
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const out = join(directory, 'exec.pdt');
+    const result = await recordProcess({ pid: child.pid!, out, intervalMs: 20, durationMs: 20_000 });
+    await exited;
+    expect(result.endedBy).toBe('exit');
+    const buf = Number.parseInt(/buf ([0-9a-f]+)/.exec(bufLine)![1]!, 16);
+    const regionPass = await readTrace(out);
+    for await (const _ of regionPass);
+    const page = pageOf(regionPass.header.regions, buf);
+    const trace = await readTrace(out);
+    const values: number[] = [];
+    for await (const epoch of trace) epoch.pages.forEach((p, i) => p === page && values.push(epoch.content!(i)[100]!));
+    expect(values.length).toBeGreaterThanOrEqual(4);
+    expect(values[values.length - 1]).toBe(12);
+  });
+});
+
 describe('recorder errors', () => {
   it('a missing process is one clear line and leaves no file', async () => {
     const out = join(directory, 'none.pdt');

@@ -129,9 +129,11 @@ class ProcessRecorder {
   bytesRead = 0;
   exited = false;
 
+  /** Open per snapshot: a /proc/PID/mem descriptor keeps the address space it was opened on, so after an exec it reads nothing. */
+  private fd = -1;
+
   constructor(
     private readonly pid: number,
-    private readonly fd: number,
     private readonly writer: TraceWriter,
   ) {}
 
@@ -192,6 +194,12 @@ class ProcessRecorder {
       this.exited = true;
       return false;
     }
+    try {
+      this.fd = openSync(`/proc/${this.pid}/mem`, 'r');
+    } catch {
+      this.exited = true;
+      return false;
+    }
     this.writer.beginEpoch(timeMs);
     try {
       for (const mapping of mappings) {
@@ -199,6 +207,8 @@ class ProcessRecorder {
       }
     } finally {
       this.writer.endEpoch();
+      closeSync(this.fd);
+      this.fd = -1;
     }
     return true;
   }
@@ -244,7 +254,8 @@ export async function recordProcess(options: RecordOptions): Promise<RecordResul
   const intervalMs = options.intervalMs ?? 100;
   if (!(intervalMs > 0)) throw new RecorderError(`--interval must be > 0 ms, got ${intervalMs}`);
   if (options.durationMs !== undefined && !(options.durationMs >= 0)) throw new RecorderError(`--duration must be >= 0, got ${options.durationMs}`);
-  const fd = openMemory(options.pid);
+  // Checks existence and ptrace access before anything is written.
+  closeSync(openMemory(options.pid));
   let writer: TraceWriter | undefined;
   try {
     const command = commandLine(options.pid);
@@ -265,7 +276,7 @@ export async function recordProcess(options: RecordOptions): Promise<RecordResul
         kernel: release(),
       },
     });
-    const recorder = new ProcessRecorder(options.pid, fd, writer);
+    const recorder = new ProcessRecorder(options.pid, writer);
     const start = performance.now();
     let snapshots = 0;
     let endedBy: RecordResult['endedBy'] = 'exit';
@@ -274,7 +285,7 @@ export async function recordProcess(options: RecordOptions): Promise<RecordResul
       const elapsed = performance.now() - start;
       if (!recorder.snapshot(elapsed)) break;
       snapshots++;
-      if (options.onProgress && snapshots % 10 === 0) options.onProgress(`${snapshots} snapshots, ${(elapsed / 1000).toFixed(1)} s`);
+      if (options.onProgress && snapshots % 50 === 0) options.onProgress(`${snapshots} snapshots, ${(elapsed / 1000).toFixed(1)} s`);
       if (options.signal?.aborted) {
         endedBy = 'signal';
         break;
@@ -300,7 +311,5 @@ export async function recordProcess(options: RecordOptions): Promise<RecordResul
   } catch (error) {
     writer?.abort();
     throw error;
-  } finally {
-    closeSync(fd);
   }
 }

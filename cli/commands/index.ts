@@ -1,7 +1,10 @@
 /** Every CLI command, one module each. Adding a command: one file, one line here. */
 import type { CommandModule } from 'yargs';
+import { cachesCommand } from './caches.js';
 import { codecsCommand } from './codecs.js';
 import { reproduceCommand } from './reproduce.js';
+import { traceCommand } from './trace.js';
+import { workloadsCommand } from './workloads.js';
 // harness (issue #6)
 import { gateCommand } from './gate.js';
 import { mergeCommand } from './merge.js';
@@ -11,4 +14,17 @@ import { runCommand } from './run.js';
 import { tableCommand } from './table.js';
 
 // biome-ignore lint: yargs command modules differ in their argument types
-export const commands: CommandModule<any, any>[] = [codecsCommand, reproduceCommand, runCommand, mergeCommand, tableCommand, plotCommand, reportCommand, gateCommand];
+export const commands: CommandModule<any, any>[] = [
+  codecsCommand,
+  reproduceCommand,
+  cachesCommand,
+  traceCommand,
+  workloadsCommand,
+  // harness (issue #6)
+  runCommand,
+  mergeCommand,
+  tableCommand,
+  plotCommand,
+  reportCommand,
+  gateCommand,
+];

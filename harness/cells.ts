@@ -5,6 +5,7 @@
  */
 import type { CellParams, ExperimentSettings } from './experiment.js';
 import { benchmarkCodecs } from './codec-bench.js';
+import { runCacheCell } from './cache-cell.js';
 
 export type Metrics = Record<string, unknown>;
 
@@ -37,6 +38,7 @@ async function runCodecCell(params: Extract<CellParams, { kind: 'codec' }>, sett
 
 const RUNNERS: { [K in CellParams['kind']]?: CellRunner<Extract<CellParams, { kind: K }>> } = {
   codec: runCodecCell,
+  cache: runCacheCell,
 };
 
 /** Whether this build can run cells of `kind` (migration and cache cells need their layers). */

@@ -7,9 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { createCache } from '../caches/registry.js';
 import { codecNames, getCodec } from '../codecs/registry.js';
+import { createWorkload } from '../workloads/registry.js';
 import { getScenario, SCENARIOS } from '../workloads/scenarios.js';
 import { parseBandwidth, parseDuration, parseSize } from './units.js';
 
@@ -35,6 +37,8 @@ export interface ExperimentSettings {
   cacheDurationMs: number;
   /** Cache cells: at most this many accesses are replayed (default 2,000,000). */
   maxAccesses: number;
+  /** Folder of the experiment file: relative trace paths resolve against it (not part of cell keys). */
+  baseDir: string;
 }
 
 export interface Experiment {
@@ -120,6 +124,7 @@ export const DEFAULT_SETTINGS: ExperimentSettings = {
   codecTimeMs: 100,
   cacheDurationMs: 10_000,
   maxAccesses: 2_000_000,
+  baseDir: '.',
 };
 
 const TOP_KEYS = [
@@ -243,6 +248,7 @@ export function parseExperiment(document: unknown, options: ParseOptions = {}): 
   }
 
   const settings = parseSettings(doc.settings, problem);
+  settings.baseDir = options.baseDir ?? process.cwd();
   for (const [key, values] of [
     ['cacheSizes', cacheSizes],
     ['guestSizes', guestSizes],
@@ -250,6 +256,40 @@ export function parseExperiment(document: unknown, options: ParseOptions = {}): 
     values.forEach((bytes, position) => {
       if (bytes % settings.pageSize !== 0) problem(`${key}[${position}]`, `${bytes} bytes is not a whole number of ${settings.pageSize}-byte pages`);
     });
+  }
+
+  // The specs themselves, checked by the registries at every size they will run with, so a
+  // typo fails here with its path rather than in cell 300 of a long run.
+  if (problems.length === 0) {
+    const pageSize = settings.pageSize;
+    workloads.forEach((spec, position) => {
+      for (const ramBytes of guestSizes.length > 0 ? guestSizes : [64 * 2 ** 20]) {
+        try {
+          createWorkload(resolveTracePath(spec, settings.baseDir), { pageCount: ramBytes / pageSize, pageSize, seed: 1 });
+        } catch (error) {
+          problem(`workloads[${position}]`, (error as Error).message);
+          break;
+        }
+      }
+    });
+    const cachedCodecs = kinds.includes('cache') || (kinds.includes('migration') && codecs.some((codec) => codecNeedsCache(codec)));
+    if (cachedCodecs) {
+      caches.forEach((spec, position) => {
+        const clairvoyant = /^opt(:|$)/.test(spec);
+        if (clairvoyant && kinds.includes('migration') && codecs.some((codec) => codecNeedsCache(codec))) {
+          problem(`caches[${position}]`, 'opt needs the future access sequence: it can only run in cache cells (kinds: [cache])');
+          return;
+        }
+        for (const cacheBytes of cacheSizes) {
+          try {
+            createCache(spec, { capacityPages: cacheBytes / pageSize, pageSize, storeData: false, ...(clairvoyant ? { trace: [] } : {}) });
+          } catch (error) {
+            problem(`caches[${position}]`, `${(error as Error).message} (cache size ${cacheBytes} bytes)`);
+            break;
+          }
+        }
+      });
+    }
   }
 
   const experiment: Experiment = {
@@ -395,6 +435,18 @@ function parseWorkload(value: unknown): string {
   throw new Error(`expected a workload spec string or an object with a type, got ${typeName(value)}`);
 }
 
+/**
+ * A trace path in a spec (`trace:FILE` or `trace:FILE,scale=2`) made absolute against the
+ * experiment's folder, at run time.
+ */
+export function resolveTracePath(spec: string, baseDir: string): string {
+  if (!spec.startsWith('trace:')) return spec;
+  const rest = spec.slice('trace:'.length);
+  const match = /^(.*?)((?:,\s*[a-z]+=[^,]*)*)$/i.exec(rest);
+  const file = (match?.[1] ?? rest).trim();
+  return `trace:${isAbsolute(file) ? file : resolve(baseDir, file)}${match?.[2] ?? ''}`;
+}
+
 /** Codecs that need no cache: `none` and whole-page codecs. */
 export function codecNeedsCache(codec: string): boolean {
   return codec !== 'none' && getCodec(codec).kind === 'delta';
@@ -471,7 +523,8 @@ export function expandCells(experiment: Experiment): Cell[] {
     const sources: { source: string; ramBytes: number | null; seed: number | null }[] = [];
     for (const workload of e.workloads)
       for (const ramBytes of e.guestSizes) for (const seed of e.seeds) sources.push({ source: workload, ramBytes, seed });
-    for (const trace of e.traces) sources.push({ source: `trace:${resolve(e.baseDir, trace)}`, ramBytes: null, seed: null });
+    // The path as written (cell keys must not depend on where the checkout lives).
+    for (const trace of e.traces) sources.push({ source: `trace:${trace}`, ramBytes: null, seed: null });
     for (const { source, ramBytes, seed } of sources)
       for (const cache of e.caches) for (const cacheBytes of e.cacheSizes) push({ kind: 'cache', cache, cacheBytes, source, ramBytes, seed });
   }

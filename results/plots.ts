@@ -106,6 +106,8 @@ function lineChart(options: {
   yScale?: Record<string, unknown>;
   xTransform?: string;
   yTransform?: string;
+  /** Axis ticks exactly at these x values (after xTransform). */
+  xTicks?: number[];
   caption: string;
 }): Figure {
   const inner = {
@@ -117,7 +119,13 @@ function lineChart(options: {
     ],
     mark: { type: 'line' as const, point: true, strokeWidth: 2 },
     encoding: {
-      x: { field: 'x', type: 'quantitative' as const, title: options.xTitle, scale: options.xScale ?? {} },
+      x: {
+        field: 'x',
+        type: 'quantitative' as const,
+        title: options.xTitle,
+        scale: options.xScale ?? {},
+        ...(options.xTicks ? { axis: { values: options.xTicks, labelFlush: false } } : {}),
+      },
       y: { field: 'y', type: 'quantitative' as const, title: options.yTitle, scale: options.yScale ?? {} },
       color: { field: 'series', type: 'nominal' as const, title: options.seriesTitle },
       tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'y' }, { field: 'runs' }],
@@ -140,6 +148,10 @@ function lineChart(options: {
   return { name: options.name, title: options.title, spec, caption: options.caption };
 }
 
+function distinct(values: number[]): number[] {
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
 function requirePoints(points: unknown[], kind: PlotKind, what: string): void {
   if (points.length === 0) throw new Error(`no result rows to plot for ${kind}: it needs ${what}`);
 }
@@ -159,6 +171,7 @@ export function buildFigure(kind: PlotKind, allRows: ResultRow[], options: PlotO
         panelDimensions,
         xTitle: 'cache size (MiB, log scale)',
         yTitle: 'downtime (ms)',
+        xTicks: distinct(points.map((point) => (point.x as number) / 1048576)),
         seriesTitle: 'cache policy',
         xTransform: 'datum.x / 1048576',
         xScale: { type: 'log', base: 2 },
@@ -176,6 +189,7 @@ export function buildFigure(kind: PlotKind, allRows: ResultRow[], options: PlotO
         panelDimensions,
         xTitle: 'cache size (MiB, log scale)',
         yTitle: 'miss rate',
+        xTicks: distinct(points.map((point) => (point.x as number) / 1048576)),
         seriesTitle: 'cache policy',
         xTransform: 'datum.x / 1048576',
         xScale: { type: 'log', base: 2 },
@@ -193,6 +207,7 @@ export function buildFigure(kind: PlotKind, allRows: ResultRow[], options: PlotO
         points,
         panelDimensions,
         xTitle: 'bandwidth (Gbit/s, log scale)',
+        xTicks: distinct(points.map((point) => ((point.x as number) * 8) / 1e9)),
         yTitle: 'total time (s)',
         seriesTitle: 'codec',
         xTransform: 'datum.x * 8 / 1e9',
@@ -239,7 +254,7 @@ export function buildFigure(kind: PlotKind, allRows: ResultRow[], options: PlotO
       };
     }
     case 'timeline': {
-      const migrations = rows.filter((row) => row.kind === 'migration' && Array.isArray(row.timeline));
+      const migrations = rows.filter((row) => row.kind === 'migration' && Array.isArray(row.timeline)).sort((a, b) => a.index - b.index);
       const row = options.cell ? migrations.find((candidate) => candidate.cell === options.cell) : migrations[0];
       if (!row) {
         throw new Error(
@@ -269,10 +284,15 @@ function timelineFigure(row: ResultRow, title: string | undefined): Figure {
     if (dirty !== null) points.push({ round, value: dirty, series: 'pages dirty at the sync', stage: label });
   });
   if (points.length === 0) throw new Error('the migration row has a timeline without bytes or dirty-page counts');
-  const describe = ['codec', 'cache', 'cacheBytes', 'workload', 'ramBytes', 'bandwidthBps', 'downtimeLimitMs', 'mode', 'seed']
-    .filter((dimension) => row[dimension] !== undefined && row[dimension] !== null && row[dimension] !== 0)
-    .map((dimension) => `${dimension}=${formatDimension(dimension, row[dimension])}`)
-    .join(', ');
+  const describeLine = (dimensions: string[]): string =>
+    dimensions
+      .filter((dimension) => row[dimension] !== undefined && row[dimension] !== null && row[dimension] !== 0)
+      .map((dimension) => `${dimension}=${formatDimension(dimension, row[dimension])}`)
+      .join(', ');
+  const describe = [describeLine(['workload', 'ramBytes', 'seed']), describeLine(['codec', 'cache', 'cacheBytes', 'bandwidthBps', 'downtimeLimitMs', 'mode'])];
+  const stageOrder = ['bulk', 'iterative', 'pre-copy', 'stop-and-copy'];
+  const stageColours: Record<string, string> = { bulk: '#72b7b2', iterative: '#4c78a8', 'pre-copy': '#4c78a8', 'stop-and-copy': '#e45756' };
+  const stages = stageOrder.filter((stage) => points.some((point) => point.stage === stage));
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: title ?? 'Per-round timeline of one migration', subtitle: describe, subtitleFontSize: 10 },
@@ -290,7 +310,7 @@ function timelineFigure(row: ResultRow, title: string | undefined): Figure {
           field: 'stage',
           type: 'nominal',
           title: 'stage',
-          scale: { domain: ['bulk', 'iterative', 'pre-copy', 'stop-and-copy'], range: ['#72b7b2', '#4c78a8', '#4c78a8', '#e45756'] },
+          scale: { domain: stages, range: stages.map((stage) => stageColours[stage]!) },
         },
         tooltip: [{ field: 'round' }, { field: 'series' }, { field: 'value' }],
       },

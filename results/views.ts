@@ -238,7 +238,7 @@ export function metricTable(allRows: ResultRow[], options: TableOptions): Table 
     return out;
   });
 
-  const seeds = [...new Set(rows.map((row) => row.seed).filter((seed) => seed !== undefined && seed !== null))];
+  const seeds = [...new Set(rows.map((row) => row.seed).filter((seed) => seed !== undefined && seed !== null))].sort(compareValues);
   const notes = [
     `${rows.length} result rows; ${how} over rows that share ${groupBy.length > 0 ? groupBy.join(', ') : 'everything'}${pivot ? ` and ${pivot}` : ''}.`,
   ];

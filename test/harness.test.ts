@@ -197,6 +197,48 @@ describe('runner and results files', () => {
   });
 });
 
+describe('cache cells', () => {
+  it('replays an access trace (path relative to the experiment file) with hand-checked hit ratios', async () => {
+    const dir = tmp();
+    // LRU with 3 pages: 1 2 3 miss, 1 2 3 hit, 4 miss (evicts 1), 1 miss (evicts 2), 3 hit.
+    writeFileSync(join(dir, 'keys.txt'), '1\n2\n3\n1\n2\n3\n4\n1\n3\n');
+    writeFileSync(join(dir, 'cache.json'), JSON.stringify({ kinds: ['cache'], caches: ['lru', 'fifo'], cacheSizes: [3 * 4096, 4 * 4096], traces: ['keys.txt'] }));
+    const experiment = loadExperiment(join(dir, 'cache.json'));
+    const { rows } = await runExperiment(experiment, { workers: 0 });
+    const find = (cache: string, pages: number): ResultRow => rows.find((row) => row.cache === cache && row.capacityPages === pages)!;
+    expect(find('lru', 3)).toMatchObject({ source: 'trace:keys.txt', requests: 9, hits: 4, misses: 5, hitRatio: 4 / 9, missRate: 5 / 9 });
+    // FIFO with 3 pages: as LRU until 4 evicts 1 (oldest), 1 evicts 2, 3 still resident: hit.
+    expect(find('fifo', 3)).toMatchObject({ hits: 4, misses: 5 });
+    // 4 pages hold everything: only the 4 compulsory misses.
+    expect(find('lru', 4)).toMatchObject({ hits: 5, misses: 4 });
+  });
+
+  it('replays the writes of a workload, the same on every run', async () => {
+    const body = {
+      kinds: ['cache'],
+      caches: ['lru', 'qemu'],
+      cacheSizes: ['1M'],
+      workloads: ['zipf:skew=0.9,rate=20000'],
+      guestSizes: ['16M'],
+      settings: { cacheDuration: '1s' },
+    };
+    const first = (await runExperiment(parseExperiment(body), { workers: 0 })).rows;
+    const second = (await runExperiment(parseExperiment(body), { workers: 0 })).rows;
+    expect(first).toHaveLength(2);
+    expect(first.map((row) => row.requests)).toEqual([20000, 20000]);
+    expect(first.map((row) => [row.hits, row.misses])).toEqual(second.map((row) => [row.hits, row.misses]));
+    expect(first[0]!.hitRatio).toBeGreaterThan(0.3); // Zipf 0.9: a 256-page cache of 4096 pages catches the head
+  });
+
+  it('checks policy and workload specs with the registries, naming the key', () => {
+    const base = { kinds: ['cache'], workloads: ['zipf:skew=0.9'], guestSizes: ['16M'] };
+    expect(() => parseExperiment({ ...base, caches: ['lru', 'mru'] })).toThrow(/caches\[1\]: unknown cache policy "mru"/);
+    expect(() => parseExperiment({ ...base, caches: ['qemu'], cacheSizes: ['3M', '12K'] })).toThrow(/caches\[0\]: qemu: the number of slots must be a power of two .*got 768/);
+    expect(() => parseExperiment({ ...base, caches: ['lru'], workloads: ['zipf:skew=-1'] })).toThrow(/workloads\[0\]: .*skew/);
+    expect(() => parseExperiment({ ...base, caches: ['lru'], workloads: ['fractal'] })).toThrow(/workloads\[0\]: unknown workload "fractal"/);
+  });
+});
+
 describe('tables', () => {
   const rows: ResultRow[] = [];
   let index = 0;

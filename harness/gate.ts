@@ -13,6 +13,7 @@ import type { Codec } from '../codecs/codec.js';
 import { getCodec } from '../codecs/registry.js';
 import { xorInto } from '../codecs/words.js';
 import { canonicalOldPages, getScenario, SCENARIOS, scenarioPages } from '../workloads/scenarios.js';
+import { BUILTIN_SECTIONS } from './gate-sections.js';
 
 export const GATE_VERSION = 1;
 
@@ -57,6 +58,8 @@ export interface GateSuiteOptions {
   pages?: number;
   /** Measure only these throughput figures and skip the deterministic sections (re-checks). */
   onlyRatios?: string[];
+  /** Run the deterministic sections (caches, migrations); default true. */
+  sections?: boolean;
   /** Builds codecs (tests inject a deliberately slowed one); default the registry. */
   codecFactory?: (name: string) => Codec;
   onProgress?: (message: string) => void;
@@ -99,7 +102,7 @@ function bestPassesPerMs(pass: () => void, minMs: number): number {
 /** Extra deterministic sections (caches, migrations) add their exact figures here. */
 export type ExactSection = (record: (name: string, value: number | string | boolean) => void) => Promise<void> | void;
 
-const EXACT_SECTIONS: { name: string; run: ExactSection }[] = [];
+const EXACT_SECTIONS: { name: string; run: ExactSection }[] = [...BUILTIN_SECTIONS];
 
 /** Registers a deterministic section of the suite (its figures must match exactly). */
 export function registerGateSection(name: string, run: ExactSection): void {
@@ -233,7 +236,7 @@ export async function runGateSuite(options: GateSuiteOptions = {}): Promise<Gate
   const ratios: Record<string, number> = {};
   for (const [key, values] of Object.entries(samples)) ratios[key] = median(values);
 
-  for (const section of options.onlyRatios ? [] : EXACT_SECTIONS) {
+  for (const section of options.onlyRatios || options.sections === false ? [] : EXACT_SECTIONS) {
     options.onProgress?.(`gate: ${section.name}`);
     await section.run((name, value) => {
       exact[name] = value;

@@ -68,7 +68,7 @@ describe('compareGate', () => {
 });
 
 describe('the gate suite end to end', () => {
-  const options = { sizeCodecs: ['xbzrle', 'xor-lz4'], throughputCodecs: ['xbzrle'], scenarios: ['SPARSE', 'DENSE'], rounds: 3, minMeasureMs: 8 };
+  const options = { sizeCodecs: ['xbzrle', 'xor-lz4'], throughputCodecs: ['xbzrle'], scenarios: ['SPARSE', 'DENSE'], rounds: 3, minMeasureMs: 8, sections: false };
 
   /** xbzrle doing its work three times over: same output, a third of the speed. */
   function slowedFactory(name: string): Codec {
@@ -123,6 +123,10 @@ describe('pagedelta gate (CLI)', () => {
     expect(update.stdout).toBe('');
     const written = readBaseline(baseline);
     expect(written.exact['codec.xbzrle.MEDIUM.encodedBytes']).toBe(215 * 256);
+    // The cache section: hits of every policy on the seeded Zipf trace; OPT bounds them all.
+    const hits = Object.entries(written.exact).filter(([name]) => /^cache\..*\.zipf\.hits$/.test(name));
+    expect(hits.length).toBeGreaterThanOrEqual(10);
+    for (const [, value] of hits) expect(value).toBeLessThanOrEqual(written.exact['cache.opt.zipf.hits'] as number);
     expect(readFileSync(baseline, 'utf8')).toBe(formatBaseline(written));
 
     written.exact['codec.xbzrle.MEDIUM.encodedBytes'] = 215 * 256 - 1;

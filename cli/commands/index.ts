@@ -1,7 +1,8 @@
 /** Every CLI command, one module each. Adding a command: one file, one line here. */
 import type { CommandModule } from 'yargs';
 import { codecsCommand } from './codecs.js';
+import { migrateCommand } from './migrate.js';
 import { reproduceCommand } from './reproduce.js';
 
 // biome-ignore lint: yargs command modules differ in their argument types
-export const commands: CommandModule<any, any>[] = [codecsCommand, reproduceCommand];
+export const commands: CommandModule<any, any>[] = [codecsCommand, reproduceCommand, migrateCommand];

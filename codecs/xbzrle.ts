@@ -15,6 +15,37 @@ import { WordView } from './words.js';
 /** Largest run length a 2-byte ULEB128 can hold. */
 export const XBZRLE_MAX_RUN = 0x3fff;
 
+/**
+ * Writes `value` (0..0x3fff) as a small ULEB128 at `out[position]`; returns the bytes written
+ * (1 or 2), or -1 when it does not fit in `out`. The encoder inlines the same logic.
+ */
+export function writeUlebSmall(out: Uint8Array, position: number, value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > XBZRLE_MAX_RUN) throw new RangeError(`ULEB128 small value out of range: ${value}`);
+  if (value < 0x80) {
+    if (position + 1 > out.length) return -1;
+    out[position] = value;
+    return 1;
+  }
+  if (position + 2 > out.length) return -1;
+  out[position] = (value & 0x7f) | 0x80;
+  out[position + 1] = value >>> 7;
+  return 2;
+}
+
+/**
+ * Reads a small ULEB128 at `input[position]`: returns [value, bytesRead], or throws a
+ * CodecError for a truncated length or one longer than 2 bytes.
+ */
+export function readUlebSmall(input: Uint8Array, position: number): [value: number, bytesRead: number] {
+  if (position >= input.length) throw new CodecError('xbzrle', `corrupt delta: truncated at byte ${position}: length missing`);
+  const low = input[position]!;
+  if ((low & 0x80) === 0) return [low, 1];
+  if (position + 1 >= input.length) throw new CodecError('xbzrle', `corrupt delta: truncated at byte ${position + 1}: second length byte missing`);
+  const high = input[position + 1]!;
+  if (high & 0x80) throw new CodecError('xbzrle', `corrupt delta: length at byte ${position} is longer than 2 bytes`);
+  return [(low & 0x7f) | (high << 7), 2];
+}
+
 export class XbzrleCodec implements Codec {
   readonly name = 'xbzrle';
   readonly description = "QEMU's XBZRLE: word-scanned XOR delta, zero runs skipped, changed bytes verbatim";

@@ -1,5 +1,6 @@
 /** Reproduction scripts by name: each regenerates one published table (`pagedelta reproduce NAME`). */
 import type { Table } from '../results/table.js';
+import { reproduceQemuAgeRule } from './qemu-age-rule.js';
 import { reproduceSeedCodecs } from './seed-codecs.js';
 
 export interface ReproduceOptions {
@@ -24,6 +25,14 @@ const SCRIPTS: Readonly<Record<string, Reproduction>> = {
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         })
       ).tables,
+  },
+  'qemu-age-rule': {
+    description: "QEMU's XBZRLE cache-age experiment: miss rate and total time with and without the age rule",
+    run: async (options) =>
+      reproduceQemuAgeRule({
+        ...(options.quick ? { ramBytes: 256 * 2 ** 20, maxTimeMs: 60_000 } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      }).tables,
   },
 };
 

@@ -76,6 +76,7 @@ export class Destination {
     this.recordsApplied++;
     if (this.memory !== null) {
       this.memory.chunks[pageNumber >>> this.memory.chunkShift]!.set(bytes, (pageNumber & this.memory.chunkMask) * this.pageSize);
+      this.checkReceived(pageNumber, bytes);
       return;
     }
     this.scratch.set(bytes);
@@ -87,7 +88,9 @@ export class Destination {
     this.recordsApplied++;
     if (this.memory !== null) {
       const offset = (pageNumber & this.memory.chunkMask) * this.pageSize;
-      this.memory.chunks[pageNumber >>> this.memory.chunkShift]!.fill(fillByte, offset, offset + this.pageSize);
+      const chunk = this.memory.chunks[pageNumber >>> this.memory.chunkShift]!;
+      chunk.fill(fillByte, offset, offset + this.pageSize);
+      if (fillByte !== 0) this.checkReceived(pageNumber, chunk.subarray(offset, offset + this.pageSize));
       return;
     }
     this.scratch.fill(fillByte);
@@ -125,7 +128,19 @@ export class Destination {
     }
     const elapsed = measure ? performance.now() - started : 0;
     if (this.memory === null) this.acceptScratch(pageNumber);
+    else this.checkReceived(pageNumber, target);
     return elapsed;
+  }
+
+  /** Full mode: a received page must equal the source page it was sent from. */
+  private checkReceived(pageNumber: number, received: Uint8Array): void {
+    const sourcePage = this.source.page(pageNumber);
+    if (!pagesEqual(received, sourcePage)) {
+      throw new MigrationVerificationError(
+        pageNumber,
+        `verification failed: page ${pageNumber} differs from the source after it was received (first differing byte ${firstDifference(received, sourcePage)})`,
+      );
+    }
   }
 
   /** Digest mode: the scratch page is the destination's new page; check it against the source. */

@@ -10,7 +10,11 @@
  * run is never written. The scans compare 4 bytes at a time where the pages are aligned.
  */
 import { type Codec, CodecError, checkDecodePage, checkEncodeArgs } from './codec.js';
+import { WASM_MAX_PAGE, type XbzrleWasmKernel, xbzrleWasmKernel } from './wasm/xbzrle-kernel.js';
 import { WordView } from './words.js';
+
+/** Which encoder does the work: the SIMD WebAssembly kernel (default where available) or TypeScript. */
+export type XbzrleKernel = 'wasm' | 'js';
 
 /** Largest run length a 2-byte ULEB128 can hold. */
 export const XBZRLE_MAX_RUN = 0x3fff;
@@ -53,25 +57,55 @@ export class XbzrleCodec implements Codec {
   readonly maxPageSize = 16384;
   private readonly oldWords = new WordView();
   private readonly curWords = new WordView();
+  private readonly wasm: XbzrleWasmKernel | null;
+  /** The encoder in use. */
+  readonly kernel: XbzrleKernel;
+
+  constructor(options: { kernel?: XbzrleKernel } = {}) {
+    this.wasm = options.kernel === 'js' ? null : xbzrleWasmKernel();
+    if (options.kernel === 'wasm' && this.wasm === null) throw new Error('xbzrle: the WebAssembly SIMD kernel is not available here');
+    this.kernel = this.wasm === null ? 'js' : 'wasm';
+  }
 
   encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
     checkEncodeArgs(this, old, cur);
     const prev = old as Uint8Array;
+    if (this.wasm !== null && cur.length <= WASM_MAX_PAGE) return this.wasm.encode(prev, cur, out);
+    return this.encodeJs(prev, cur, out);
+  }
+
+  /** The TypeScript encoder: the reference the WebAssembly kernel must match byte for byte. */
+  private encodeJs(prev: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
     const length = cur.length;
     const limit = out.length;
     const wordsOld = this.oldWords.of(prev);
     const wordsCur = this.curWords.of(cur);
+    const longsOld = this.oldWords.of64(prev);
+    const longsCur = this.curWords.of64(cur);
     const wordScan = wordsOld !== null && wordsCur !== null;
+    const longScan = longsOld !== null && longsCur !== null;
     // Word index of byte 0 of each page; byte i lives in word base + (i >> 2) when i is aligned.
     const baseOld = prev.byteOffset >>> 2;
     const baseCur = cur.byteOffset >>> 2;
+    const longBaseOld = prev.byteOffset >>> 3;
+    const longBaseCur = cur.byteOffset >>> 3;
     const wordEnd = length & ~3;
+    const longEnd = length & ~7;
     let i = 0;
     let written = 0;
     while (i < length) {
       // Unchanged run.
       const zeroStart = i;
-      if (wordScan) {
+      if (longScan) {
+        while (i < length && (i & 7) !== 0 && prev[i] === cur[i]) i++;
+        if ((i & 7) === 0) {
+          let word = i >>> 3;
+          const wordLimit = longEnd >>> 3;
+          while (word < wordLimit && longsOld![longBaseOld + word] === longsCur![longBaseCur + word]) word++;
+          i = word << 3;
+          while (i < length && prev[i] === cur[i]) i++;
+        }
+      } else if (wordScan) {
         while (i < length && (i & 3) !== 0 && prev[i] === cur[i]) i++;
         if ((i & 3) === 0) {
           while (i < wordEnd && wordsOld![baseOld + (i >>> 2)] === wordsCur![baseCur + (i >>> 2)]) i += 4;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CodecError } from '../codecs/codec.js';
 import { getCodec } from '../codecs/registry.js';
-import { readUlebSmall, writeUlebSmall, XBZRLE_MAX_RUN } from '../codecs/xbzrle.js';
+import { readUlebSmall, writeUlebSmall, XBZRLE_MAX_RUN, XbzrleCodec } from '../codecs/xbzrle.js';
 import { canonicalPagePairs, SCENARIOS } from '../workloads/scenarios.js';
 
 const codec = getCodec('xbzrle');
@@ -106,7 +106,9 @@ describe('xbzrle: QEMU vectors', () => {
     }
   });
 
-  it('round-trips 10,000 random page pairs and matches the reference encoder byte for byte', () => {
+  it.each(['wasm', 'js'] as const)('%s kernel: round-trips 10,000 random page pairs and matches the reference encoder byte for byte', (kernel) => {
+    const codec = new XbzrleCodec({ kernel });
+    expect(codec.kernel).toBe(kernel);
     let state = 12345;
     const random = (): number => {
       state = (Math.imul(state, 1103515245) + 12345) >>> 0;
@@ -281,5 +283,53 @@ describe('xbzrle: decoder rejections (page left unchanged)', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('xbzrle: the WebAssembly kernel and the TypeScript encoder agree', () => {
+  const wasm = new XbzrleCodec({ kernel: 'wasm' });
+  const js = new XbzrleCodec({ kernel: 'js' });
+  it('the registry codec uses the WebAssembly kernel', () => {
+    expect((getCodec('xbzrle') as XbzrleCodec).kernel).toBe('wasm');
+  });
+  it('same result and bytes for random pairs, limits and alignments (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2048 }).chain((words) =>
+          fc.record({
+            old: fc.uint8Array({ minLength: words * 8, maxLength: words * 8 }),
+            edits: fc.array(fc.tuple(fc.nat({ max: words * 8 - 1 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 255 })), { maxLength: 60 }),
+            limit: fc.integer({ min: 0, max: 40000 }),
+            offset: fc.integer({ min: 0, max: 15 }),
+          }),
+        ),
+        ({ old, edits, limit, offset }) => {
+          const size = old.length;
+          const oldPage = new Uint8Array(size + 16).subarray(offset, offset + size);
+          oldPage.set(old);
+          const curPage = new Uint8Array(size + 16).subarray(offset, offset + size);
+          curPage.set(old);
+          for (const [at, length, mask] of edits) for (let i = at; i < Math.min(size, at + length); i++) curPage[i] = curPage[i]! ^ mask;
+          const outWasm = new Uint8Array(limit);
+          const outJs = new Uint8Array(limit);
+          const sizeWasm = wasm.encode(oldPage, curPage, outWasm);
+          const sizeJs = js.encode(oldPage, curPage, outJs);
+          expect(sizeWasm).toBe(sizeJs);
+          if (sizeJs > 0) expect(sameBytes(outWasm.subarray(0, sizeWasm), outJs.subarray(0, sizeJs))).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('xbzrle: the committed WebAssembly binary', () => {
+  it('is the compilation of codecs/wasm/xbzrle.wat (run `npm run build:wasm` after editing the .wat)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { XBZRLE_WASM_BASE64 } = await import('../codecs/wasm/xbzrle-binary.js');
+    const wabt = await (await import('wabt')).default();
+    const text = readFileSync(new URL('../codecs/wasm/xbzrle.wat', import.meta.url), 'utf8');
+    const module = wabt.parseWat('xbzrle.wat', text, { simd: true, bulk_memory: true });
+    expect(Buffer.from(module.toBinary({}).buffer).toString('base64')).toBe(XBZRLE_WASM_BASE64);
   });
 });

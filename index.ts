@@ -22,3 +22,27 @@ export {
 } from './workloads/scenarios.js';
 
 export { type Column, type Row, type Table, type TableFormat, renderTable } from './results/table.js';
+
+// Migration simulator (issue #5): simulated pre-copy live migration, verified at the destination.
+export {
+  CPU_MODEL_TABLE,
+  CPU_MODES,
+  type CodecThroughput,
+  type CpuMode,
+  formatBytes,
+  MIGRATION_DEFAULTS,
+  MIGRATION_MODES,
+  type MigrationMode,
+  type MigrationOptions,
+  type MigrationResult,
+  MigrationVerificationError,
+  parseDuration,
+  parseRate,
+  parseSize,
+  type RoundEntry,
+  simulateMigration,
+  type VerifyMode,
+  type WireCount,
+} from './harness/migration.js';
+export { migrationTables } from './harness/migration/report.js';
+export { reproduceQemuAgeRule } from './scripts/qemu-age-rule.js';

@@ -74,14 +74,17 @@ describe('pagedelta migrate', () => {
 
   it.each([
     [['--bandwidth', '0'], /--bandwidth must be positive/],
-    [['--bandwidth', '-1Gbit'], /bad --bandwidth/],
+    [['--bandwidth=-1Gbit'], /bad --bandwidth/],
     [['--cache-size', '1K'], /cache size 1024 bytes is smaller than one 4096-byte page/],
     [['--cache', 'qemu', '--cache-size', '3M'], /768 slots; QEMU's direct-mapped cache needs a power of two/],
     [['--mode', 'xen'], /unknown mode "xen"/],
     [['--ram', 'lots'], /bad --ram "lots"/],
+    [['--ram', '1G', '--ram', '2G'], /--ram given more than once/],
     [['--downtime', 'short'], /bad --downtime/],
     [['--cpu', 'fast'], /unknown --cpu "fast"/],
   ])('rejects %o in one line', (args, pattern) => {
-    expectOneLineError(cli('migrate', '--workload', 'idle', '--ram', '4M', ...(args as string[])), pattern);
+    const flags = args as string[];
+    const ram = flags.includes('--ram') ? [] : ['--ram', '4M'];
+    expectOneLineError(cli('migrate', '--workload', 'idle', ...ram, ...flags), pattern);
   });
 });

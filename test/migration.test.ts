@@ -133,7 +133,7 @@ describe("QEMU's cache-age experiment (8 MiB cache, 16 MiB hot set, qemu-age-tes
 });
 
 describe('XBZRLE on the wire', () => {
-  it('never costs more than a normal page plus its 3 header bytes: saturated whole-page rewrites send the same bytes', () => {
+  it('never costs more than a normal page plus its 3 header bytes: saturated whole-page rewrites differ only by identical pages', () => {
     // 512 hot pages rewritten a million times a second: every pass finds the same pages dirty
     // whatever its duration, so both runs send the same pages and can be compared byte for byte.
     const workload = 'hotset:rate=1000000,hot=512,share=1,bytes=page,content=random';
@@ -142,7 +142,9 @@ describe('XBZRLE on the wire', () => {
     expect(xbzrle.stats['xbzrle-cache'].overflow).toBeGreaterThan(0);
     expect(xbzrle.rounds).toBe(plain.rounds);
     expect(xbzrle.wireBytes).toBeLessThanOrEqual(plain.wireBytes + 3 * xbzrle.wire.xbzrle.pages);
-    expect(xbzrle.wireBytes).toBe(plain.wireBytes);
+    // The only saving: pages re-dirtied after an in-pass re-send but not changed since, which
+    // XBZRLE finds identical in stop-and-copy while a plain migration sends them again.
+    expect(plain.wireBytes - xbzrle.wireBytes).toBe(xbzrle.wire.identicalPages * 4104);
     // The same hot set with sparse changes: far fewer bytes.
     const sparse = run({ workload: workload.replace('bytes=page', 'bytes=16'), codec: 'xbzrle', downtimeLimitMs: 10, maxRounds: 8 });
     expect(sparse.wireBytes).toBeLessThan(plain.wireBytes);
@@ -213,7 +215,8 @@ describe('modes, codecs and CPU', () => {
   });
 
   it('auto-converge throttles a guest that dirties faster than the link', () => {
-    const options = { workload: 'uniform:rate=60000,bytes=16,content=random', ramBytes: 64 * MiB, codec: 'none', downtimeLimitMs: 30, maxRounds: 200 } as const;
+    // 40,000 writes/s of 4 KiB pages is 1.3x a 1 Gbit/s link.
+    const options = { workload: 'uniform:rate=40000,bytes=16,content=random', codec: 'none', downtimeLimitMs: 30, maxRounds: 100 } as const;
     const throttled = run({ ...options, autoConverge: true });
     expect(throttled.throttlePercent).toBeGreaterThanOrEqual(20);
     expect(throttled.converged).toBe(true);

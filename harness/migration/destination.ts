@@ -3,20 +3,20 @@
  * decoder, and proves at the end that it holds the source's memory byte for byte.
  *
  * - `full`: the destination keeps its own copy of guest memory (zeros at start, as fresh RAM);
- *   every page it receives is compared with the source page it was sent from, and the whole
+ *   every page it decodes is compared with the source page it was sent from, and the whole
  *   copy is compared with the source when the migration ends.
  * - `digest`: for guests too large to hold twice. The destination keeps a 64-bit digest per
  *   page. A delta record is decoded onto a copy of the base the sender encoded against, after
  *   checking that the base's digest is the one the destination holds for that page (so the
- *   sender's cache really equals the destination's copy); every decoded page is compared with
- *   the source's bytes, and its digest becomes the page's new digest. At the end every page's
- *   digest must equal the digest of the source's page.
+ *   sender's cache really equals the destination's copy); every received page is compared
+ *   with the source's bytes, and its digest becomes the page's new digest. At the end every
+ *   page's digest must equal the digest of the source's page.
  *
  * A mismatch or a decode error is a hard failure ({@link MigrationVerificationError}) naming
- * the page; it is never reported as a figure.
+ * the page; it is never reported as a figure. Page copies and comparisons go through Node's
+ * Buffer (memcpy/memcmp) over whole chunks, without a view per page.
  */
 import type { Codec } from '../../codecs/codec.js';
-import { pagesEqual } from '../../codecs/words.js';
 import { GuestMemory } from '../../workloads/memory.js';
 
 export type VerifyMode = 'full' | 'digest';
@@ -35,16 +35,25 @@ export class MigrationVerificationError extends Error {
 const LANE_A = 0x811c9dc5;
 const LANE_B = 0x2545f491;
 
+/** Buffers over each chunk of a guest memory (no copy). */
+export function chunkBuffers(memory: GuestMemory): Buffer[] {
+  return memory.chunks.map((chunk) => Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+}
+
 export class Destination {
   readonly mode: VerifyMode;
   private readonly pageSize: number;
+  private readonly chunkShift: number;
+  private readonly chunkMask: number;
+  private readonly sourceBuffers: Buffer[];
   private readonly memory: GuestMemory | null;
+  private readonly buffers: Buffer[];
   private readonly digestA: Uint32Array | null;
   private readonly digestB: Uint32Array | null;
-  /** Scratch page for digest-mode decodes. */
-  private readonly scratch: Uint8Array;
+  /** Scratch page for digest-mode decodes and hashing. */
+  private readonly scratch: Buffer;
   private readonly scratchWords: Int32Array;
-  /** Digest of the last hashed page (lane B); lane A is returned. */
+  /** Lane B of the last hash (lane A is returned). */
   private lastLaneB = 0;
   /** Records applied, for the report. */
   recordsApplied = 0;
@@ -55,29 +64,48 @@ export class Destination {
   ) {
     this.mode = mode;
     this.pageSize = source.pageSize;
-    this.scratch = new Uint8Array(source.pageSize);
-    this.scratchWords = new Int32Array(this.scratch.buffer);
+    this.chunkShift = source.chunkShift;
+    this.chunkMask = source.chunkMask;
+    this.sourceBuffers = chunkBuffers(source);
+    this.scratch = Buffer.alloc(source.pageSize);
+    this.scratchWords = new Int32Array(this.scratch.buffer, this.scratch.byteOffset, source.pageSize >>> 2);
     if (mode === 'full') {
       this.memory = new GuestMemory(source.pageCount, source.pageSize);
+      this.buffers = chunkBuffers(this.memory);
       this.digestA = null;
       this.digestB = null;
     } else {
       this.memory = null;
+      this.buffers = [];
       this.digestA = new Uint32Array(source.pageCount);
       this.digestB = new Uint32Array(source.pageCount);
-      this.scratch.fill(0);
       const zeroA = this.hashScratch();
       this.digestA.fill(zeroA);
       this.digestB.fill(this.lastLaneB);
     }
   }
 
-  /** A normal page: `bytes` (pageSize long) are the page content as it arrived. */
+  /** A normal page carrying the source page's bytes as they are now. */
+  normalFromSource(pageNumber: number): void {
+    this.recordsApplied++;
+    const chunk = pageNumber >>> this.chunkShift;
+    const offset = (pageNumber & this.chunkMask) * this.pageSize;
+    if (this.memory !== null) {
+      this.sourceBuffers[chunk]!.copy(this.buffers[chunk]!, offset, offset, offset + this.pageSize);
+      return;
+    }
+    this.sourceBuffers[chunk]!.copy(this.scratch, 0, offset, offset + this.pageSize);
+    this.acceptScratch(pageNumber);
+  }
+
+  /** A normal page whose bytes (pageSize long) arrived as `bytes` (fault injection). */
   normal(pageNumber: number, bytes: Uint8Array): void {
     this.recordsApplied++;
     if (this.memory !== null) {
-      this.memory.chunks[pageNumber >>> this.memory.chunkShift]!.set(bytes, (pageNumber & this.memory.chunkMask) * this.pageSize);
-      this.checkReceived(pageNumber, bytes);
+      const chunk = pageNumber >>> this.chunkShift;
+      const offset = (pageNumber & this.chunkMask) * this.pageSize;
+      this.memory.chunks[chunk]!.set(bytes, offset);
+      this.checkAgainstSource(pageNumber, this.buffers[chunk]!, offset);
       return;
     }
     this.scratch.set(bytes);
@@ -88,10 +116,10 @@ export class Destination {
   zero(pageNumber: number, fillByte: number): void {
     this.recordsApplied++;
     if (this.memory !== null) {
-      const offset = (pageNumber & this.memory.chunkMask) * this.pageSize;
-      const chunk = this.memory.chunks[pageNumber >>> this.memory.chunkShift]!;
-      chunk.fill(fillByte, offset, offset + this.pageSize);
-      if (fillByte !== 0) this.checkReceived(pageNumber, chunk.subarray(offset, offset + this.pageSize));
+      const chunk = pageNumber >>> this.chunkShift;
+      const offset = (pageNumber & this.chunkMask) * this.pageSize;
+      this.buffers[chunk]!.fill(fillByte, offset, offset + this.pageSize);
+      if (fillByte !== 0) this.checkAgainstSource(pageNumber, this.buffers[chunk]!, offset);
       return;
     }
     this.scratch.fill(fillByte);
@@ -128,30 +156,30 @@ export class Destination {
       throw new MigrationVerificationError(pageNumber, `verification failed: destination could not decode page ${pageNumber}: ${message}`);
     }
     const elapsed = measure ? performance.now() - started : 0;
-    if (this.memory === null) this.acceptScratch(pageNumber);
-    else this.checkReceived(pageNumber, target);
+    if (this.memory === null) {
+      this.acceptScratch(pageNumber);
+    } else {
+      const chunk = pageNumber >>> this.chunkShift;
+      this.checkAgainstSource(pageNumber, this.buffers[chunk]!, (pageNumber & this.chunkMask) * this.pageSize);
+    }
     return elapsed;
   }
 
-  /** Full mode: a received page must equal the source page it was sent from. */
-  private checkReceived(pageNumber: number, received: Uint8Array): void {
-    const sourcePage = this.source.page(pageNumber);
-    if (!pagesEqual(received, sourcePage)) {
+  /** The received page at `offset` of `buffer` must equal the source page. */
+  private checkAgainstSource(pageNumber: number, buffer: Buffer, offset: number): void {
+    const source = this.sourceBuffers[pageNumber >>> this.chunkShift]!;
+    const sourceOffset = (pageNumber & this.chunkMask) * this.pageSize;
+    if (buffer.compare(source, sourceOffset, sourceOffset + this.pageSize, offset, offset + this.pageSize) !== 0) {
       throw new MigrationVerificationError(
         pageNumber,
-        `verification failed: page ${pageNumber} differs from the source after it was received (first differing byte ${firstDifference(received, sourcePage)})`,
+        `verification failed: page ${pageNumber} differs from the source after it was received (first differing byte ${firstDifference(buffer, offset, source, sourceOffset, this.pageSize)})`,
       );
     }
   }
 
-  /** Digest mode: the scratch page is the destination's new page; check it against the source. */
+  /** Digest mode: the scratch page is the destination's new page; check it and record its digest. */
   private acceptScratch(pageNumber: number): void {
-    if (!pagesEqual(this.scratch, this.source.page(pageNumber))) {
-      throw new MigrationVerificationError(
-        pageNumber,
-        `verification failed: page ${pageNumber} differs from the source after it was received (first differing byte ${firstDifference(this.scratch, this.source.page(pageNumber))})`,
-      );
-    }
+    this.checkAgainstSource(pageNumber, this.scratch, 0);
     this.digestA![pageNumber] = this.hashScratch();
     this.digestB![pageNumber] = this.lastLaneB;
   }
@@ -172,28 +200,23 @@ export class Destination {
     return a >>> 0;
   }
 
-  private hashPage(page: Uint8Array): number {
-    this.scratch.set(page);
-    return this.hashScratch();
-  }
-
   /** Throws a {@link MigrationVerificationError} naming the first page that differs. */
   verifyFinal(): void {
     const source = this.source;
+    const pageSize = this.pageSize;
     if (this.memory !== null) {
       // Whole chunks by memcmp; only a differing chunk is searched page by page.
-      for (let chunkIndex = 0; chunkIndex < source.chunks.length; chunkIndex++) {
-        const a = source.chunks[chunkIndex]!;
-        const b = this.memory.chunks[chunkIndex]!;
-        if (Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))) continue;
-        const firstPage = chunkIndex << source.chunkShift;
-        for (let pageNumber = firstPage; pageNumber < firstPage + a.byteLength / this.pageSize; pageNumber++) {
-          const sourcePage = source.page(pageNumber);
-          const destinationPage = this.memory.page(pageNumber);
-          if (!pagesEqual(destinationPage, sourcePage)) {
+      for (let chunk = 0; chunk < source.chunks.length; chunk++) {
+        const a = this.sourceBuffers[chunk]!;
+        const b = this.buffers[chunk]!;
+        if (a.equals(b)) continue;
+        const firstPage = chunk << this.chunkShift;
+        for (let offset = 0; offset < a.length; offset += pageSize) {
+          if (b.compare(a, offset, offset + pageSize, offset, offset + pageSize) !== 0) {
+            const pageNumber = firstPage + offset / pageSize;
             throw new MigrationVerificationError(
               pageNumber,
-              `verification failed: destination page ${pageNumber} differs from the source (first differing byte ${firstDifference(destinationPage, sourcePage)})`,
+              `verification failed: destination page ${pageNumber} differs from the source (first differing byte ${firstDifference(b, offset, a, offset, pageSize)})`,
             );
           }
         }
@@ -201,7 +224,9 @@ export class Destination {
       return;
     }
     for (let pageNumber = 0; pageNumber < source.pageCount; pageNumber++) {
-      const a = this.hashPage(source.page(pageNumber));
+      const offset = (pageNumber & this.chunkMask) * pageSize;
+      this.sourceBuffers[pageNumber >>> this.chunkShift]!.copy(this.scratch, 0, offset, offset + pageSize);
+      const a = this.hashScratch();
       if (a !== this.digestA![pageNumber] || this.lastLaneB !== this.digestB![pageNumber]) {
         throw new MigrationVerificationError(pageNumber, `verification failed: destination page ${pageNumber}'s digest differs from the source page's`);
       }
@@ -209,7 +234,7 @@ export class Destination {
   }
 }
 
-function firstDifference(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+function firstDifference(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: number, length: number): number {
+  for (let i = 0; i < length; i++) if (a[aOffset + i] !== b[bOffset + i]) return i;
   return -1;
 }

@@ -19,7 +19,7 @@ import { getCodec } from '../../codecs/registry.js';
 import { DirtyBitmap, GuestMemory } from '../../workloads/memory.js';
 import type { Workload } from '../../workloads/workload.js';
 import { CpuModel } from './cpu.js';
-import { Destination } from './destination.js';
+import { chunkBuffers, Destination } from './destination.js';
 import { Link } from './link.js';
 import { type MigrationOptions, type ResolvedOptions, type RoundEntry, resolveOptions } from './options.js';
 import { resolveCache, resolveWorkload } from './specs.js';
@@ -68,7 +68,8 @@ export function simulateMigration(options: MigrationOptions): MigrationResult {
 
 class MigrationRun {
   private readonly memory: GuestMemory;
-  private readonly words: Int32Array[];
+  private readonly buffers: Buffer[];
+  private readonly zeroBuffer: Buffer;
   private readonly dirtyLog: DirtyBitmap;
   private readonly toSend: DirtyBitmap;
   private readonly link: Link;
@@ -107,7 +108,8 @@ class MigrationRun {
     private readonly options: MigrationOptions,
   ) {
     this.memory = new GuestMemory(o.pageCount, o.pageSize);
-    this.words = this.memory.chunks.map((chunk) => new Int32Array(chunk.buffer, chunk.byteOffset, chunk.byteLength >>> 2));
+    this.buffers = chunkBuffers(this.memory);
+    this.zeroBuffer = Buffer.alloc(o.pageSize);
     this.dirtyLog = new DirtyBitmap(o.pageCount);
     this.toSend = new DirtyBitmap(o.pageCount);
     this.link = new Link(o.bandwidthBps, o.maxBandwidthBps);
@@ -252,7 +254,7 @@ class MigrationRun {
       if (slot < 0) {
         counters.cacheMiss++;
         if (stage !== STAGE_FINAL) cache.insert(pageNumber, pageView);
-        wire = this.sendNormal(pageNumber, pageView);
+        wire = this.sendNormal(pageNumber);
       } else {
         counters.cacheHitPages++;
         const cached = cache.data(slot);
@@ -264,7 +266,7 @@ class MigrationRun {
         } else if (encodedBytes < 0) {
           counters.xbzrleOverflow++;
           counters.xbzrleBytes += o.pageSize;
-          wire = this.sendNormal(pageNumber, pageView);
+          wire = this.sendNormal(pageNumber);
           if (stage !== STAGE_FINAL) cached.set(pageView);
         } else {
           wire = header + 3 + encodedBytes;
@@ -294,10 +296,10 @@ class MigrationRun {
         decodeMs = this.cpu!.decodeMs(encodedBytes, measured);
       } else {
         counters.compressedOverflow++;
-        wire = this.sendNormal(pageNumber, pageView);
+        wire = this.sendNormal(pageNumber);
       }
     } else {
-      wire = this.sendNormal(pageNumber, chunk.subarray(offset, offset + o.pageSize));
+      wire = this.sendNormal(pageNumber);
     }
     counters.wireBytes += wire;
     this.encodeMsTotal += encodeMs;
@@ -315,17 +317,19 @@ class MigrationRun {
   }
 
   /** A normal page: header + the page's bytes, copied into the destination. */
-  private sendNormal(pageNumber: number, pageView: Uint8Array): number {
+  private sendNormal(pageNumber: number): number {
     const counters = this.round;
-    const wire = this.headerBytes + this.o.pageSize;
+    const pageSize = this.o.pageSize;
+    const wire = this.headerBytes + pageSize;
     counters.normal++;
     counters.normalBytes += wire;
     if (this.corrupting(pageNumber)) {
-      this.corruptCopy.set(pageView);
-      this.corruptCopy[this.o.pageSize >>> 1] ^= 0x5a;
+      const offset = (pageNumber & this.memory.chunkMask) * pageSize;
+      this.corruptCopy.set(this.memory.chunks[pageNumber >>> this.memory.chunkShift]!.subarray(offset, offset + pageSize));
+      this.corruptCopy[pageSize >>> 1] ^= 0x5a;
       this.destination.normal(pageNumber, this.corruptCopy);
     } else {
-      this.destination.normal(pageNumber, pageView);
+      this.destination.normalFromSource(pageNumber);
     }
     return wire;
   }
@@ -346,11 +350,9 @@ class MigrationRun {
     return this.corruptSends === (fault.send ?? 1);
   }
 
+  /** All bytes 0 (memcmp against a zero page). */
   private isZero(chunkIndex: number, offset: number): boolean {
-    const words = this.words[chunkIndex]!;
-    const end = (offset + this.o.pageSize) >>> 2;
-    for (let index = offset >>> 2; index < end; index++) if (words[index] !== 0) return false;
-    return true;
+    return this.zeroBuffer.compare(this.buffers[chunkIndex]!, offset, offset + this.o.pageSize) === 0;
   }
 
   /** Runs the guest up to `nowMs` (at tick granularity unless forced); a throttled guest's clock runs slower. */

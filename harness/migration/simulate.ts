@@ -194,8 +194,10 @@ class MigrationRun {
       stage = STAGE_ITERATIVE;
     }
 
-    // Stop-and-copy: the guest is paused; everything still dirty goes.
+    // Stop-and-copy: the guest is paused; everything still dirty goes. QEMU syncs once more on
+    // completion (it finds nothing new: the guest stopped at this sync).
     const stopMs = nowMs;
+    dirtySyncCount++;
     this.round.reset();
     this.sendDirtyPages(STAGE_FINAL, nowMs);
     const endMs = Math.max(this.link.busyUntilMs, this.decoderFreeMs, stopMs) + o.switchoverMs;

@@ -30,7 +30,7 @@ const SCRIPTS: Readonly<Record<string, Reproduction>> = {
     description: "QEMU's XBZRLE cache-age experiment: miss rate and total time with and without the age rule",
     run: async (options) =>
       reproduceQemuAgeRule({
-        ...(options.quick ? { ramBytes: 256 * 2 ** 20, maxTimeMs: 60_000 } : {}),
+        ...(options.quick ? { ramBytes: 128 * 2 ** 20, loopRates: [10], maxTimeMs: 60_000 } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       }).tables,
   },

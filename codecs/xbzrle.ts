@@ -10,7 +10,13 @@
  * run is never written. The scans compare 4 bytes at a time where the pages are aligned.
  */
 import { type Codec, CodecError, checkDecodePage, checkEncodeArgs } from './codec.js';
-import { WASM_MAX_PAGE, type XbzrleWasmKernel, xbzrleWasmKernel } from './wasm/xbzrle-kernel.js';
+import { WASM_MAX_INPUT, WASM_MAX_PAGE, type XbzrleWasmKernel, xbzrleWasmKernel } from './wasm/xbzrle-kernel.js';
+
+/**
+ * Deltas shorter than this decode faster in TypeScript (they touch few bytes); longer ones go
+ * to the WebAssembly kernel, whose fixed cost is copying the page in and out.
+ */
+const WASM_DECODE_MIN_INPUT = 384;
 import { WordView } from './words.js';
 
 /** Which encoder does the work: the SIMD WebAssembly kernel (default where available) or TypeScript. */
@@ -158,6 +164,11 @@ export class XbzrleCodec implements Codec {
 
   decode(encoded: Uint8Array, page: Uint8Array): void {
     checkDecodePage(this, page);
+    if (this.wasm !== null && encoded.length >= WASM_DECODE_MIN_INPUT && encoded.length <= WASM_MAX_INPUT && page.length <= WASM_MAX_PAGE) {
+      if (this.wasm.decode(encoded, page)) return;
+      this.walk(encoded, page, false); // corrupt: throws the reason; the page was not touched
+      throw this.corrupt('rejected by the WebAssembly decoder'); // unreachable if both parsers agree
+    }
     // Validate the whole delta first so that a corrupt one leaves the page untouched.
     this.walk(encoded, page, false);
     this.walk(encoded, page, true);

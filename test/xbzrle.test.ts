@@ -333,3 +333,52 @@ describe('xbzrle: the committed WebAssembly binary', () => {
     expect(Buffer.from(module.toBinary({}).buffer).toString('base64')).toBe(XBZRLE_WASM_BASE64);
   });
 });
+
+describe('xbzrle: the WebAssembly decoder and the TypeScript decoder agree', () => {
+  const wasm = new XbzrleCodec({ kernel: 'wasm' });
+  const js = new XbzrleCodec({ kernel: 'js' });
+
+  function outcome(codec: XbzrleCodec, input: Uint8Array, start: Uint8Array): string {
+    const page = start.slice();
+    try {
+      codec.decode(input, page);
+      return `ok ${Buffer.from(page).toString('base64')}`;
+    } catch (error) {
+      expect(error).toBeInstanceOf(CodecError);
+      expect(sameBytes(page, start)).toBe(true); // a failed decode leaves the page untouched
+      return `error ${(error as Error).message}`;
+    }
+  }
+
+  it('same page or same error on long valid, mutated and truncated deltas (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 4096, maxLength: 4096 }),
+        fc.array(fc.tuple(fc.nat({ max: 4095 }), fc.integer({ min: 1, max: 60 })), { minLength: 20, maxLength: 120 }),
+        fc.array(fc.tuple(fc.nat({ max: 100_000 }), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+        fc.nat({ max: 5 }),
+        (old, edits, mutations, cut) => {
+          const cur = old.slice();
+          for (const [at, length] of edits) for (let i = at; i < Math.min(4096, at + length); i++) cur[i] = cur[i]! ^ 0x5a;
+          const out = new Uint8Array(8192);
+          const size = js.encode(old, cur, out);
+          if (size <= 0) return;
+          const input = out.slice(0, Math.max(1, size - cut));
+          for (const [at, value] of mutations) input[at % input.length] = value;
+          expect(outcome(wasm, input, old)).toBe(outcome(js, input, old));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('random garbage of 384..3000 bytes is rejected or applied identically', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 384, maxLength: 3000 }), (garbage) => {
+        const start = new Uint8Array(4096).fill(1);
+        expect(outcome(wasm, garbage, start)).toBe(outcome(js, garbage, start));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -20,6 +20,9 @@ export const WASM_MAX_PAGE = 16384;
 
 export class XbzrleWasmKernel {
   private readonly encodeExport: (length: number, limit: number) => number;
+  private readonly decodeExport: (pageLength: number, inputLength: number) => number;
+  /** Views of the page region by length, for copying a decoded page out without allocating. */
+  private readonly pageViews: Array<Uint8Array | undefined> = [];
   private readonly bytes: Uint8Array;
   /** Views of the output region by length, made once each, so copying out never allocates. */
   private readonly outputViews: Array<Uint8Array | undefined> = [];
@@ -27,8 +30,13 @@ export class XbzrleWasmKernel {
   constructor() {
     const module = new WebAssembly.Module(Buffer.from(XBZRLE_WASM_BASE64, 'base64'));
     const instance = new WebAssembly.Instance(module, {});
-    const exports = instance.exports as { memory: { buffer: ArrayBuffer }; encode: (length: number, limit: number) => number };
+    const exports = instance.exports as {
+      memory: { buffer: ArrayBuffer };
+      encode: (length: number, limit: number) => number;
+      decode: (pageLength: number, inputLength: number) => number;
+    };
     this.encodeExport = exports.encode;
+    this.decodeExport = exports.decode;
     this.bytes = new Uint8Array(exports.memory.buffer);
   }
 
@@ -45,7 +53,24 @@ export class XbzrleWasmKernel {
     }
     return encodedBytes;
   }
+
+  /**
+   * Applies `encoded` to `page` in place when it is a valid delta and returns true; returns
+   * false (page untouched) when it is corrupt. Inputs up to WASM_MAX_INPUT bytes.
+   */
+  decode(encoded: Uint8Array, page: Uint8Array): boolean {
+    const bytes = this.bytes;
+    bytes.set(page, OLD_AT);
+    bytes.set(encoded, OUT_AT);
+    if (this.decodeExport(page.length, encoded.length) !== 0) return false;
+    const length = page.length;
+    page.set(this.pageViews[length] ?? (this.pageViews[length] = bytes.subarray(OLD_AT, OLD_AT + length)));
+    return true;
+  }
 }
+
+/** Largest encoded input the kernel's decoder takes (the rest of its memory). */
+export const WASM_MAX_INPUT = 32768;
 
 let shared: XbzrleWasmKernel | null | undefined;
 

@@ -2,6 +2,8 @@
 ;; Memory layout (one 64 KiB page): old page at 0, new page at 16384, output at 32768.
 ;; encode(length, limit) returns the encoded byte count, 0 for identical pages, -1 on
 ;; overflow (the encoding does not fit in `limit` bytes, or a run exceeds 0x3fff).
+;; decode(pageLength, inputLength) applies the delta at 32768 to the page at 0: 0 when the
+;; delta is valid, -1 when it is corrupt (the caller then reports why from its own parser).
 (module
   (memory (export "memory") 1 1)
 
@@ -81,4 +83,49 @@
         (local.set $out (i32.add (local.get $out) (local.get $run)))
         (br $runs)))
     (i32.sub (local.get $out) (i32.const 32768)))
+
+  ;; Reads a small ULEB128 at `at` (at most 2 bytes, the second must exist before `end`).
+  ;; Returns value | (bytes read << 16), or -1 when truncated or longer than 2 bytes.
+  (func $readUleb (param $at i32) (param $end i32) (result i32)
+    (local $low i32) (local $high i32)
+    (if (i32.ge_u (local.get $at) (local.get $end)) (then (return (i32.const -1))))
+    (local.set $low (i32.load8_u (local.get $at)))
+    (if (i32.eqz (i32.and (local.get $low) (i32.const 0x80)))
+      (then (return (i32.or (local.get $low) (i32.const 0x10000)))))
+    (if (i32.ge_u (i32.add (local.get $at) (i32.const 1)) (local.get $end)) (then (return (i32.const -1))))
+    (local.set $high (i32.load8_u offset=1 (local.get $at)))
+    (if (i32.and (local.get $high) (i32.const 0x80)) (then (return (i32.const -1))))
+    (i32.or
+      (i32.or (i32.and (local.get $low) (i32.const 0x7f)) (i32.shl (local.get $high) (i32.const 7)))
+      (i32.const 0x20000)))
+
+  (func (export "decode") (param $pageLength i32) (param $inputLength i32) (result i32)
+    (local $s i32) (local $end i32) (local $d i32) (local $read i32) (local $run i32)
+    (local.set $s (i32.const 32768))
+    (local.set $end (i32.add (i32.const 32768) (local.get $inputLength)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $s) (local.get $end)))
+        (if (i32.lt_u (i32.sub (local.get $end) (local.get $s)) (i32.const 2)) (then (return (i32.const -1))))
+        ;; Unchanged run.
+        (local.set $read (call $readUleb (local.get $s) (local.get $end)))
+        (if (i32.lt_s (local.get $read) (i32.const 0)) (then (return (i32.const -1))))
+        (local.set $run (i32.and (local.get $read) (i32.const 0xffff)))
+        (local.set $s (i32.add (local.get $s) (i32.shr_u (local.get $read) (i32.const 16))))
+        (if (i32.and (i32.eqz (local.get $run)) (i32.ne (local.get $d) (i32.const 0))) (then (return (i32.const -1))))
+        (local.set $d (i32.add (local.get $d) (local.get $run)))
+        (if (i32.gt_u (local.get $d) (local.get $pageLength)) (then (return (i32.const -1))))
+        ;; Changed run.
+        (local.set $read (call $readUleb (local.get $s) (local.get $end)))
+        (if (i32.lt_s (local.get $read) (i32.const 0)) (then (return (i32.const -1))))
+        (local.set $run (i32.and (local.get $read) (i32.const 0xffff)))
+        (local.set $s (i32.add (local.get $s) (i32.shr_u (local.get $read) (i32.const 16))))
+        (if (i32.eqz (local.get $run)) (then (return (i32.const -1))))
+        (if (i32.gt_u (i32.add (local.get $d) (local.get $run)) (local.get $pageLength)) (then (return (i32.const -1))))
+        (if (i32.gt_u (i32.add (local.get $s) (local.get $run)) (local.get $end)) (then (return (i32.const -1))))
+        (memory.copy (local.get $d) (local.get $s) (local.get $run))
+        (local.set $s (i32.add (local.get $s) (local.get $run)))
+        (local.set $d (i32.add (local.get $d) (local.get $run)))
+        (br $pairs)))
+    (i32.const 0))
 )

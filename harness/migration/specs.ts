@@ -1,13 +1,16 @@
 /** Spec strings -> workload and cache instances, through the registries of workloads/ and caches/. */
 import type { PageCache } from '../../caches/cache.js';
+import { createCache } from '../../caches/registry.js';
 import type { Workload } from '../../workloads/workload.js';
+import { createWorkload } from '../../workloads/registry.js';
 import type { ResolvedOptions } from './options.js';
 
-export function resolveWorkload(workload: string | Workload, _options: ResolvedOptions): Workload {
+export function resolveWorkload(workload: string | Workload, options: ResolvedOptions): Workload {
   if (typeof workload === 'object') return workload;
-  throw new Error(`workload specs need the workload registry (not merged yet): ${workload}`);
+  return createWorkload(workload, { pageCount: options.pageCount, pageSize: options.pageSize, seed: options.seed });
 }
 
-export function resolveCache(spec: string, _options: ResolvedOptions): PageCache {
-  throw new Error(`cache specs need the cache registry (not merged yet): ${spec}`);
+/** The cache holds cacheBytes / pageSize pages (QEMU: cache-size / page size slots), with their contents. */
+export function resolveCache(spec: string, options: ResolvedOptions): PageCache {
+  return createCache(spec, { capacityPages: Math.floor(options.cacheBytes / options.pageSize), pageSize: options.pageSize, storeData: true });
 }

@@ -2,6 +2,7 @@
 // transfer times, the analytic pre-copy model, QEMU's cache-age experiment, XBZRLE's bounds.
 import { describe, expect, it } from 'vitest';
 import { type MigrationOptions, MigrationVerificationError, simulateMigration } from '../harness/migration.js';
+import { lastPeriodMissRate, reproduceQemuAgeRule } from '../scripts/qemu-age-rule.js';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -132,6 +133,19 @@ describe("QEMU's cache-age experiment (8 MiB cache, 16 MiB hot set, qemu-age-tes
   });
 });
 
+describe('reproduce qemu-age-rule', () => {
+  it('gives the published shape: ~100% vs ~50% misses, 26 wire bytes per XBZRLE page, a shorter migration with the rule', () => {
+    const { tables, pairs } = reproduceQemuAgeRule({ ramBytes: 64 * MiB, loopRates: [10] });
+    expect(tables[0]!.rows).toHaveLength(2);
+    const { withoutRule, withRule } = pairs[0]!;
+    expect(lastPeriodMissRate(withoutRule)).toBe(1);
+    expect(lastPeriodMissRate(withRule)).toBe(0.5);
+    expect(withRule.wire.xbzrle.bytes / withRule.wire.xbzrle.pages).toBe(26);
+    expect(withRule.totalTimeMs).toBeLessThan(withoutRule.totalTimeMs);
+    expect(tables[0]!.notes!.join('\n')).not.toMatch(/does NOT hold/);
+  });
+});
+
 describe('XBZRLE on the wire', () => {
   it('never costs more than a normal page plus its 3 header bytes: saturated whole-page rewrites differ only by identical pages', () => {
     // 512 hot pages rewritten a million times a second: every pass finds the same pages dirty
@@ -206,6 +220,33 @@ describe('modes, codecs and CPU', () => {
     const serial = run({ ...options, pipeline: false });
     expect(serial.timeline[0]!.durationMs).toBeGreaterThanOrEqual(a.timeline[0]!.durationMs);
     expect(a.cpu.encodeSeconds).toBeGreaterThan(0);
+  });
+
+  it('a CPU-bound encoder: encoder threads and pipelining shorten the passes that encode', () => {
+    // xbrle encodes at 250-410 MB/s in the model (10-16 us a page) while a 10 Gbit/s link
+    // sends a page in 3.3 us: the passes after the first re-send are CPU-bound.
+    const options = {
+      workload: 'hotset:rate=200000,hot=2048,share=1,bytes=64,content=random',
+      codec: 'xbrle',
+      bandwidthBps: 10 * GBIT,
+      downtimeLimitMs: 1,
+      maxRounds: 6,
+    } as const;
+    const one = run(options);
+    const four = run({ ...options, encoderThreads: 4 });
+    const serial = run({ ...options, pipeline: false });
+    const encodingPass = (result: typeof one) => result.timeline[2]!;
+    expect(encodingPass(one).pagesXbzrle).toBeGreaterThan(300);
+    expect(four.totalTimeMs).toBeLessThan(one.totalTimeMs);
+    expect(encodingPass(four).durationMs).toBeLessThan(encodingPass(one).durationMs * 0.5);
+    expect(encodingPass(serial).durationMs).toBeGreaterThan(encodingPass(one).durationMs);
+    for (const result of [one, four, serial]) expect(result.verified).toBe(true);
+  });
+
+  it('pages of 8 KiB migrate and verify', () => {
+    const result = run({ workload: 'zipf:skew=0.9,rate=20000', pageSize: 8192, codec: 'xbzrle', cacheBytes: 2 * MiB, downtimeLimitMs: 5 });
+    expect(result.verified).toBe(true);
+    expect(result.wire.normal.bytes).toBe(result.wire.normal.pages * (8 + 8192));
   });
 
   it('measured CPU mode runs the same path and verifies', () => {

@@ -78,6 +78,8 @@ describe('pagedelta migrate', () => {
     [['--cache-size', '1K'], /cache size 1024 bytes is smaller than one 4096-byte page/],
     [['--cache', 'qemu', '--cache-size', '3M'], /768 slots; QEMU's direct-mapped cache needs a power of two/],
     [['--mode', 'xen'], /unknown mode "xen"/],
+    [['--cache-size', '8M'], /exceeds the guest's RAM/],
+    [['--codec', 'none', '--cache', 'bogus'], /unknown cache policy "bogus"/],
     [['--ram', 'lots'], /bad --ram "lots"/],
     [['--ram', '1G', '--ram', '2G'], /--ram given more than once/],
     [['--downtime', 'short'], /bad --downtime/],

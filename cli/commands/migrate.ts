@@ -19,7 +19,7 @@ interface MigrateArgs {
   switchover: string;
   codec: string;
   cache?: string;
-  cacheSize: string;
+  cacheSize?: string;
   mode: string;
   cpu: string;
   pipeline: boolean;
@@ -57,7 +57,7 @@ export const migrateCommand: CommandModule = {
       .option('switchover', { type: 'string', default: '0ms', describe: 'fixed switchover cost added to the downtime' })
       .option('codec', { type: 'string', default: 'xbzrle', describe: `codec: none (every page whole) or ${codecNames().join(', ')}` })
       .option('cache', { type: 'string', describe: 'cache policy spec (default qemu; set-assoc:ways=2 in mode qemu-2011)' })
-      .option('cache-size', { type: 'string', default: '64M', describe: 'cache size' })
+      .option('cache-size', { type: 'string', describe: "cache size (default QEMU's 64M, or the largest power-of-two number of pages of a smaller guest)" })
       .option('mode', { type: 'string', default: 'qemu', describe: `sender behaviour: ${MIGRATION_MODES.join(', ')}` })
       .option('cpu', { type: 'string', default: 'model', describe: 'codec time: model (fixed MB/s, reproducible) or measured' })
       .option('pipeline', { type: 'boolean', default: true, describe: 'overlap encoding and sending (--no-pipeline: serial)' })
@@ -96,7 +96,6 @@ export const migrateCommand: CommandModule = {
       downtimeLimitMs: parsed(() => parseDuration(args.downtime, '--downtime')),
       switchoverMs: parsed(() => parseDuration(args.switchover, '--switchover')),
       codec: args.codec,
-      cacheBytes: parsed(() => parseSize(args.cacheSize, '--cache-size')),
       mode: args.mode as MigrationMode,
       cpu: args.cpu as CpuMode,
       pipeline: args.pipeline,
@@ -107,6 +106,7 @@ export const migrateCommand: CommandModule = {
       wireHeaders: args.headers,
       verify: args.verify as MigrationOptions['verify'] & string,
       ...(args.cache !== undefined ? { cache: args.cache } : {}),
+      ...(args.cacheSize !== undefined ? { cacheBytes: parsed(() => parseSize(args.cacheSize!, '--cache-size')) } : {}),
       ...(args.maxTime !== undefined ? { maxTimeMs: parsed(() => parseDuration(args.maxTime!, '--max-time')) } : {}),
       ...(args.progress
         ? {

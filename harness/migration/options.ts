@@ -26,7 +26,7 @@ export interface MigrationOptions {
   codec?: string;
   /** Cache policy spec or instance (default: `qemu` in mode qemu, `set-assoc:ways=2` in qemu-2011). */
   cache?: string | PageCache;
-  /** Cache size in bytes (default QEMU's 64 MiB). */
+  /** Cache size in bytes (default QEMU's 64 MiB, or less for a smaller guest: the largest power-of-two number of its pages). */
   cacheBytes?: number;
   /** Per-page sender behaviour (default `qemu`). */
   mode?: MigrationMode;
@@ -168,11 +168,13 @@ export function resolveOptions(options: MigrationOptions, codecKind: 'delta' | '
   if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const workloadTickMs = positive(options.workloadTickMs ?? DEFAULTS.workloadTickMs, 'workload tick');
 
-  const cacheBytes = options.cacheBytes ?? DEFAULTS.cacheBytes;
+  // QEMU's 64 MiB default; for a smaller guest, the largest power-of-two number of its pages.
+  const cacheBytes = options.cacheBytes ?? Math.min(DEFAULTS.cacheBytes, pageSize * 2 ** Math.floor(Math.log2(ramBytes / pageSize)));
   if (codecKind === 'delta') {
     if (typeof cacheBytes !== 'number' || !Number.isFinite(cacheBytes) || cacheBytes < pageSize) {
       throw new Error(`cache size ${cacheBytes} bytes is smaller than one ${pageSize}-byte page`);
     }
+    if (cacheBytes > ramBytes) throw new Error(`cache size ${cacheBytes} bytes exceeds the guest's RAM (${ramBytes} bytes), as QEMU refuses too`);
     const slots = Math.floor(cacheBytes / pageSize);
     if (cacheSpec !== null && /^qemu(-noage)?(:|$)/.test(cacheSpec) && (slots & (slots - 1)) !== 0) {
       throw new Error(`cache size ${cacheBytes} bytes gives ${slots} slots; QEMU's direct-mapped cache needs a power of two`);

@@ -22,7 +22,7 @@ import { CpuModel } from './cpu.js';
 import { chunkBuffers, Destination } from './destination.js';
 import { Link } from './link.js';
 import { type MigrationOptions, type ResolvedOptions, type RoundEntry, resolveOptions } from './options.js';
-import { resolveCache, resolveWorkload } from './specs.js';
+import { checkCacheSpec, resolveCache, resolveWorkload } from './specs.js';
 import { Counters, type MigrationResult } from './stats.js';
 
 /** QEMU's per-page header: 8-byte address + flags word. */
@@ -53,6 +53,7 @@ export function simulateMigration(options: MigrationOptions): MigrationResult {
         ? options.cache.spec
         : (options.cache ?? (mode === 'qemu-2011' ? 'set-assoc:ways=2' : 'qemu'));
   const resolved = resolveOptions(options, codecKind, cacheSpec);
+  if (codecKind !== 'delta' && typeof options.cache === 'string') checkCacheSpec(options.cache);
   if (codec !== null && resolved.pageSize > codec.maxPageSize) {
     throw new Error(`codec ${codec.name} cannot encode ${resolved.pageSize}-byte pages (its format's limit is ${codec.maxPageSize})`);
   }

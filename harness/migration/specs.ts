@@ -14,3 +14,8 @@ export function resolveWorkload(workload: string | Workload, options: ResolvedOp
 export function resolveCache(spec: string, options: ResolvedOptions): PageCache {
   return createCache(spec, { capacityPages: Math.floor(options.cacheBytes / options.pageSize), pageSize: options.pageSize, storeData: true });
 }
+
+/** A cache spec given with a codec that uses no cache is still checked, so a typo is not silently ignored. */
+export function checkCacheSpec(spec: string): void {
+  createCache(spec, { capacityPages: 1, pageSize: 8, storeData: false });
+}

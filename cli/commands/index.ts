@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { cachesCommand } from './caches.js';
 import { codecsCommand } from './codecs.js';
+import { migrateCommand } from './migrate.js';
 import { reproduceCommand } from './reproduce.js';
 import { traceCommand } from './trace.js';
 import { workloadsCommand } from './workloads.js';
@@ -20,6 +21,7 @@ export const commands: CommandModule<any, any>[] = [
   cachesCommand,
   traceCommand,
   workloadsCommand,
+  migrateCommand,
   // harness (issue #6)
   runCommand,
   mergeCommand,

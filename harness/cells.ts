@@ -6,6 +6,7 @@
 import type { CellParams, ExperimentSettings } from './experiment.js';
 import { benchmarkCodecs } from './codec-bench.js';
 import { runCacheCell } from './cache-cell.js';
+import { runMigrationCell } from './migration-cell.js';
 
 export type Metrics = Record<string, unknown>;
 
@@ -37,6 +38,7 @@ async function runCodecCell(params: Extract<CellParams, { kind: 'codec' }>, sett
 }
 
 const RUNNERS: { [K in CellParams['kind']]?: CellRunner<Extract<CellParams, { kind: K }>> } = {
+  migration: runMigrationCell,
   codec: runCodecCell,
   cache: runCacheCell,
 };

@@ -3,6 +3,9 @@ import type { Table } from '../results/table.js';
 import { reproduceQemuAgeRule } from './qemu-age-rule.js';
 import { reproduceSeedCaches } from './seed-caches.js';
 import { reproduceSeedCodecs } from './seed-codecs.js';
+// harness (issue #6)
+import { reproduceCacheSizing } from './cache-sizing.js';
+import { reproduceConvergenceMap } from './convergence-map.js';
 
 export interface ReproduceOptions {
   /** Shorter measurements (CI smoke runs); deterministic figures are unaffected. */
@@ -42,6 +45,15 @@ const SCRIPTS: Readonly<Record<string, Reproduction>> = {
         ...(options.quick ? { ramBytes: 128 * 2 ** 20, loopRates: [10], maxTimeMs: 60_000 } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       }).tables,
+  },
+  // harness (issue #6)
+  'convergence-map': {
+    description: 'which (bandwidth, dirty rate) pairs converge with no compression, XBZRLE, XOR+LZ4 on a hot-set guest, and the downtime',
+    run: (options) => reproduceConvergenceMap({ quick: options.quick ?? false, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
+  },
+  'cache-sizing': {
+    description: 'downtime and miss rate vs cache size for each policy, on a Zipf workload and on the recorded CloudPhysics trace',
+    run: (options) => reproduceCacheSizing({ quick: options.quick ?? false, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
   },
 };
 

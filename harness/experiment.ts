@@ -13,7 +13,7 @@ import { createCache } from '../caches/registry.js';
 import { codecNames, getCodec } from '../codecs/registry.js';
 import { createWorkload } from '../workloads/registry.js';
 import { getScenario, SCENARIOS } from '../workloads/scenarios.js';
-import { parseBandwidth, parseDuration, parseSize } from './units.js';
+import { formatBytes, parseBandwidth, parseDuration, parseSize } from './units.js';
 
 export const CELL_KINDS = ['migration', 'codec', 'cache'] as const;
 export type CellKind = (typeof CELL_KINDS)[number];
@@ -255,6 +255,19 @@ export function parseExperiment(document: unknown, options: ParseOptions = {}): 
   ] as const) {
     values.forEach((bytes, position) => {
       if (bytes % settings.pageSize !== 0) problem(`${key}[${position}]`, `${bytes} bytes is not a whole number of ${settings.pageSize}-byte pages`);
+    });
+  }
+
+  if (kinds.includes('migration') && codecs.some((codec) => codecNeedsCache(codec))) {
+    cacheSizes.forEach((cacheBytes, cachePosition) => {
+      guestSizes.forEach((ramBytes, guestPosition) => {
+        if (cacheBytes > ramBytes) {
+          problem(
+            `cacheSizes[${cachePosition}]`,
+            `${formatBytes(cacheBytes)} is larger than guestSizes[${guestPosition}] (${formatBytes(ramBytes)}): QEMU refuses a cache larger than the guest; split the grid into experiments whose sizes fit`,
+          );
+        }
+      });
     });
   }
 

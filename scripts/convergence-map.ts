@@ -16,13 +16,14 @@ export interface ConvergenceMapOptions {
   rates?: number[];
   bandwidths?: string[];
   guestSize?: string;
+  cacheSize?: string;
   workers?: number;
   onProgress?: (message: string) => void;
 }
 
 const CODECS = ['none', 'xbzrle', 'xor-lz4'] as const;
 
-export function convergenceMapExperiment(quick: boolean, grid: Pick<ConvergenceMapOptions, 'rates' | 'bandwidths' | 'guestSize'> = {}): Experiment {
+export function convergenceMapExperiment(quick: boolean, grid: Pick<ConvergenceMapOptions, 'rates' | 'bandwidths' | 'guestSize' | 'cacheSize'> = {}): Experiment {
   const rates = grid.rates ?? (quick ? [2000, 10000, 40000] : [1000, 2500, 5000, 10000, 20000, 40000]);
   const bandwidths = grid.bandwidths ?? (quick ? ['50Mbit', '200Mbit', '1Gbit'] : ['50Mbit', '100Mbit', '200Mbit', '500Mbit', '1Gbit']);
   return parseExperiment(
@@ -31,7 +32,7 @@ export function convergenceMapExperiment(quick: boolean, grid: Pick<ConvergenceM
       kinds: ['migration'],
       codecs: [...CODECS],
       caches: ['qemu'],
-      cacheSizes: ['16M'],
+      cacheSizes: [grid.cacheSize ?? '16M'],
       workloads: rates.map((rate) => `hotset:rate=${rate},hot=2048,share=0.95,bytes=16`),
       guestSizes: [grid.guestSize ?? (quick ? '32M' : '64M')],
       bandwidths,
@@ -78,7 +79,7 @@ export async function reproduceConvergenceMap(options: ConvergenceMapOptions = {
     }
     mapRows.push(row);
   }
-  const inputs = `Inputs: guest ${formatBytes(ramBytes)} (${ramBytes / pageSize} pages of ${pageSize} B); workload hotset:hot=2048 pages (8 MiB), share=0.95 of writes to the hot set, 16 changed bytes per write, rate = page writes/s; seed 1; mode qemu; cache qemu (direct-mapped, age rule) 16 MiB; downtime limit 300 ms; no max-bandwidth cap; cpu model; a run still iterating after 30 rounds is stopped and marked NO (its downtime is that of the forced stop-and-copy).`;
+  const inputs = `Inputs: guest ${formatBytes(ramBytes)} (${ramBytes / pageSize} pages of ${pageSize} B); workload hotset:hot=2048 pages (8 MiB), share=0.95 of writes to the hot set, 16 changed bytes per write, rate = page writes/s; seed 1; mode qemu; cache qemu (direct-mapped, age rule) ${formatBytes(experiment.cacheSizes[0]!)}; downtime limit 300 ms; no max-bandwidth cap; cpu model; a run still iterating after 30 rounds is stopped and marked NO (its downtime is that of the forced stop-and-copy).`;
   const mapTable: Table = {
     title: 'Convergence map: does pre-copy converge? (none / xbzrle / xor-lz4, with downtime)',
     columns: [
@@ -170,7 +171,7 @@ export async function reproduceConvergenceMap(options: ConvergenceMapOptions = {
       caption: 'Cell colour: downtime (log scale); "NO": did not converge within 30 rounds.',
       spec: {
         $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-        title: { text: 'Convergence map: downtime (ms) per bandwidth and dirty rate', subtitle: 'hot set 8 MiB, qemu cache 16 MiB, downtime limit 300 ms; "NO" = did not converge' },
+        title: { text: 'Convergence map: downtime (ms) per bandwidth and dirty rate', subtitle: `hot set 8 MiB, qemu cache ${formatBytes(experiment.cacheSizes[0]!)}, guest ${formatBytes(ramBytes)}, downtime limit 300 ms; "NO" = did not converge` },
         data: { values: points },
         facet: { column: { field: 'codec', type: 'nominal', title: null, sort: [...CODECS], header: { labelFontSize: 13 } } },
         spec: {

@@ -28,6 +28,10 @@ function deterministic(rows: ResultRow[]): Record<string, unknown> {
 }
 
 describe('migration cells', () => {
+  it('a cache larger than the guest is refused up front, naming both keys', () => {
+    expect(() => parseExperiment({ ...GRID, cacheSizes: ['4M', '16M'] })).toThrow(/cacheSizes\[1\]: 16 MiB is larger than guestSizes\[0\] \(8 MiB\)/);
+  });
+
   it('run end to end in model mode, identically in this thread and on two workers', async () => {
     const experiment = parseExperiment(GRID);
     const inThread = await runExperiment(experiment, { workers: 0 });
@@ -60,7 +64,7 @@ describe('migration cells', () => {
 
 describe('convergence-map', () => {
   it('maps convergence per codec and states its inputs and the published figures', async () => {
-    const tables = await reproduceConvergenceMap({ rates: [2000, 40000], bandwidths: ['20Mbit'], guestSize: '8M', workers: 0 });
+    const tables = await reproduceConvergenceMap({ rates: [2000, 40000], bandwidths: ['20Mbit'], guestSize: '8M', cacheSize: '4M', workers: 0 });
     const [map, effect, published] = tables;
     expect(map!.rows).toHaveLength(2);
     expect(map!.notes!.join(' ')).toMatch(/Inputs: guest 8 MiB .*seed 1/);

@@ -13,12 +13,13 @@ export const gateCommand: CommandModule = {
       .option('baseline', { type: 'string', default: 'results/baseline.json', describe: 'baseline file' })
       .option('update', { type: 'boolean', default: false, describe: 'rewrite the baseline with this run (deliberately)' })
       .option('rounds', { type: 'number', default: 7, describe: 'interleaved measurement rounds (the median is compared)' })
+      .option('exact-only', { type: 'boolean', default: false, describe: 'compare only the deterministic figures (skip throughput; for noisy machines)' })
       .option('warn', { type: 'number', describe: `slowdown that warns (default ${DEFAULT_TOLERANCES.warn})` })
       .option('fail', { type: 'number', describe: `slowdown that fails (default ${DEFAULT_TOLERANCES.fail})` })
       .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
       .option('out', { type: 'string', describe: 'write the report to this file instead of stdout' }),
   handler: async (argv) => {
-    const args = argv as unknown as { baseline: string; update: boolean; rounds: number; warn?: number; fail?: number; format: TableFormat; out?: string };
+    const args = argv as unknown as { baseline: string; update: boolean; 'exact-only': boolean; rounds: number; warn?: number; fail?: number; format: TableFormat; out?: string };
     if (!Number.isInteger(args.rounds) || args.rounds < 1) throw new CliError(`--rounds must be a positive integer, got ${args.rounds}`);
     for (const [flag, value] of [
       ['--warn', args.warn],
@@ -31,6 +32,7 @@ export const gateCommand: CommandModule = {
     const onProgress = (message: string): void => {
       process.stderr.write(`${message}\n`);
     };
+    if (args.update && args['exact-only']) throw new CliError('--update records the whole suite; drop --exact-only');
     if (args.update) {
       const current = await runGateSuite({ rounds: args.rounds, onProgress });
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -44,7 +46,13 @@ export const gateCommand: CommandModule = {
       warn: args.warn ?? baseline!.tolerances?.warn ?? DEFAULT_TOLERANCES.warn,
       fail: args.fail ?? baseline!.tolerances?.fail ?? DEFAULT_TOLERANCES.fail,
     };
-    const { report, remeasured } = await runGate(baseline!, { rounds: args.rounds, tolerances, onProgress });
+    if (args['exact-only']) baseline!.ratios = {};
+    const { report, remeasured } = await runGate(baseline!, {
+      rounds: args.rounds,
+      tolerances,
+      onProgress,
+      ...(args['exact-only'] ? { throughputCodecs: [] } : {}),
+    });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const table = {
       title: `Performance gate against ${args.baseline}`,

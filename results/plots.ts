@@ -69,7 +69,6 @@ function aggregatePoints(
       dimension !== xField &&
       dimension !== seriesField &&
       dimension !== 'seed' &&
-      dimension !== 'kind' &&
       new Set(usable.map((row) => JSON.stringify(row[dimension] ?? null))).size > 1,
   );
   const groups = new Map<string, ResultRow[]>();
@@ -86,7 +85,10 @@ function aggregatePoints(
       y: median(members.map((row) => row[yField] as number)),
       series: formatDimension(seriesField, first[seriesField]),
       runs: members.length,
-      panel: panelDimensions.map((d) => `${d}=${formatDimension(d, first[d])}`).join(', '),
+      panel: panelDimensions
+        .filter((d) => first[d] !== null && first[d] !== undefined)
+        .map((d) => `${d}=${formatDimension(d, first[d])}`)
+        .join('; '),
     };
     for (const [name, get] of Object.entries(extra)) point[name] = get(first);
     return point;
@@ -138,7 +140,8 @@ function lineChart(options: {
           $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
           title: options.title,
           data: { values: options.points },
-          facet: { field: 'panel', type: 'nominal', title: null, header: { labelFontSize: 11, labelLimit: 500 } },
+          // One line per dimension, so long workload specs stay readable.
+          facet: { field: 'panel', type: 'nominal', title: null, header: { labelFontSize: 11, labelLimit: 0, labelExpr: "split(datum.label, '; ')" } },
           columns: 2,
           spec: inner,
           config: BASE_CONFIG,
@@ -198,7 +201,15 @@ export function buildFigure(kind: PlotKind, allRows: ResultRow[], options: PlotO
       });
     }
     case 'time-vs-bandwidth': {
-      const source = rows.filter((row) => row.kind === 'migration');
+      // A series is a codec with its cache (none and whole-page codecs have no cache).
+      const source = rows
+        .filter((row) => row.kind === 'migration')
+        .map((row) => ({
+          ...row,
+          codec: row.cache ? `${row.codec} (${row.cache} ${formatDimension('cacheBytes', row.cacheBytes)})` : row.codec,
+          cache: null,
+          cacheBytes: null,
+        }));
       const { points, panelDimensions } = aggregatePoints(source, 'bandwidthBps', 'totalTimeMs', 'codec');
       requirePoints(points, kind, 'migration rows');
       return lineChart({
@@ -209,7 +220,7 @@ export function buildFigure(kind: PlotKind, allRows: ResultRow[], options: PlotO
         xTitle: 'bandwidth (Gbit/s, log scale)',
         xTicks: distinct(points.map((point) => ((point.x as number) * 8) / 1e9)),
         yTitle: 'total time (s)',
-        seriesTitle: 'codec',
+        seriesTitle: 'codec (cache)',
         xTransform: 'datum.x * 8 / 1e9',
         yTransform: 'datum.y / 1000',
         xScale: { type: 'log' },

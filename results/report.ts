@@ -107,7 +107,9 @@ export async function buildReport(rows: ResultRow[], options: ReportOptions = {}
     ...varyingDimensions(rows)
       .filter((dimension) => dimension !== 'kind')
       .map((dimension) => {
-        const values = [...new Set(rows.map((row) => formatDimension(dimension, row[dimension])))];
+        const raw = [...new Set(rows.map((row) => row[dimension]).filter((value) => value !== null && value !== undefined))];
+        raw.sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b))));
+        const values = raw.map((value) => formatDimension(dimension, value)).filter((value) => value !== '-');
         return `${dimension}: ${values.join(', ')}`;
       }),
     ...(options.notes ?? []),

@@ -68,3 +68,37 @@ export {
 } from './harness/migration.js';
 export { migrationTables } from './harness/migration/report.js';
 export { reproduceQemuAgeRule } from './scripts/qemu-age-rule.js';
+
+// Harness (issue #6): experiment files and matrix runs, result rows, tables, plots, reports,
+// the CI performance gate, and the reproductions built on them.
+export {
+  type Cell,
+  type CellKind,
+  type CellParams,
+  type Experiment,
+  type ExperimentSettings,
+  ExperimentError,
+  expandCells,
+  loadExperiment,
+  parseExperiment,
+  parseShard,
+  shardCells,
+} from './harness/experiment.js';
+export { type RunOptions, type RunProgress, type RunSummary, runExperiment } from './harness/runner.js';
+export { formatBandwidth, parseBandwidth } from './harness/units.js';
+export {
+  type GateMeasurement,
+  type GateReport,
+  type GateTolerances,
+  compareGate,
+  formatBaseline,
+  readBaseline,
+  runGate,
+  runGateSuite,
+} from './harness/gate.js';
+export { type ReadResults, type ResultRow, mergeResults, parseResults, readResults, ResultsAppender } from './results/rows.js';
+export { type Aggregate, type TableOptions, METRICS, metricNames, metricTable } from './results/views.js';
+export { type Figure, type PlotKind, PLOT_KINDS, buildFigure, renderSvg, svgToPng, writeFigures } from './results/plots.js';
+export { type Report, buildReport } from './results/report.js';
+export { reproduceConvergenceMap } from './scripts/convergence-map.js';
+export { reproduceCacheSizing } from './scripts/cache-sizing.js';

@@ -95,6 +95,14 @@ describe('experiment files', () => {
     expect(cells.map((cell) => cell.index)).toEqual([...cells.keys()]);
   });
 
+  it('the example experiment in experiments/ is valid', () => {
+    const experiment = loadExperiment(new URL('../experiments/example.yaml', import.meta.url).pathname);
+    const cells = expandCells(experiment);
+    // migration: 2 bandwidths x 2 seeds x (none + 2 codecs x 2 caches x 2 sizes) = 36; codec: 2 x 2 = 4.
+    expect(cells.filter((cell) => cell.params.kind === 'migration')).toHaveLength(36);
+    expect(cells.filter((cell) => cell.params.kind === 'codec')).toHaveLength(4);
+  });
+
   it('reports bad YAML with the file name', () => {
     const dir = tmp();
     const path = join(dir, 'bad.yaml');

@@ -88,18 +88,6 @@ export function checkGeometry(memory: GuestMemory, region: Region, pageSize: num
   }
 }
 
-/**
- * Changes `bytes` bytes of the page at `offset` of `chunk`, at random offsets within the
- * page, each XORed with a random non-zero value (so each byte written does change; two
- * changes landing on the same byte may cancel).
- */
-export function scatterBytes(chunk: Uint8Array, offset: number, pageMask: number, bytes: number, rng: Xoshiro128): void {
-  for (let i = 0; i < bytes; i++) {
-    const roll = rng.nextU32();
-    chunk[offset + ((roll >>> 8) & pageMask)] ^= (roll & 0xff) | 1;
-  }
-}
-
 /** One Int32Array view per memory chunk, made once (whole-page writes copy words, not bytes). */
 export function wordViews(memory: GuestMemory): Int32Array[] {
   return memory.chunks.map((chunk) => new Int32Array(chunk.buffer, chunk.byteOffset, chunk.byteLength >>> 2));

@@ -3,7 +3,7 @@
  * pages (scattered through the region), the rest uniformly to the whole region; each write
  * changes a few bytes (sparse in-page changes, the case XBZRLE targets).
  */
-import { COMMON_PARAMS, readBytesPerWrite, readCommon, validKeys, type WorkloadDefinition } from './definition.js';
+import { COMMON_PARAMS, readBytesPerWrite, readCommon, readRun, RUN_PARAM, validKeys, type WorkloadDefinition } from './definition.js';
 import { Generator, type GeneratorSetup } from './generator.js';
 import type { DirtyTracker, GuestMemory } from './memory.js';
 import { deriveSeed, Xoshiro128 } from './prng.js';
@@ -54,6 +54,7 @@ export const hotset: WorkloadDefinition = {
     hot: 'hot set size, pages or percentage of the region (default 10%)',
     share: 'fraction of writes that go to the hot set (default 0.9)',
     bytes: 'bytes changed per write, or "page" (default 16)',
+    run: RUN_PARAM,
     ...COMMON_PARAMS,
   },
   create(params, context) {
@@ -65,10 +66,11 @@ export const hotset: WorkloadDefinition = {
     }
     const share = params.number('share', 0.9, { min: 0, max: 1 });
     const bytes = readBytesPerWrite(params, context.pageSize, 16);
+    const run = readRun(params, context.pageSize, bytes);
     params.done(validKeys(hotset));
     return new Hotset(
       { spec: params.spec(), seed: common.seed, region: common.region, content: common.content, pageSize: context.pageSize, rate, params: params.resolved },
-      new PageWriter(bytes, context.pageSize, common.seed),
+      new PageWriter(bytes, context.pageSize, common.seed, run),
       hot,
       share,
     );

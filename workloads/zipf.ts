@@ -3,7 +3,7 @@
  * proportional to 1/k^skew; ranks scattered over the region unless scatter=false), each
  * changing a few bytes: the database-like case XBZRLE targets.
  */
-import { COMMON_PARAMS, readBytesPerWrite, readCommon, validKeys, type WorkloadDefinition } from './definition.js';
+import { COMMON_PARAMS, readBytesPerWrite, readCommon, readRun, RUN_PARAM, validKeys, type WorkloadDefinition } from './definition.js';
 import { Generator, type GeneratorSetup } from './generator.js';
 import type { DirtyTracker, GuestMemory } from './memory.js';
 import { deriveSeed, Xoshiro128 } from './prng.js';
@@ -53,6 +53,7 @@ export const zipf: WorkloadDefinition = {
     skew: 'Zipf exponent, >= 0 (0 is uniform; default 0.99)',
     rate: 'page writes per second (default 10000)',
     bytes: 'bytes changed per write, or "page" (default 16)',
+    run: RUN_PARAM,
     scatter: 'spread ranks over the region (default true) or rank k = page k-1 (false)',
     ...COMMON_PARAMS,
   },
@@ -61,11 +62,12 @@ export const zipf: WorkloadDefinition = {
     const skew = params.number('skew', 0.99, { min: 0 });
     const rate = params.number('rate', 10000, { min: 0 });
     const bytes = readBytesPerWrite(params, context.pageSize, 16);
+    const run = readRun(params, context.pageSize, bytes);
     const scatter = params.boolean('scatter', true);
     params.done(validKeys(zipf));
     return new Zipf(
       { spec: params.spec(), seed: common.seed, region: common.region, content: common.content, pageSize: context.pageSize, rate, params: params.resolved },
-      new PageWriter(bytes, context.pageSize, common.seed),
+      new PageWriter(bytes, context.pageSize, common.seed, run),
       skew,
       scatter,
     );

@@ -23,6 +23,28 @@ export {
 
 export { type Column, type Row, type Table, type TableFormat, renderTable } from './results/table.js';
 
+// Caches (issue #3): policies, createCache/simulateCache, access-trace loading.
+export {
+  type CachePolicyInfo,
+  type CreateCacheOptions,
+  type SimulateOptions,
+  type SimulationResult,
+  type TimedSimulation,
+  cacheNames,
+  cachePolicies,
+  collapseRepeats,
+  createCache,
+  simulateCache,
+  timeSimulation,
+} from './caches/registry.js';
+export { splitSpecs } from './caches/spec.js';
+export { loadAccessKeys, parseAccessKeys } from './harness/access-keys.js';
+export { type CacheSimOptions, type CacheSimRow, cacheSimTable, simulateCaches } from './harness/cache-sim.js';
+export { type CacheBenchOptions, type CacheBenchRow, benchmarkCaches } from './harness/cache-bench.js';
+export { type ConflictTraceOptions, conflictBurstKeys } from './harness/conflict-trace.js';
+export { type ZipfTraceOptions, zipfKeys } from './harness/zipf-keys.js';
+export { type SeedCachesOptions, reproduceSeedCaches } from './scripts/seed-caches.js';
+
 // --- workloads (issue #4): synthetic generators, trace format, replay, recorder ---
 export {
   createWorkload,

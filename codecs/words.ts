@@ -9,6 +9,23 @@
 export class WordView {
   private buffer: ArrayBufferLike | null = null;
   private words: Int32Array = new Int32Array(0);
+  private buffer64: ArrayBufferLike | null = null;
+  private words64: BigInt64Array = new BigInt64Array(0);
+
+  /**
+   * The BigInt64Array over `bytes.buffer`, or null when `bytes` is not 8-byte aligned.
+   * V8 compares BigInt64Array elements without allocating, and bit-exactly (unlike
+   * Float64Array, where NaN != NaN and +0 == -0): the fastest equality scan in plain JS here.
+   */
+  of64(bytes: Uint8Array): BigInt64Array | null {
+    if ((bytes.byteOffset & 7) !== 0) return null;
+    const buffer = bytes.buffer;
+    if (buffer !== this.buffer64) {
+      this.buffer64 = buffer;
+      this.words64 = new BigInt64Array(buffer, 0, buffer.byteLength >>> 3);
+    }
+    return this.words64;
+  }
 
   /** The Int32Array over `bytes.buffer`, or null when `bytes` is not 4-byte aligned. */
   of(bytes: Uint8Array): Int32Array | null {

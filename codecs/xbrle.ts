@@ -21,12 +21,13 @@ export class XbrleCodec implements Codec {
     const prev = old as Uint8Array;
     const length = cur.length;
     const limit = out.length;
-    const wordsOld = this.oldWords.of(prev);
-    const wordsCur = this.curWords.of(cur);
-    const wordScan = wordsOld !== null && wordsCur !== null;
-    const baseOld = prev.byteOffset >>> 2;
-    const baseCur = cur.byteOffset >>> 2;
-    const wordEnd = length & ~3;
+    // Unchanged stretches are skipped 8 bytes at a time (see WordView.of64).
+    const longsOld = this.oldWords.of64(prev);
+    const longsCur = this.curWords.of64(cur);
+    const longScan = longsOld !== null && longsCur !== null;
+    const longBaseOld = prev.byteOffset >>> 3;
+    const longBaseCur = cur.byteOffset >>> 3;
+    const longLimit = length >>> 3;
     let i = 0;
     let written = 0;
     while (i < length) {
@@ -34,10 +35,12 @@ export class XbrleCodec implements Codec {
       let end = i + 1;
       if (value === 0) {
         // Unchanged bytes: find the whole run fast, then emit it in chunks of 255.
-        if (wordScan) {
-          while (end < length && (end & 3) !== 0 && prev[end] === cur[end]) end++;
-          if ((end & 3) === 0) {
-            while (end < wordEnd && wordsOld![baseOld + (end >>> 2)] === wordsCur![baseCur + (end >>> 2)]) end += 4;
+        if (longScan) {
+          while (end < length && (end & 7) !== 0 && prev[end] === cur[end]) end++;
+          if ((end & 7) === 0) {
+            let word = end >>> 3;
+            while (word < longLimit && longsOld![longBaseOld + word] === longsCur![longBaseCur + word]) word++;
+            end = word << 3;
             while (end < length && prev[end] === cur[end]) end++;
           }
         } else {

@@ -10,10 +10,51 @@
  * run is never written. The scans compare 4 bytes at a time where the pages are aligned.
  */
 import { type Codec, CodecError, checkDecodePage, checkEncodeArgs } from './codec.js';
+import { WASM_MAX_INPUT, WASM_MAX_PAGE, type XbzrleWasmKernel, xbzrleWasmKernel } from './wasm/xbzrle-kernel.js';
+
+/**
+ * Deltas shorter than this decode faster in TypeScript (they touch few bytes); longer ones go
+ * to the WebAssembly kernel, whose fixed cost is copying the page in and out.
+ */
+const WASM_DECODE_MIN_INPUT = 384;
 import { WordView } from './words.js';
+
+/** Which encoder does the work: the SIMD WebAssembly kernel (default where available) or TypeScript. */
+export type XbzrleKernel = 'wasm' | 'js';
 
 /** Largest run length a 2-byte ULEB128 can hold. */
 export const XBZRLE_MAX_RUN = 0x3fff;
+
+/**
+ * Writes `value` (0..0x3fff) as a small ULEB128 at `out[position]`; returns the bytes written
+ * (1 or 2), or -1 when it does not fit in `out`. The encoder inlines the same logic.
+ */
+export function writeUlebSmall(out: Uint8Array, position: number, value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > XBZRLE_MAX_RUN) throw new RangeError(`ULEB128 small value out of range: ${value}`);
+  if (value < 0x80) {
+    if (position + 1 > out.length) return -1;
+    out[position] = value;
+    return 1;
+  }
+  if (position + 2 > out.length) return -1;
+  out[position] = (value & 0x7f) | 0x80;
+  out[position + 1] = value >>> 7;
+  return 2;
+}
+
+/**
+ * Reads a small ULEB128 at `input[position]`: returns [value, bytesRead], or throws a
+ * CodecError for a truncated length or one longer than 2 bytes.
+ */
+export function readUlebSmall(input: Uint8Array, position: number): [value: number, bytesRead: number] {
+  if (position >= input.length) throw new CodecError('xbzrle', `corrupt delta: truncated at byte ${position}: length missing`);
+  const low = input[position]!;
+  if ((low & 0x80) === 0) return [low, 1];
+  if (position + 1 >= input.length) throw new CodecError('xbzrle', `corrupt delta: truncated at byte ${position + 1}: second length byte missing`);
+  const high = input[position + 1]!;
+  if (high & 0x80) throw new CodecError('xbzrle', `corrupt delta: length at byte ${position} is longer than 2 bytes`);
+  return [(low & 0x7f) | (high << 7), 2];
+}
 
 export class XbzrleCodec implements Codec {
   readonly name = 'xbzrle';
@@ -22,25 +63,55 @@ export class XbzrleCodec implements Codec {
   readonly maxPageSize = 16384;
   private readonly oldWords = new WordView();
   private readonly curWords = new WordView();
+  private readonly wasm: XbzrleWasmKernel | null;
+  /** The encoder in use. */
+  readonly kernel: XbzrleKernel;
+
+  constructor(options: { kernel?: XbzrleKernel } = {}) {
+    this.wasm = options.kernel === 'js' ? null : xbzrleWasmKernel();
+    if (options.kernel === 'wasm' && this.wasm === null) throw new Error('xbzrle: the WebAssembly SIMD kernel is not available here');
+    this.kernel = this.wasm === null ? 'js' : 'wasm';
+  }
 
   encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
     checkEncodeArgs(this, old, cur);
     const prev = old as Uint8Array;
+    if (this.wasm !== null && cur.length <= WASM_MAX_PAGE) return this.wasm.encode(prev, cur, out);
+    return this.encodeJs(prev, cur, out);
+  }
+
+  /** The TypeScript encoder: the reference the WebAssembly kernel must match byte for byte. */
+  private encodeJs(prev: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
     const length = cur.length;
     const limit = out.length;
     const wordsOld = this.oldWords.of(prev);
     const wordsCur = this.curWords.of(cur);
+    const longsOld = this.oldWords.of64(prev);
+    const longsCur = this.curWords.of64(cur);
     const wordScan = wordsOld !== null && wordsCur !== null;
+    const longScan = longsOld !== null && longsCur !== null;
     // Word index of byte 0 of each page; byte i lives in word base + (i >> 2) when i is aligned.
     const baseOld = prev.byteOffset >>> 2;
     const baseCur = cur.byteOffset >>> 2;
+    const longBaseOld = prev.byteOffset >>> 3;
+    const longBaseCur = cur.byteOffset >>> 3;
     const wordEnd = length & ~3;
+    const longEnd = length & ~7;
     let i = 0;
     let written = 0;
     while (i < length) {
       // Unchanged run.
       const zeroStart = i;
-      if (wordScan) {
+      if (longScan) {
+        while (i < length && (i & 7) !== 0 && prev[i] === cur[i]) i++;
+        if ((i & 7) === 0) {
+          let word = i >>> 3;
+          const wordLimit = longEnd >>> 3;
+          while (word < wordLimit && longsOld![longBaseOld + word] === longsCur![longBaseCur + word]) word++;
+          i = word << 3;
+          while (i < length && prev[i] === cur[i]) i++;
+        }
+      } else if (wordScan) {
         while (i < length && (i & 3) !== 0 && prev[i] === cur[i]) i++;
         if ((i & 3) === 0) {
           while (i < wordEnd && wordsOld![baseOld + (i >>> 2)] === wordsCur![baseCur + (i >>> 2)]) i += 4;
@@ -93,6 +164,11 @@ export class XbzrleCodec implements Codec {
 
   decode(encoded: Uint8Array, page: Uint8Array): void {
     checkDecodePage(this, page);
+    if (this.wasm !== null && encoded.length >= WASM_DECODE_MIN_INPUT && encoded.length <= WASM_MAX_INPUT && page.length <= WASM_MAX_PAGE) {
+      if (this.wasm.decode(encoded, page)) return;
+      this.walk(encoded, page, false); // corrupt: throws the reason; the page was not touched
+      throw this.corrupt('rejected by the WebAssembly decoder'); // unreachable if both parsers agree
+    }
     // Validate the whole delta first so that a corrupt one leaves the page untouched.
     this.walk(encoded, page, false);
     this.walk(encoded, page, true);

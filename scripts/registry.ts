@@ -1,5 +1,6 @@
 /** Reproduction scripts by name: each regenerates one published table (`pagedelta reproduce NAME`). */
 import type { Table } from '../results/table.js';
+import { reproduceSeedCaches } from './seed-caches.js';
 import { reproduceSeedCodecs } from './seed-codecs.js';
 
 export interface ReproduceOptions {
@@ -24,6 +25,14 @@ const SCRIPTS: Readonly<Record<string, Reproduction>> = {
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         })
       ).tables,
+  },
+  'seed-caches': {
+    description: 'the 2011 cache table (1/2/4/8-way vs full LRU) beside ours on a conflict-burst trace, other policies, CloudPhysics miss-ratio curve',
+    run: (options) =>
+      reproduceSeedCaches({
+        ...(options.quick ? { requests: 400_000, runs: 1, mrcCapacities: [512, 4096, 32768] } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      }),
   },
 };
 

@@ -8,7 +8,7 @@ import { Generator, type GeneratorSetup } from './generator.js';
 import type { DirtyTracker, GuestMemory } from './memory.js';
 import { deriveSeed, Xoshiro128 } from './prng.js';
 import { Scatter } from './scatter.js';
-import { PageWriter } from './writes.js';
+import { BATCH, PageWriter } from './writes.js';
 
 class Hotset extends Generator {
   private readonly scatter: Scatter;
@@ -33,10 +33,16 @@ class Hotset extends Generator {
     const scatter = this.scatter;
     // share as a 32-bit threshold: one PRNG output decides hot or cold.
     const threshold = this.share * 4294967296;
-    for (let event = 0; event < count; event++) {
-      const page = first + scatter.map(rng.nextU32() < threshold ? rng.nextBelow(this.hot) : rng.nextBelow(pages));
-      this.writer.write(memory, page, rng);
-      dirty.markDirty(page);
+    const writer = this.writer;
+    const planned = writer.pages;
+    for (let done = 0; done < count; ) {
+      const batch = Math.min(BATCH, count - done);
+      for (let k = 0; k < batch; k++) {
+        planned[k] = first + scatter.map(rng.nextU32() < threshold ? rng.nextBelow(this.hot) : rng.nextBelow(pages));
+        writer.plan(k, rng);
+      }
+      writer.apply(memory, batch, dirty);
+      done += batch;
     }
   }
 

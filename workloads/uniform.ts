@@ -5,7 +5,7 @@
 import { COMMON_PARAMS, readBytesPerWrite, readCommon, readRun, RUN_PARAM, validKeys, type WorkloadDefinition } from './definition.js';
 import { Generator, type GeneratorSetup } from './generator.js';
 import type { DirtyTracker, GuestMemory } from './memory.js';
-import { PageWriter } from './writes.js';
+import { BATCH, PageWriter } from './writes.js';
 
 class Uniform extends Generator {
   constructor(
@@ -22,10 +22,16 @@ class Uniform extends Generator {
   protected apply(memory: GuestMemory, count: number, dirty: DirtyTracker): void {
     const { first, count: pages } = this.region;
     const rng = this.rng;
-    for (let event = 0; event < count; event++) {
-      const page = first + rng.nextBelow(pages);
-      this.writer.write(memory, page, rng);
-      dirty.markDirty(page);
+    const writer = this.writer;
+    const planned = writer.pages;
+    for (let done = 0; done < count; ) {
+      const batch = Math.min(BATCH, count - done);
+      for (let k = 0; k < batch; k++) {
+        planned[k] = first + rng.nextBelow(pages);
+        writer.plan(k, rng);
+      }
+      writer.apply(memory, batch, dirty);
+      done += batch;
     }
   }
 }

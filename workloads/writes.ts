@@ -1,21 +1,32 @@
 /**
  * The in-page change shared by uniform, hotset and zipf: `bytes` bytes in runs of `run`
  * consecutive bytes at random offsets (stores are words, not lone bytes; and a run costs one
- * cache line, so 1 M writes/s stay cheap on a large guest), or (bytes = 0) the whole page
- * rewritten from a pool of random bytes.
+ * cache line), or (bytes = 0) the whole page rewritten from a pool of random bytes.
+ *
+ * Writes are planned, then applied, in batches: the generator first draws the pages and the
+ * PRNG draws of up to BATCH writes (pure arithmetic), then the batch is written in one tight
+ * loop whose cache misses the CPU can overlap, then reported. The draws happen in the same
+ * order however the batches are cut, so the bytes do not depend on the caller's time steps.
  */
 import { makeRandomPool } from './content.js';
-import { rewritePage, wordViews } from './generator.js';
-import type { GuestMemory } from './memory.js';
+import { wordViews } from './generator.js';
+import type { DirtyTracker, GuestMemory } from './memory.js';
 import { deriveSeed, Xoshiro128 } from './prng.js';
 
 /** 4 MiB of random bytes: whole-page writes copy from a random position in it. */
 export const POOL_BYTES = 4 << 20;
+export const BATCH = 256;
 
 export class PageWriter {
   private pool: Int32Array | undefined;
   private words: Int32Array[] = [];
   private readonly pageWords: number;
+  private readonly runsPerWrite: number;
+  /** Pages of the planned batch. */
+  readonly pages = new Float64Array(BATCH);
+  /** Per planned run: start offset in the page (or pool word offset for whole pages) and value. */
+  private readonly starts: Int32Array;
+  private readonly values: Int32Array;
 
   constructor(
     readonly bytesPerWrite: number,
@@ -24,20 +35,70 @@ export class PageWriter {
     readonly run = 4,
   ) {
     this.pageWords = pageSize >>> 2;
+    this.runsPerWrite = bytesPerWrite === 0 ? 1 : Math.ceil(bytesPerWrite / run);
+    this.starts = new Int32Array(BATCH * this.runsPerWrite);
+    this.values = new Int32Array(BATCH * this.runsPerWrite);
   }
 
-  /** Called from init(): binds to the memory's chunks (whole-page mode). */
+  /** Called from init(): binds to the memory's chunks. */
   bind(memory: GuestMemory): void {
     if (this.bytesPerWrite === 0) {
       this.pool ??= new Int32Array(makeRandomPool(new Xoshiro128(deriveSeed(this.seed, 3)), Math.max(POOL_BYTES, this.pageSize * 16)).buffer);
-      this.words = wordViews(memory);
+    }
+    this.words = wordViews(memory);
+  }
+
+  /** Draws the changes of planned write `index` (its page is set by the caller in `pages`). */
+  plan(index: number, rng: Xoshiro128): void {
+    if (this.bytesPerWrite === 0) {
+      const slots = this.pool!.length - this.pageWords + 1;
+      this.starts[index] = Math.floor((rng.nextU32() * slots) / 4294967296);
+      return;
+    }
+    const span = this.pageSize - this.run + 1;
+    const base = index * this.runsPerWrite;
+    for (let r = 0; r < this.runsPerWrite; r++) {
+      this.starts[base + r] = Math.floor((rng.nextU32() * span) / 4294967296);
+      this.values[base + r] = rng.nextU32() | 0;
     }
   }
 
-  write(memory: GuestMemory, page: number, rng: Xoshiro128): void {
-    const chunkIndex = page >>> memory.chunkShift;
-    const offset = (page & memory.chunkMask) * this.pageSize;
-    if (this.bytesPerWrite === 0) rewritePage(this.words[chunkIndex]!, offset >>> 2, this.pageWords, this.pool!, rng);
-    else rng.scatterRuns(memory.chunks[chunkIndex]!, offset, this.pageSize, this.bytesPerWrite, this.run);
+  /** Writes the first `count` planned writes and reports their pages. */
+  apply(memory: GuestMemory, count: number, dirty: DirtyTracker): void {
+    const { chunks, chunkShift, chunkMask } = memory;
+    const pageSize = this.pageSize;
+    const pages = this.pages;
+    if (this.bytesPerWrite === 0) {
+      const pool = this.pool!;
+      const pageWords = this.pageWords;
+      for (let k = 0; k < count; k++) {
+        const page = pages[k]!;
+        const words = this.words[page >>> chunkShift]!;
+        let to = (page & chunkMask) * pageWords;
+        let from = this.starts[k]!;
+        const end = to + pageWords;
+        while (to < end) words[to++] = pool[from++]!;
+      }
+    } else {
+      const runs = this.runsPerWrite;
+      const run = this.run;
+      const last = this.bytesPerWrite - (runs - 1) * run;
+      const starts = this.starts;
+      const values = this.values;
+      for (let k = 0; k < count; k++) {
+        const page = pages[k]!;
+        const chunk = chunks[page >>> chunkShift]!;
+        const offset = (page & chunkMask) * pageSize;
+        const base = k * runs;
+        for (let r = 0; r < runs; r++) {
+          const at = offset + starts[base + r]!;
+          const value = values[base + r]!;
+          const length = r === runs - 1 ? last : run;
+          // Byte i of a run: a byte of the drawn value (varied every 4 bytes for long runs), never 0.
+          for (let i = 0; i < length; i++) chunk[at + i] ^= (((value >>> ((i & 3) << 3)) ^ (i >>> 2) * 0x9d) & 0xff) | 1;
+        }
+      }
+    }
+    for (let k = 0; k < count; k++) dirty.markDirty(pages[k]!);
   }
 }

@@ -8,7 +8,7 @@ import { Generator, type GeneratorSetup } from './generator.js';
 import type { DirtyTracker, GuestMemory } from './memory.js';
 import { deriveSeed, Xoshiro128 } from './prng.js';
 import { Scatter } from './scatter.js';
-import { PageWriter } from './writes.js';
+import { BATCH, PageWriter } from './writes.js';
 import { ZipfSampler } from './zipf-sampler.js';
 
 class Zipf extends Generator {
@@ -33,10 +33,16 @@ class Zipf extends Generator {
   protected apply(memory: GuestMemory, count: number, dirty: DirtyTracker): void {
     const first = this.region.first;
     const rng = this.rng;
-    for (let event = 0; event < count; event++) {
-      const page = first + this.scatter.map(this.sampler.sample(rng) - 1);
-      this.writer.write(memory, page, rng);
-      dirty.markDirty(page);
+    const writer = this.writer;
+    const planned = writer.pages;
+    for (let done = 0; done < count; ) {
+      const batch = Math.min(BATCH, count - done);
+      for (let k = 0; k < batch; k++) {
+        planned[k] = first + this.scatter.map(this.sampler.sample(rng) - 1);
+        writer.plan(k, rng);
+      }
+      writer.apply(memory, batch, dirty);
+      done += batch;
     }
   }
 

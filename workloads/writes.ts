@@ -27,6 +27,8 @@ export class PageWriter {
   /** Per planned run: start offset in the page (or pool word offset for whole pages) and value. */
   private readonly starts: Int32Array;
   private readonly values: Int32Array;
+  /** Result of the touch pass, kept so the loads are not optimised away. */
+  touched = 0;
 
   constructor(
     readonly bytesPerWrite: number,
@@ -85,6 +87,16 @@ export class PageWriter {
       const last = this.bytesPerWrite - (runs - 1) * run;
       const starts = this.starts;
       const values = this.values;
+      // Touch pass: one independent load per run, so the CPU overlaps the cache misses of the
+      // whole batch (the write loop below is too long for its window to reach far ahead).
+      let touched = 0;
+      for (let k = 0; k < count; k++) {
+        const page = pages[k]!;
+        const chunk = chunks[page >>> chunkShift]!;
+        const offset = (page & chunkMask) * pageSize;
+        for (let r = 0; r < runs; r++) touched |= chunk[offset + starts[k * runs + r]!]!;
+      }
+      this.touched = touched;
       for (let k = 0; k < count; k++) {
         const page = pages[k]!;
         const chunk = chunks[page >>> chunkShift]!;

@@ -87,19 +87,3 @@ export function checkGeometry(memory: GuestMemory, region: Region, pageSize: num
     throw new Error(`workload ${spec} needs pages ${region.first}..${region.first + region.count - 1}, the memory has ${memory.pageCount} pages`);
   }
 }
-
-/** One Int32Array view per memory chunk, made once (whole-page writes copy words, not bytes). */
-export function wordViews(memory: GuestMemory): Int32Array[] {
-  return memory.chunks.map((chunk) => new Int32Array(chunk.buffer, chunk.byteOffset, chunk.byteLength >>> 2));
-}
-
-/**
- * Copies a whole page from `pool` (a random word position) over the page whose first word is
- * `wordOffset` of `words`. No view is made per write.
- */
-export function rewritePage(words: Int32Array, wordOffset: number, pageWords: number, pool: Int32Array, rng: Xoshiro128): void {
-  const slots = pool.length - pageWords;
-  let from = slots > 0 ? rng.nextBelow(slots + 1) : 0;
-  const end = wordOffset + pageWords;
-  for (let to = wordOffset; to < end; to++) words[to] = pool[from++]!;
-}

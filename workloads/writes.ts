@@ -8,23 +8,18 @@
  * loop whose cache misses the CPU can overlap, then reported. The draws happen in the same
  * order however the batches are cut, so the bytes do not depend on the caller's time steps.
  */
-import { makeRandomPool } from './content.js';
-import { wordViews } from './generator.js';
+import { PagePool, POOL_PAGES } from './content.js';
 import type { DirtyTracker, GuestMemory } from './memory.js';
 import { deriveSeed, Xoshiro128 } from './prng.js';
 
-/** 4 MiB of random bytes: whole-page writes copy from a random position in it. */
-export const POOL_BYTES = 4 << 20;
 export const BATCH = 256;
 
 export class PageWriter {
-  private pool: Int32Array | undefined;
-  private words: Int32Array[] = [];
-  private readonly pageWords: number;
+  private pool: PagePool | undefined;
   private readonly runsPerWrite: number;
   /** Pages of the planned batch. */
   readonly pages = new Float64Array(BATCH);
-  /** Per planned run: start offset in the page (or pool word offset for whole pages) and value. */
+  /** Per planned run: start offset in the page (or pool page for whole pages) and value. */
   private readonly starts: Int32Array;
   private readonly values: Int32Array;
   /** Result of the touch pass, kept so the loads are not optimised away. */
@@ -36,25 +31,20 @@ export class PageWriter {
     private readonly seed: number,
     readonly run = 4,
   ) {
-    this.pageWords = pageSize >>> 2;
     this.runsPerWrite = bytesPerWrite === 0 ? 1 : Math.ceil(bytesPerWrite / run);
     this.starts = new Int32Array(BATCH * this.runsPerWrite);
     this.values = new Int32Array(BATCH * this.runsPerWrite);
   }
 
-  /** Called from init(): binds to the memory's chunks. */
-  bind(memory: GuestMemory): void {
-    if (this.bytesPerWrite === 0) {
-      this.pool ??= new Int32Array(makeRandomPool(new Xoshiro128(deriveSeed(this.seed, 3)), Math.max(POOL_BYTES, this.pageSize * 16)).buffer);
-    }
-    this.words = wordViews(memory);
+  /** Called from init(): makes the page pool of whole-page writes (once). */
+  bind(_memory: GuestMemory): void {
+    if (this.bytesPerWrite === 0) this.pool ??= new PagePool(new Xoshiro128(deriveSeed(this.seed, 3)), this.pageSize, 'random');
   }
 
   /** Draws the changes of planned write `index` (its page is set by the caller in `pages`). */
   plan(index: number, rng: Xoshiro128): void {
     if (this.bytesPerWrite === 0) {
-      const slots = this.pool!.length - this.pageWords + 1;
-      this.starts[index] = Math.floor((rng.nextU32() * slots) / 4294967296);
+      this.starts[index] = rng.nextU32() & (POOL_PAGES - 1);
       return;
     }
     const span = this.pageSize - this.run + 1;
@@ -71,15 +61,10 @@ export class PageWriter {
     const pageSize = this.pageSize;
     const pages = this.pages;
     if (this.bytesPerWrite === 0) {
-      const pool = this.pool!;
-      const pageWords = this.pageWords;
+      const views = this.pool!.views;
       for (let k = 0; k < count; k++) {
         const page = pages[k]!;
-        const words = this.words[page >>> chunkShift]!;
-        let to = (page & chunkMask) * pageWords;
-        let from = this.starts[k]!;
-        const end = to + pageWords;
-        while (to < end) words[to++] = pool[from++]!;
+        chunks[page >>> chunkShift]!.set(views[this.starts[k]!]!, (page & chunkMask) * pageSize);
       }
     } else {
       const runs = this.runsPerWrite;

@@ -6,7 +6,7 @@
  * cross product of cells, each with a stable key so that runs can resume and shards merge.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { createCache } from '../caches/registry.js';
@@ -270,6 +270,11 @@ export function parseExperiment(document: unknown, options: ParseOptions = {}): 
       });
     });
   }
+
+  traces.forEach((trace, position) => {
+    const path = resolve(settings.baseDir, trace);
+    if (!existsSync(path)) problem(`traces[${position}]`, `no such file: ${path}`);
+  });
 
   // The specs themselves, checked by the registries at every size they will run with, so a
   // typo fails here with its path rather than in cell 300 of a long run.

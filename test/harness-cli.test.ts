@@ -120,6 +120,21 @@ describe('pagedelta run / merge', () => {
     expect(new Set(parseResults(readFileSync(out, 'utf8')).rows.map((row) => row.cell)).size).toBe(6);
   });
 
+  it('a cell failing at run time stops the run with one line naming the cell; finished rows stay', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'good.txt'), '1\n2\n1\n');
+    writeFileSync(join(dir, 'bad.txt'), '1\n2\nthree\n');
+    const experiment = writeExperiment(dir, 'cache.json', { kinds: ['cache'], caches: ['lru'], cacheSizes: ['8K'], traces: ['good.txt', 'bad.txt'] });
+    const result = run('run', experiment, '--workers', '1');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n').pop()).toMatch(/^pagedelta: cell 1 \(cache cache=lru .*source=trace:bad\.txt.*\) failed: .*bad\.txt:3: key "three" is not an integer/);
+    const kept = parseResults(readFileSync(join(dir, 'cache.jsonl'), 'utf8')).rows;
+    expect(kept.map((row) => [row.source, row.hits])).toEqual([['trace:good.txt', 1]]);
+    const missing = writeExperiment(dir, 'missing.json', { kinds: ['cache'], caches: ['lru'], traces: ['nope.txt'] });
+    expect(run('run', missing).stderr).toMatch(/missing\.json: traces\[0\]: no such file: .*nope\.txt/);
+  });
+
   it('a bad experiment file is one line naming the bad key', () => {
     const dir = tmp();
     const path = join(dir, 'bad.yaml');

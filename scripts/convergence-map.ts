@@ -175,8 +175,8 @@ export async function reproduceConvergenceMap(options: ConvergenceMapOptions = {
         data: { values: points },
         facet: { column: { field: 'codec', type: 'nominal', title: null, sort: [...CODECS], header: { labelFontSize: 13 } } },
         spec: {
-          width: 260,
-          height: 220,
+          width: Math.max(260, 80 * bandwidths.length),
+          height: Math.max(180, 40 * rates.length),
           encoding: {
             x: { field: 'bandwidth', type: 'ordinal', title: 'bandwidth', sort: { field: 'bandwidthBps' }, axis: { labelAngle: 0 } },
             y: { field: 'rate', type: 'ordinal', title: 'page writes per second', sort: 'descending' },

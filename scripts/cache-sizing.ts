@@ -124,13 +124,13 @@ export async function reproduceCacheSizing(options: CacheSizingOptions = {}): Pr
     downtimeMs: row.downtimeMs,
     missRate: row.missRate,
   }));
-  const panel = (field: string, title: string, scale: object): object => ({
+  const panel = (field: string, title: string, scale: object, ticks?: number[]): object => ({
     width: 300,
     height: 220,
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'cacheMiB', type: 'quantitative', title: 'cache size (MiB, log scale)', scale: { type: 'log', base: 2 }, axis: { values: [...new Set(points.map((p) => p.cacheMiB))] } },
-      y: { field, type: 'quantitative', title, scale },
+      y: { field, type: 'quantitative', title, scale, ...(ticks ? { axis: { values: ticks } } : {}) },
       color: { field: 'cache', type: 'nominal', title: 'policy' },
     },
   });
@@ -138,14 +138,14 @@ export async function reproduceCacheSizing(options: CacheSizingOptions = {}): Pr
     {
       name: 'cache-sizing',
       title: 'Downtime and miss rate vs cache size, per policy',
-      caption: inputs.join(' '),
+      caption: `${inputs.join(' ')} Policies with identical figures draw on top of each other (e.g. lru and arc here).`,
       spec: {
         $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
         title: { text: 'XBZRLE migration: downtime and cache-miss-rate vs cache size', subtitle: `guest ${formatBytes(ramBytes)}, 100 Mbit/s, 300 ms limit` },
         data: { values: points },
         facet: { row: { field: 'workload', type: 'nominal', title: null, header: { labelFontSize: 12 } } },
         resolve: { scale: { y: 'independent' } },
-        spec: { hconcat: [panel('downtimeMs', 'downtime (ms, symlog scale)', { type: 'symlog' }), panel('missRate', 'cache-miss-rate', { domain: [0, 1] })] },
+        spec: { hconcat: [panel('downtimeMs', 'downtime (ms, symlog scale)', { type: 'symlog' }, [0, 3, 10, 30, 100, 300, 1000, 3000, 10000]), panel('missRate', 'cache-miss-rate', { domain: [0, 1] })] },
         config: { background: 'white', font: 'DejaVu Sans, sans-serif' },
       },
     },

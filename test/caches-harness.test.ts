@@ -11,7 +11,9 @@ import { splitSpecs } from '../caches/spec.js';
 import { cachesCommand } from '../cli/commands/caches.js';
 import { loadAccessKeys, parseAccessKeys } from '../harness/access-keys.js';
 import { conflictBurstKeys } from '../harness/conflict-trace.js';
+import { workloadAccessKeys } from '../harness/workload-keys.js';
 import { zipfKeys } from '../harness/zipf-keys.js';
+import type { Workload } from '../workloads/workload.js';
 import { findSharedTrace, reproduceSeedCaches } from '../scripts/seed-caches.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'pagedelta-caches-'));
@@ -136,5 +138,38 @@ describe('seed-caches reproduction', () => {
       expect(row as number).toBeLessThanOrEqual(opt.hitRatio as number);
     }
     expect(curve!.title).toMatch(/Miss-ratio curve/);
+  });
+});
+
+describe('access traces from workloads', () => {
+  /** A hot set of `hotPages` pages, each written once per `periodMs` (the QEMU age-rule commit's shape). */
+  function hotLoop(hotPages: number, periodMs: number): Workload {
+    let now = 0;
+    return {
+      spec: `test-hot:${hotPages}`,
+      seed: 0,
+      init: () => {},
+      advance(memory, untilMs, dirty) {
+        while (now + periodMs <= untilMs) {
+          now += periodMs;
+          for (let page = 0; page < hotPages; page++) {
+            memory.chunks[0]![page * memory.pageSize] = now & 0xff;
+            dirty.markDirty(page);
+          }
+        }
+      },
+      describe: () => ({ hotPages }),
+    };
+  }
+
+  it('one round per sync, pages in order, generations at the round starts (age rule ~50% vs ~100%)', () => {
+    const { keys, roundStarts } = workloadAccessKeys(hotLoop(512, 10), { pageCount: 1024, pageSize: 64, durationMs: 200, intervalMs: 10 });
+    expect(keys.length).toBe(20 * 512);
+    expect(roundStarts).toEqual(Array.from({ length: 20 }, (_, round) => round * 512));
+    expect([...keys.slice(0, 3)]).toEqual([0, 1, 2]);
+    const withRule = simulateCache('qemu', 256, keys, { generationStarts: roundStarts });
+    expect(withRule.misses).toBe(512 + 19 * 256);
+    expect(simulateCache('qemu-noage', 256, keys, { generationStarts: roundStarts }).misses).toBe(keys.length);
+    expect(() => simulateCache('qemu', 256, keys, { generationStarts: [0, 5, 3] })).toThrow(/ascending/);
   });
 });

@@ -10,6 +10,7 @@ import { collapseRepeats, simulateCache } from '../caches/registry.js';
 import { splitSpecs } from '../caches/spec.js';
 import { cachesCommand } from '../cli/commands/caches.js';
 import { loadAccessKeys, parseAccessKeys } from '../harness/access-keys.js';
+import { benchmarkCaches } from '../harness/cache-bench.js';
 import { conflictBurstKeys } from '../harness/conflict-trace.js';
 import { workloadAccessKeys } from '../harness/workload-keys.js';
 import { zipfKeys } from '../harness/zipf-keys.js';
@@ -171,5 +172,19 @@ describe('access traces from workloads', () => {
     expect(withRule.misses).toBe(512 + 19 * 256);
     expect(simulateCache('qemu-noage', 256, keys, { generationStarts: roundStarts }).misses).toBe(keys.length);
     expect(() => simulateCache('qemu', 256, keys, { generationStarts: [0, 5, 3] })).toThrow(/ascending/);
+  });
+});
+
+describe('cache benchmark', () => {
+  it('runs each policy over the same preloaded trace; hit ratios deterministic, rates positive', () => {
+    const rows = benchmarkCaches({ policies: ['lru', 'set-assoc:ways=2', 'lirs'], requests: 20_000, distinct: 2_000, capacity: 200, runs: 2 });
+    expect(rows.map((row) => row.policy)).toEqual(['lru', 'set-assoc:ways=2', 'lirs']);
+    const keys = zipfKeys({ requests: 20_000, distinct: 2_000, skew: 0.9, seed: 20110706 });
+    for (const row of rows) {
+      expect(row.hits).toBe(simulateCache(row.policy, 200, keys).hits);
+      expect(row.mrps).toBeGreaterThan(0);
+      expect(row.cpuMrps).toBeGreaterThan(0);
+    }
+    expect(rows[0]!.vsLru).toBe(1);
   });
 });

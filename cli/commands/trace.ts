@@ -1,0 +1,146 @@
+/** `pagedelta trace info|record|synth`. */
+import { spawn } from 'node:child_process';
+import type { Argv, CommandModule } from 'yargs';
+import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
+import { recordProcess } from '../../workloads/recorder.js';
+import { synthesizeTrace } from '../../workloads/synthesize.js';
+import { TIME_UNITS, type TimeUnit } from '../../workloads/trace-format.js';
+import { traceInfo, traceInfoTables } from '../../workloads/trace-info.js';
+import { CliError, emit } from '../output.js';
+
+/** `100ms`, `2s`, `1.5m`; a bare number is in `bareUnit`. Returns milliseconds. */
+export function parseDuration(flag: string, value: string | number, bareUnit: 'ms' | 's'): number {
+  const text = String(value).trim();
+  const match = /^([0-9]*\.?[0-9]+)\s*(ms|s|m|min|h)?$/i.exec(text);
+  if (!match) throw new CliError(`${flag} must be a duration such as 100ms, 10s or 2m, got "${text}"`);
+  const unit = (match[2] ?? bareUnit).toLowerCase();
+  const scale = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'h' ? 3_600_000 : 60_000;
+  return Number(match[1]) * scale;
+}
+
+/** `64M`, `1G`, `4096` (bytes) -> bytes. */
+function parseSize(flag: string, text: string): number {
+  const match = /^([0-9]*\.?[0-9]+)\s*([kmgt]?)(i?b)?$/i.exec(text.trim());
+  if (!match) throw new CliError(`${flag} must be a size such as 64M or 1G, got "${text}"`);
+  const power = ' kmgt'.indexOf(match[2]!.toLowerCase() || ' ');
+  return Math.round(Number(match[1]) * 1024 ** power);
+}
+
+const infoCommand: CommandModule = {
+  command: 'info <file>',
+  describe: 'header, duration, epochs, distinct pages, dirty rate over time, hot set, zero pages, changed bytes',
+  builder: (yargs: Argv) =>
+    yargs
+      .positional('file', { type: 'string', describe: 'a pagedelta trace, or a text/CSV access list (page or time,page per line)' })
+      .option('buckets', { type: 'number', default: 20, describe: 'time buckets in the rate table' })
+      .option('hot-share', { type: 'number', default: 0.9, describe: 'the hot set is the fewest pages taking this share of writes' })
+      .option('unit', { choices: Object.keys(TIME_UNITS), default: 'us', describe: 'text traces: unit of the time column' })
+      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
+      .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
+  handler: async (argv) => {
+    const args = argv as unknown as { file: string; buckets: number; hotShare: number; unit: TimeUnit; format: TableFormat; out?: string };
+    if (!(args.buckets >= 2)) throw new CliError(`--buckets must be >= 2, got ${args.buckets}`);
+    if (!(args.hotShare > 0 && args.hotShare <= 1)) throw new CliError(`--hot-share must be in (0, 1], got ${args.hotShare}`);
+    const info = await traceInfo(args.file, { buckets: args.buckets, hotShare: args.hotShare, textTimeUnit: args.unit });
+    const tables = traceInfoTables(info);
+    emit(args.format === 'json' ? `${JSON.stringify(info, null, 2)}\n` : tables.map((table) => renderTable(table, args.format)).join('\n'), args.out);
+  },
+};
+
+const recordCommand: CommandModule = {
+  command: 'record',
+  describe: 'record a running process (--pid PID) or a command (-- COMMAND ARGS...) as a content trace',
+  builder: (yargs: Argv) =>
+    yargs
+      .usage('pagedelta trace record --out FILE [--interval 100ms] [--duration 10s] (--pid PID | -- COMMAND ARGS...)')
+      .option('pid', { type: 'number', describe: 'process to record (needs ptrace access: root or its owner)' })
+      .option('interval', { type: 'string', default: '100ms', describe: 'time between snapshots (bare number: ms)' })
+      .option('duration', { type: 'string', describe: 'stop after this long (bare number: s); default: until the process exits or Ctrl-C' })
+      .option('out', { type: 'string', demandOption: true, describe: 'trace file to write (appears only when complete)' })
+      .parserConfiguration({ 'populate--': true }),
+  handler: async (argv) => {
+    const args = argv as unknown as { pid?: number; interval: string; duration?: string; out: string; '--'?: (string | number)[] };
+    const command = (args['--'] ?? []).map(String);
+    if (args.pid !== undefined && command.length > 0) throw new CliError('give --pid PID or -- COMMAND ARGS..., not both');
+    if (args.pid === undefined && command.length === 0) throw new CliError('name a process: --pid PID or -- COMMAND ARGS...');
+    if (args.pid !== undefined && (!Number.isInteger(args.pid) || args.pid < 1)) throw new CliError(`--pid must be a positive integer, got ${args.pid}`);
+    const intervalMs = parseDuration('--interval', args.interval, 'ms');
+    if (!(intervalMs > 0)) throw new CliError(`--interval must be > 0, got ${args.interval}`);
+    const durationMs = args.duration !== undefined ? parseDuration('--duration', args.duration, 's') : undefined;
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let child: ReturnType<typeof spawn> | undefined;
+    let pid = args.pid;
+    try {
+      if (command.length > 0) {
+        // The child's output goes to our stderr: stdout stays free for the summary.
+        child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 2, 2] });
+        await new Promise<void>((resolve, reject) => {
+          child!.once('spawn', () => resolve());
+          child!.once('error', (error: NodeJS.ErrnoException) => reject(new CliError(`cannot start ${command[0]}: ${error.code ?? error.message}`)));
+        });
+        pid = child.pid!;
+      }
+      const result = await recordProcess({
+        pid: pid!,
+        out: args.out,
+        intervalMs,
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        signal: controller.signal,
+        ...(command.length > 0 ? { description: `command: ${command.join(' ')}` } : {}),
+        onProgress: (message) => process.stderr.write(`${message}\n`),
+      });
+      process.stdout.write(
+        `recorded pid ${pid}: ${result.epochs} epochs from ${result.snapshots} snapshots over ${(result.elapsedMs / 1000).toFixed(2)} s, ` +
+          `${result.pageEntries} changed pages, ${result.pageCount} pages mapped, ${result.bytes} bytes -> ${args.out} (stopped: ${result.endedBy})\n`,
+      );
+      if (result.endedBy === 'exit' && durationMs !== undefined && result.elapsedMs < durationMs && command.length === 0) {
+        throw new CliError(
+          `process ${pid} exited after ${(result.elapsedMs / 1000).toFixed(2)} s of the ${(durationMs / 1000).toFixed(2)} s asked; the ${result.epochs} epochs recorded are kept in ${args.out}`,
+        );
+      }
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    }
+  },
+};
+
+const synthCommand: CommandModule = {
+  command: 'synth',
+  describe: "write a synthetic workload's evolution as a content trace",
+  builder: (yargs: Argv) =>
+    yargs
+      .option('workload', { type: 'string', demandOption: true, describe: 'workload spec, e.g. zipf:skew=0.9,rate=20000' })
+      .option('ram', { type: 'string', default: '64M', describe: 'guest size (e.g. 64M, 1G)' })
+      .option('page-size', { type: 'number', default: 4096 })
+      .option('seed', { type: 'number', default: 1 })
+      .option('duration', { type: 'string', default: '10s', describe: 'simulated time (bare number: s)' })
+      .option('step', { type: 'string', default: '100ms', describe: 'epoch length (bare number: ms)' })
+      .option('out', { type: 'string', demandOption: true }),
+  handler: async (argv) => {
+    const args = argv as unknown as { workload: string; ram: string; pageSize: number; seed: number; duration: string; step: string; out: string };
+    const bytes = parseSize('--ram', args.ram);
+    if (bytes < args.pageSize || bytes % args.pageSize !== 0) throw new CliError(`--ram must be a positive multiple of the page size (${args.pageSize}), got ${args.ram}`);
+    const summary = await synthesizeTrace({
+      out: args.out,
+      spec: args.workload,
+      pageCount: bytes / args.pageSize,
+      pageSize: args.pageSize,
+      seed: args.seed,
+      durationMs: parseDuration('--duration', args.duration, 's'),
+      stepMs: parseDuration('--step', args.step, 'ms'),
+    });
+    process.stdout.write(`wrote ${summary.epochs} epochs, ${summary.pageEntries} page entries, ${summary.bytes} bytes -> ${args.out}\n`);
+  },
+};
+
+export const traceCommand: CommandModule = {
+  command: 'trace <command>',
+  describe: 'trace files: info, record a process, synthesize from a workload',
+  builder: (yargs: Argv) => yargs.command(infoCommand).command(recordCommand).command(synthCommand).demandCommand(1, 'name a trace command: info, record or synth'),
+  handler: () => {},
+};

@@ -1,0 +1,58 @@
+/** What each workload file exports so that the registry can list and build it. */
+import { type ContentKind, type ContentSpec, readContent, readRegion, type Region } from './content.js';
+import type { ParamReader } from './params.js';
+import type { Workload } from './workload.js';
+
+export interface CreateContext {
+  pageCount: number;
+  pageSize: number;
+  seed: number;
+  /** Items of the spec without `=` (e.g. the trace file). */
+  bare: string[];
+}
+
+export interface WorkloadDefinition {
+  readonly name: string;
+  /** One line for `pagedelta workloads list`. */
+  readonly summary: string;
+  /** Parameter documentation: key -> meaning and default. */
+  readonly params: Readonly<Record<string, string>>;
+  create(params: ParamReader, context: CreateContext): Workload;
+}
+
+/** Parameters every generator takes. */
+export const COMMON_PARAMS: Readonly<Record<string, string>> = {
+  region: 'START:COUNT pages of the guest this generator owns (numbers or percentages; default all)',
+  content: 'initial content: zero, random, text, mixed or splitmix',
+  zero: 'content=mixed: fraction of zero pages (default 0.25)',
+  text: 'content=mixed: fraction of text-like pages (default 0.5); the rest are random',
+  seed: 'overrides the run seed for this generator',
+};
+
+export interface CommonSetup {
+  region: Region;
+  content: ContentSpec;
+  seed: number;
+}
+
+/** Reads region, content and seed (in that order, so they lead the normalised spec). */
+export function readCommon(params: ParamReader, context: CreateContext, contentDefault: ContentKind): CommonSetup {
+  const region = readRegion(params, context.pageCount);
+  const content = readContent(params, contentDefault);
+  const seed = params.has('seed') ? params.number('seed', context.seed, { min: 0, integer: true, max: Number.MAX_SAFE_INTEGER }) : context.seed;
+  return { region, content, seed };
+}
+
+/** Reads `bytes=N` (changed bytes per write) or `bytes=page` (whole page rewritten): 0 means whole page. */
+export function readBytesPerWrite(params: ParamReader, pageSize: number, fallback: number): number {
+  if (params.has('bytes')) {
+    const text = params.string('bytes', '');
+    if (text.toLowerCase() === 'page') return 0;
+    delete params.resolved.bytes;
+  }
+  return params.number('bytes', fallback, { min: 1, max: pageSize, integer: true });
+}
+
+export function validKeys(definition: { params: Readonly<Record<string, string>> }): string[] {
+  return Object.keys(definition.params);
+}

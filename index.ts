@@ -38,7 +38,7 @@ export {
   timeSimulation,
 } from './caches/registry.js';
 export { splitSpecs } from './caches/spec.js';
-export { loadAccessKeys, parseAccessKeys } from './harness/access-keys.js';
+export { loadAccessKeys, loadTraceKeys, parseAccessKeys } from './harness/access-keys.js';
 export { type CacheSimOptions, type CacheSimRow, cacheSimTable, simulateCaches } from './harness/cache-sim.js';
 export { type CacheBenchOptions, type CacheBenchRow, benchmarkCaches } from './harness/cache-bench.js';
 export { type ConflictTraceOptions, conflictBurstKeys } from './harness/conflict-trace.js';

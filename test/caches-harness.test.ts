@@ -9,11 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { collapseRepeats, simulateCache } from '../caches/registry.js';
 import { splitSpecs } from '../caches/spec.js';
 import { cachesCommand } from '../cli/commands/caches.js';
-import { loadAccessKeys, parseAccessKeys } from '../harness/access-keys.js';
+import { loadAccessKeys, loadTraceKeys, parseAccessKeys } from '../harness/access-keys.js';
 import { benchmarkCaches } from '../harness/cache-bench.js';
 import { conflictBurstKeys } from '../harness/conflict-trace.js';
 import { workloadAccessKeys } from '../harness/workload-keys.js';
 import { zipfKeys } from '../harness/zipf-keys.js';
+import { writeTrace } from '../workloads/trace-writer.js';
 import type { Workload } from '../workloads/workload.js';
 import { findSharedTrace, reproduceSeedCaches } from '../scripts/seed-caches.js';
 
@@ -87,7 +88,7 @@ describe('caches sim (CLI command)', () => {
   it('rejects bad input with one-line errors before running anything', async () => {
     const run = (args: Record<string, unknown>) =>
       (cachesCommand.handler as (args: unknown) => Promise<void>)({ action: 'sim', collapseRepeats: false, format: 'md', ...args });
-    await expect(run({ policy: ['lru'], capacity: ['10'] })).rejects.toThrow(/needs --trace/);
+    await expect(run({ policy: ['lru'], capacity: ['10'] })).rejects.toThrow(/needs one of --trace FILE or --workload SPEC/);
     await expect(run({ trace: 'x', policy: ['lru'], capacity: ['ten'] })).rejects.toThrow(/--capacity: "ten"/);
     await expect(run({ trace: 'x', policy: ['lfu'], capacity: ['10'] })).rejects.toThrow(/unknown cache policy "lfu"; valid:/);
     await expect(run({ trace: join(scratch, 'nope'), policy: ['lru'], capacity: ['10'] })).rejects.toThrow(/no such trace file/);
@@ -186,5 +187,34 @@ describe('cache benchmark', () => {
       expect(row.cpuMrps).toBeGreaterThan(0);
     }
     expect(rows[0]!.vsLru).toBe(1);
+  });
+});
+
+describe('caches sim inputs from the workloads layer', () => {
+  const run = (args: Record<string, unknown>) =>
+    (cachesCommand.handler as (args: unknown) => Promise<void>)({ action: 'sim', collapseRepeats: false, format: 'csv', pages: 65536, seconds: 10, interval: 100, ...args });
+
+  it('--workload: QEMU age-test program, 2048 slots: ~50% misses with the age rule, 100% without', async () => {
+    const out = join(scratch, 'age.json');
+    await run({ workload: 'qemu-age-test', policy: ['qemu,qemu-noage'], capacity: ['2048'], pages: 4096, seconds: 2, out, format: 'json' });
+    const [withRule, without] = JSON.parse(readFileSync(out, 'utf8')).rows as { policy: string; requests: number; hits: number; misses: number }[];
+    expect(withRule!.policy).toBe('qemu');
+    expect(withRule!.misses / withRule!.requests).toBeGreaterThan(0.48);
+    expect(withRule!.misses / withRule!.requests).toBeLessThan(0.55);
+    expect(without!.hits).toBe(0);
+    await expect(run({ workload: 'qemu-age-test', trace: 'x', policy: ['qemu'], capacity: ['2048'] })).rejects.toThrow(/one of --trace FILE or --workload/);
+    await expect(run({ workload: 'nosuch', policy: ['qemu'], capacity: ['2048'] })).rejects.toThrow(/nosuch/);
+  });
+
+  it('--trace accepts a binary pagedelta access trace', async () => {
+    const path = join(scratch, 'access.pdt');
+    const keys = [5, 9, 5, 2 ** 20, 9, 5];
+    await writeTrace(path, { kind: 'access', pageCount: 2 ** 20 + 1 }, (writer) => {
+      keys.forEach((page, i) => writer.writeAccess(i, page));
+    });
+    expect([...(await loadTraceKeys(path))]).toEqual(keys);
+    const out = join(scratch, 'binary.csv');
+    await run({ trace: path, policy: ['lru'], capacity: ['2'], out });
+    expect(readFileSync(out, 'utf8').trim().split('\n')[1]).toMatch(/^access\.pdt,lru,2,6,1,5,/);
   });
 });

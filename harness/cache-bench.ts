@@ -28,6 +28,21 @@ export interface CacheBenchOptions {
   storeData?: boolean;
 }
 
+/** The in-run reference for storeData mode: the same number of 4 KiB copies into a slab, no policy. */
+export const COPY_ONLY = '(4 KiB copy only)';
+
+function timeCopyOnly(capacity: number, keys: Float64Array): [number, number, number] {
+  const pageSize = 4096;
+  const slab = new Uint8Array(capacity * pageSize);
+  const bytes = new Uint8Array(pageSize).fill(0x5a);
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  for (let i = 0; i < keys.length; i++) slab.set(bytes, (keys[i]! % capacity) * pageSize);
+  const wall = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  return [0, wall, (cpu.user + cpu.system) / 1e3];
+}
+
 /** One timed pass through the PageCache API with page copies; [hits, wall ms, CPU ms]. */
 function timeWithData(policy: string, capacity: number, keys: Float64Array): [number, number, number] {
   const pageSize = 4096;
@@ -102,7 +117,7 @@ export function benchmarkCaches(options: CacheBenchOptions = {}): CacheBenchRow[
       skew: options.skew ?? DEFAULT_ZIPF.skew,
       seed: options.seed ?? DEFAULT_ZIPF.seed,
     });
-  const policies = options.policies ?? DEFAULT_BENCH_POLICIES;
+  const policies = [...(options.policies ?? DEFAULT_BENCH_POLICIES), ...(options.storeData ? [COPY_ONLY] : [])];
   const rows: CacheBenchRow[] = [];
   for (const policy of policies) {
     options.onProgress?.(`${policy} at c=${capacity}`);
@@ -112,7 +127,9 @@ export function benchmarkCaches(options: CacheBenchOptions = {}): CacheBenchRow[
     for (let run = 0; run < runs; run++) {
       let replayMs: number;
       let replayCpuMs: number;
-      if (options.storeData) {
+      if (policy === COPY_ONLY) {
+        [hits, replayMs, replayCpuMs] = timeCopyOnly(capacity, keys);
+      } else if (options.storeData) {
         [hits, replayMs, replayCpuMs] = timeWithData(policy, capacity, keys);
       } else {
         const timed = timeSimulation(policy, capacity, keys);

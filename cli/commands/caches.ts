@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { cachePolicies } from '../../caches/registry.js';
 import { splitSpecs } from '../../caches/spec.js';
 import { loadTraceKeys } from '../../harness/access-keys.js';
-import { benchmarkCaches, DEFAULT_ZIPF } from '../../harness/cache-bench.js';
+import { benchmarkCaches, COPY_ONLY, DEFAULT_ZIPF } from '../../harness/cache-bench.js';
 import { cacheSimTable, simulateCaches, validateSimulation } from '../../harness/cache-sim.js';
 import { workloadAccessKeys } from '../../harness/workload-keys.js';
 import { renderTable, TABLE_FORMATS, type Table, type TableFormat } from '../../results/table.js';
@@ -190,7 +190,7 @@ export const cachesCommand: CommandModule = {
       notes: [
         `Input: ${input}; ${args.runs} runs per policy, one core; the replay loop alone is timed.`,
         args.storeData
-          ? 'Mode: PageCache API with 4 KiB pages (lookup; insert with a page copy on a miss; data(slot).set on a hit).'
+          ? `Mode: PageCache API with 4 KiB pages (lookup; insert with a page copy on a miss; data(slot).set on a hit). "${COPY_ONLY}" is the in-run reference: one 4 KiB copy per request into a slab of the same size, no policy.`
           : 'Mode: access-only replay (simulateCache: every miss inserts, no page contents).',
         'M req/s per CPU s: requests over this process\'s CPU time, less sensitive than wall time to other load on a shared machine.',
       ],

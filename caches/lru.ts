@@ -16,6 +16,8 @@ class LruCache extends BaseCache {
   private readonly keyOf: Float64Array;
   private readonly sentinel: number;
   private used = 0;
+  /** The key of the last missed lookup: the insert that follows needs no second probe. */
+  private pendingKey = -1;
 
   constructor(spec: string, options: ResolvedCacheOptions) {
     super(spec, options);
@@ -48,12 +50,17 @@ class LruCache extends BaseCache {
   protected lookupKey(key: number): number {
     const slot = this.index.get(key);
     if (slot >= 0) this.touch(slot);
+    this.pendingKey = slot < 0 ? key : -1;
     return slot;
   }
 
   protected insertKey(key: number): number {
-    const resident = this.index.get(key);
-    if (resident >= 0) return resident;
+    const missed = key === this.pendingKey;
+    this.pendingKey = -1;
+    if (!missed) {
+      const resident = this.index.get(key);
+      if (resident >= 0) return resident;
+    }
     return this.admit(key);
   }
 

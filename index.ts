@@ -45,3 +45,27 @@ export { type ConflictTraceOptions, conflictBurstKeys } from './harness/conflict
 export { type WorkloadKeys, type WorkloadKeysOptions, workloadAccessKeys } from './harness/workload-keys.js';
 export { type ZipfTraceOptions, zipfKeys } from './harness/zipf-keys.js';
 export { type SeedCachesOptions, reproduceSeedCaches } from './scripts/seed-caches.js';
+
+// Migration simulator (issue #5): simulated pre-copy live migration, verified at the destination.
+export {
+  CPU_MODEL_TABLE,
+  CPU_MODES,
+  type CodecThroughput,
+  type CpuMode,
+  formatBytes,
+  MIGRATION_DEFAULTS,
+  MIGRATION_MODES,
+  type MigrationMode,
+  type MigrationOptions,
+  type MigrationResult,
+  MigrationVerificationError,
+  parseDuration,
+  parseRate,
+  parseSize,
+  type RoundEntry,
+  simulateMigration,
+  type VerifyMode,
+  type WireCount,
+} from './harness/migration.js';
+export { migrationTables } from './harness/migration/report.js';
+export { reproduceQemuAgeRule } from './scripts/qemu-age-rule.js';

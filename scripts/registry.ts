@@ -1,5 +1,6 @@
 /** Reproduction scripts by name: each regenerates one published table (`pagedelta reproduce NAME`). */
 import type { Table } from '../results/table.js';
+import { reproduceQemuAgeRule } from './qemu-age-rule.js';
 import { reproduceSeedCaches } from './seed-caches.js';
 import { reproduceSeedCodecs } from './seed-codecs.js';
 
@@ -33,6 +34,14 @@ const SCRIPTS: Readonly<Record<string, Reproduction>> = {
         ...(options.quick ? { requests: 400_000, runs: 1, mrcCapacities: [512, 4096, 32768] } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       }),
+  },
+  'qemu-age-rule': {
+    description: "QEMU's XBZRLE cache-age experiment: miss rate and total time with and without the age rule",
+    run: async (options) =>
+      reproduceQemuAgeRule({
+        ...(options.quick ? { ramBytes: 128 * 2 ** 20, loopRates: [10], maxTimeMs: 60_000 } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      }).tables,
   },
 };
 

@@ -1,0 +1,209 @@
+/** Options of a simulated migration, their defaults, and their validation (one clear line each). */
+import type { PageCache } from '../../caches/cache.js';
+import type { Workload } from '../../workloads/workload.js';
+import { CPU_MODES, type CpuMode } from './cpu.js';
+import type { VerifyMode } from './destination.js';
+
+export type MigrationMode = 'qemu' | 'qemu-2011';
+export const MIGRATION_MODES: readonly MigrationMode[] = ['qemu', 'qemu-2011'];
+
+export interface MigrationOptions {
+  /** Workload spec (as the CLI takes it, e.g. `zipf:skew=0.9,rate=20000`) or an instance. */
+  workload: string | Workload;
+  /** Guest RAM in bytes (default 1 GiB); a whole number of pages. */
+  ramBytes?: number;
+  /** Page size in bytes (default 4096). */
+  pageSize?: number;
+  /** Link bandwidth, bytes per second (default 1 Gbit/s = 1.25e8). */
+  bandwidthBps?: number;
+  /** QEMU's max-bandwidth cap, bytes per second, enforced per 100 ms window (default QEMU's 128 MiB/s; Infinity or 0: none). */
+  maxBandwidthBps?: number;
+  /** QEMU's downtime-limit (default 300 ms). */
+  downtimeLimitMs?: number;
+  /** Fixed cost of the switchover (device state, resume), added to the downtime (default 0). */
+  switchoverMs?: number;
+  /** Codec name from the codec registry, or `none`: every page sent whole (default `xbzrle`). */
+  codec?: string;
+  /** Cache policy spec or instance (default: `qemu` in mode qemu, `set-assoc:ways=2` in qemu-2011). */
+  cache?: string | PageCache;
+  /** Cache size in bytes (default QEMU's 64 MiB, or less for a smaller guest: the largest power-of-two number of its pages). */
+  cacheBytes?: number;
+  /** Per-page sender behaviour (default `qemu`). */
+  mode?: MigrationMode;
+  /** How codec work costs simulated time (default `model`). */
+  cpu?: CpuMode;
+  /** Encoding overlaps sending (default true). */
+  pipeline?: boolean;
+  /** Encoder threads: encode throughput scales by this (default 1). */
+  encoderThreads?: number;
+  /** Seed of the workload (default 1). */
+  seed?: number;
+  /** Pre-copy passes (bulk included) after which the run stops as "did not converge" (default 30, Xen's limit). */
+  maxRounds?: number;
+  /** Simulated time after which the run stops as "did not converge" (default none). */
+  maxTimeMs?: number;
+  /** QEMU's auto-converge capability (default false). */
+  autoConverge?: boolean;
+  /** Count QEMU's per-page headers (8-byte page header, flag and length bytes) on the wire (default true). */
+  wireHeaders?: boolean;
+  /** `full` keeps a destination copy, `digest` keeps per-page digests; `auto` (default) is full up to 4 GiB. */
+  verify?: VerifyMode | 'auto';
+  /** Granularity at which the workload is advanced in simulated time (default 1 ms). */
+  workloadTickMs?: number;
+  /** Fault injection for tests: corrupt the payload of the `send`-th transmission (1-based, default 1) of a page. */
+  corruptWire?: { pageNumber: number; send?: number };
+  /** Called after each pre-copy pass (progress). */
+  onRound?: (entry: RoundEntry) => void;
+}
+
+/** One line of the per-round timeline. */
+export interface RoundEntry {
+  round: number;
+  stage: 'bulk' | 'iterative' | 'stop-and-copy';
+  startMs: number;
+  durationMs: number;
+  pagesNormal: number;
+  pagesZero: number;
+  pagesXbzrle: number;
+  pagesCompressed: number;
+  /** Cache hits whose content had not changed: nothing sent. */
+  pagesIdentical: number;
+  cacheMisses: number;
+  wireBytes: number;
+  /** Dirty pages found by the sync that ended this pass (0 for stop-and-copy). */
+  dirtyPagesAtSync: number;
+  /** bandwidth x downtime limit at that sync, bytes. */
+  thresholdBytes: number;
+  /** vCPU throttle in percent during the pass (auto-converge). */
+  throttlePercent: number;
+}
+
+export interface ResolvedOptions {
+  ramBytes: number;
+  pageSize: number;
+  pageCount: number;
+  bandwidthBps: number;
+  maxBandwidthBps: number;
+  downtimeLimitMs: number;
+  switchoverMs: number;
+  codec: string;
+  cacheSpec: string | null;
+  cacheBytes: number;
+  mode: MigrationMode;
+  cpu: CpuMode;
+  pipeline: boolean;
+  encoderThreads: number;
+  seed: number;
+  maxRounds: number;
+  maxTimeMs: number;
+  autoConverge: boolean;
+  wireHeaders: boolean;
+  verify: VerifyMode;
+  workloadTickMs: number;
+}
+
+export const DEFAULTS = {
+  ramBytes: 2 ** 30,
+  pageSize: 4096,
+  bandwidthBps: 1e9 / 8,
+  maxBandwidthBps: 128 * 2 ** 20,
+  downtimeLimitMs: 300,
+  switchoverMs: 0,
+  codec: 'xbzrle',
+  cacheBytes: 64 * 2 ** 20,
+  mode: 'qemu' as MigrationMode,
+  cpu: 'model' as CpuMode,
+  encoderThreads: 1,
+  seed: 1,
+  maxRounds: 30,
+  /** Largest guest verified with a full destination copy under verify `auto`. */
+  fullVerifyMaxBytes: 4 * 2 ** 30,
+  workloadTickMs: 1,
+};
+
+function positive(value: number, flag: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new Error(`${flag} must be a positive number, got ${value}`);
+  return value;
+}
+
+function nonNegative(value: number, flag: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`${flag} must be a number >= 0, got ${value}`);
+  return value;
+}
+
+/**
+ * Fills in defaults and rejects nonsense with one clear line. Cache-specific checks (a page at
+ * least; QEMU's direct-mapped cache needs a power-of-two number of slots) are done here too,
+ * so that the error names the flag rather than the policy's internals.
+ */
+export function resolveOptions(options: MigrationOptions, codecKind: 'delta' | 'whole' | 'none', cacheSpec: string | null): ResolvedOptions {
+  const pageSize = options.pageSize ?? DEFAULTS.pageSize;
+  if (!Number.isInteger(pageSize) || pageSize < 8 || (pageSize & (pageSize - 1)) !== 0) {
+    throw new Error(`page size must be a power of two >= 8, got ${pageSize}`);
+  }
+  const ramBytes = positive(options.ramBytes ?? DEFAULTS.ramBytes, 'ram size');
+  if (ramBytes % pageSize !== 0) throw new Error(`ram size ${ramBytes} is not a whole number of ${pageSize}-byte pages`);
+  const bandwidthBps = options.bandwidthBps ?? DEFAULTS.bandwidthBps;
+  if (typeof bandwidthBps !== 'number' || Number.isNaN(bandwidthBps) || bandwidthBps <= 0 || bandwidthBps === Infinity) {
+    throw new Error(`bandwidth must be a positive, finite rate, got ${bandwidthBps} bytes/s`);
+  }
+  let maxBandwidthBps = options.maxBandwidthBps ?? DEFAULTS.maxBandwidthBps;
+  if (maxBandwidthBps === 0) maxBandwidthBps = Infinity;
+  if (typeof maxBandwidthBps !== 'number' || Number.isNaN(maxBandwidthBps) || maxBandwidthBps < 0) {
+    throw new Error(`max bandwidth must be a positive rate (or 0/none for no cap), got ${maxBandwidthBps}`);
+  }
+  const downtimeLimitMs = nonNegative(options.downtimeLimitMs ?? DEFAULTS.downtimeLimitMs, 'downtime limit');
+  const switchoverMs = nonNegative(options.switchoverMs ?? DEFAULTS.switchoverMs, 'switchover cost');
+  const mode = options.mode ?? DEFAULTS.mode;
+  if (!MIGRATION_MODES.includes(mode)) throw new Error(`unknown mode "${mode}"; valid modes: ${MIGRATION_MODES.join(', ')}`);
+  const cpu = options.cpu ?? DEFAULTS.cpu;
+  if (!CPU_MODES.includes(cpu)) throw new Error(`unknown cpu model "${cpu}"; valid: ${CPU_MODES.join(', ')}`);
+  const encoderThreads = options.encoderThreads ?? DEFAULTS.encoderThreads;
+  if (!Number.isInteger(encoderThreads) || encoderThreads < 1) throw new Error(`encoder threads must be an integer >= 1, got ${encoderThreads}`);
+  const maxRounds = options.maxRounds ?? DEFAULTS.maxRounds;
+  if (!Number.isInteger(maxRounds) || maxRounds < 1) throw new Error(`max rounds must be an integer >= 1, got ${maxRounds}`);
+  const maxTimeMs = options.maxTimeMs ?? Infinity;
+  if (typeof maxTimeMs !== 'number' || Number.isNaN(maxTimeMs) || maxTimeMs <= 0) throw new Error(`max time must be positive, got ${maxTimeMs}`);
+  const seed = options.seed ?? DEFAULTS.seed;
+  if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+  const workloadTickMs = positive(options.workloadTickMs ?? DEFAULTS.workloadTickMs, 'workload tick');
+
+  // QEMU's 64 MiB default; for a smaller guest, the largest power-of-two number of its pages.
+  const cacheBytes = options.cacheBytes ?? Math.min(DEFAULTS.cacheBytes, pageSize * 2 ** Math.floor(Math.log2(ramBytes / pageSize)));
+  if (codecKind === 'delta') {
+    if (typeof cacheBytes !== 'number' || !Number.isFinite(cacheBytes) || cacheBytes < pageSize) {
+      throw new Error(`cache size ${cacheBytes} bytes is smaller than one ${pageSize}-byte page`);
+    }
+    if (cacheBytes > ramBytes) throw new Error(`cache size ${cacheBytes} bytes exceeds the guest's RAM (${ramBytes} bytes), as QEMU refuses too`);
+    const slots = Math.floor(cacheBytes / pageSize);
+    if (cacheSpec !== null && /^qemu(-noage)?(:|$)/.test(cacheSpec) && (slots & (slots - 1)) !== 0) {
+      throw new Error(`cache size ${cacheBytes} bytes gives ${slots} slots; QEMU's direct-mapped cache needs a power of two`);
+    }
+  }
+  const verifyOption = options.verify ?? 'auto';
+  if (!['auto', 'full', 'digest'].includes(verifyOption)) throw new Error(`unknown verify mode "${verifyOption}"; valid: auto, full, digest`);
+  const verify: VerifyMode = verifyOption === 'auto' ? (ramBytes <= DEFAULTS.fullVerifyMaxBytes ? 'full' : 'digest') : verifyOption;
+  return {
+    ramBytes,
+    pageSize,
+    pageCount: ramBytes / pageSize,
+    bandwidthBps,
+    maxBandwidthBps,
+    downtimeLimitMs,
+    switchoverMs,
+    codec: options.codec ?? DEFAULTS.codec,
+    cacheSpec,
+    cacheBytes,
+    mode,
+    cpu,
+    pipeline: options.pipeline ?? true,
+    encoderThreads,
+    seed,
+    maxRounds,
+    maxTimeMs,
+    autoConverge: options.autoConverge ?? false,
+    wireHeaders: options.wireHeaders ?? true,
+    verify,
+    workloadTickMs,
+  };
+}

@@ -1,0 +1,116 @@
+/** Counters of a run and the result object, with QEMU's statistic names (query-migrate). */
+import type { RoundEntry } from './options.js';
+
+/** Per page type: pages and bytes on the wire (headers included when counted). */
+export interface WireCount {
+  pages: number;
+  bytes: number;
+}
+
+export interface MigrationResult {
+  /** Start of the migration to the guest running at the destination, ms. */
+  totalTimeMs: number;
+  /** Guest stopped to guest running at the destination (stop-and-copy + switchover), ms. */
+  downtimeMs: number;
+  /** Pre-copy passes, the bulk pass included (stop-and-copy not counted). */
+  rounds: number;
+  /** Every byte put on the wire. */
+  wireBytes: number;
+  /** The stop rule was met (false: stopped by the round or time cap, then a forced stop-and-copy). */
+  converged: boolean;
+  stopReason: 'threshold' | 'max-rounds' | 'max-time';
+  /** The destination equalled the source byte for byte (a mismatch throws instead). */
+  verified: boolean;
+  verification: 'full' | 'digest';
+  seed: number;
+  /** Inputs as resolved (defaults filled in). */
+  inputs: Record<string, string | number | boolean | null>;
+  /** Bytes and pages on the wire by page type. */
+  wire: { normal: WireCount; zero: WireCount; xbzrle: WireCount; compressed: WireCount; identicalPages: number };
+  cpu: { mode: string; encodeSeconds: number; decodeSeconds: number };
+  /** Hits / lookups over the delta stage (0 when no lookup). */
+  cacheHitRatio: number;
+  /** vCPU throttle at the end, percent (auto-converge). */
+  throttlePercent: number;
+  stats: {
+    ram: {
+      transferred: number;
+      total: number;
+      duplicate: number;
+      normal: number;
+      'normal-bytes': number;
+      'dirty-sync-count': number;
+      /** ms: dirty bytes at the last sync / bandwidth estimate. */
+      'expected-downtime': number;
+      /** Average wire rate over the migration, Mbit/s. */
+      mbps: number;
+      'precopy-bytes': number;
+      'downtime-bytes': number;
+    };
+    'xbzrle-cache': {
+      'cache-size': number;
+      bytes: number;
+      pages: number;
+      'cache-miss': number;
+      'cache-miss-rate': number;
+      'encoding-rate': number;
+      overflow: number;
+    };
+    /** Whole-page codecs (lz4, snappy, raw): pages sent compressed. */
+    compression: {
+      pages: number;
+      'compressed-size': number;
+      'compression-rate': number;
+      /** Pages that did not shrink and went as normal pages. */
+      overflow: number;
+    };
+  };
+  timeline: RoundEntry[];
+}
+
+/** Mutable counters for one period (a round) or the whole run. */
+export class Counters {
+  normal = 0;
+  normalBytes = 0;
+  zero = 0;
+  zeroBytes = 0;
+  xbzrle = 0;
+  xbzrleWireBytes = 0;
+  compressed = 0;
+  compressedWireBytes = 0;
+  identical = 0;
+  cacheMiss = 0;
+  /** QEMU's xbzrle `pages`: hits (encoded + identical + overflow). */
+  cacheHitPages = 0;
+  /** QEMU's xbzrle `bytes`: 3 + n per encoded page, pageSize per overflow. */
+  xbzrleBytes = 0;
+  xbzrleOverflow = 0;
+  compressedPayload = 0;
+  compressedOverflow = 0;
+  wireBytes = 0;
+
+  reset(): void {
+    this.normal = this.normalBytes = this.zero = this.zeroBytes = this.xbzrle = this.xbzrleWireBytes = 0;
+    this.compressed = this.compressedWireBytes = this.identical = this.cacheMiss = this.cacheHitPages = 0;
+    this.xbzrleBytes = this.xbzrleOverflow = this.compressedPayload = this.compressedOverflow = this.wireBytes = 0;
+  }
+
+  add(other: Counters): void {
+    this.normal += other.normal;
+    this.normalBytes += other.normalBytes;
+    this.zero += other.zero;
+    this.zeroBytes += other.zeroBytes;
+    this.xbzrle += other.xbzrle;
+    this.xbzrleWireBytes += other.xbzrleWireBytes;
+    this.compressed += other.compressed;
+    this.compressedWireBytes += other.compressedWireBytes;
+    this.identical += other.identical;
+    this.cacheMiss += other.cacheMiss;
+    this.cacheHitPages += other.cacheHitPages;
+    this.xbzrleBytes += other.xbzrleBytes;
+    this.xbzrleOverflow += other.xbzrleOverflow;
+    this.compressedPayload += other.compressedPayload;
+    this.compressedOverflow += other.compressedOverflow;
+    this.wireBytes += other.wireBytes;
+  }
+}

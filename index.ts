@@ -69,3 +69,24 @@ export {
 } from './harness/migration.js';
 export { migrationTables } from './harness/migration/report.js';
 export { reproduceQemuAgeRule } from './scripts/qemu-age-rule.js';
+
+// --- workloads (issue #4): synthetic generators, trace format, replay, recorder ---
+export {
+  createWorkload,
+  DEFAULT_WORKLOAD_SEED,
+  getWorkloadDefinition,
+  workloadCatalogue,
+  workloadNames,
+} from './workloads/registry.js';
+export { WorkloadSpecError } from './workloads/params.js';
+export type { CreateContext, WorkloadDefinition } from './workloads/definition.js';
+export { CONTENT_KINDS, type ContentKind } from './workloads/content.js';
+export { Xoshiro128 } from './workloads/prng.js';
+export { ZipfSampler } from './workloads/zipf-sampler.js';
+export { readAccessKeys, readTrace, type ReadTraceOptions, type TraceEpoch, type TraceHandle } from './workloads/trace.js';
+export { TraceWriter, type TraceSummary, type TraceWriterOptions, writeTrace } from './workloads/trace-writer.js';
+export { TIME_UNITS, type TimeUnit, TraceError, type TraceHeader, type TraceKind, type TraceRegion } from './workloads/trace-format.js';
+export { type TraceInfo, traceInfo, traceInfoTables } from './workloads/trace-info.js';
+export { type SynthesizeOptions, synthesizeTrace } from './workloads/synthesize.js';
+export { RecorderError, type RecordOptions, type RecordResult, recordProcess } from './workloads/recorder.js';
+export { benchmarkTraceIO, benchmarkWorkloads } from './workloads/bench.js';

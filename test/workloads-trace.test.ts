@@ -75,6 +75,20 @@ describe('content traces: write, read, replay', () => {
     expect(digest(replayMemory)).toBe(digest(originalMemory));
   });
 
+  it('replays into a region: trace page p is guest page first + p', async () => {
+    const path = tempFile();
+    await synthesizeTrace({ out: path, spec: 'seed-loadgen:rate=1000', pageCount: 64, durationMs: 20, stepMs: 10 });
+    const workload = createWorkload(`trace:${path},region=100:64 + idle:content=zero,region=0:100`, { pageCount: 200 });
+    const memory = new GuestMemory(200);
+    workload.init(memory);
+    const dirty = new DirtyBitmap(200);
+    workload.advance(memory, 20, dirty);
+    expect(dirty.count).toBe(64);
+    expect(dirty.isDirty(100)).toBe(true);
+    expect(dirty.isDirty(99)).toBe(false);
+    expect(memory.page(100 + 5)[1234 + 5]).toBe((20 * 5) % 256);
+  });
+
   it('time-scaled replay applies epochs at scale x trace time', async () => {
     const path = tempFile();
     await synthesizeTrace({ out: path, spec: 'uniform:rate=1000', pageCount: 64, durationMs: 100, stepMs: 50 });

@@ -85,7 +85,7 @@ describe('registry and validation', () => {
     ['zipf:skew=-0.1', /workload "zipf": skew=-0.1 must be >= 0/],
     ['hotset:hot=5000', /workload "hotset": hot=5000 pages is larger than the memory \(1024 pages\)/],
     ['hotset:hot=100,region=0:50', /hot=100 pages is larger than the region \(50 pages\)/],
-    ['uniform:rate=10,colour=blue', /unknown parameter "colour"; valid: rate, bytes, region, content/],
+    ['uniform:rate=10,colour=blue', /unknown parameter "colour"; valid: rate, bytes, run, region, content/],
     ['uniform:rate=fast', /rate=fast is not a number/],
     ['uniform:bytes=5000', /bytes=5000 must be <= 4096/],
     ['idle:content=purple', /content=purple is not one of zero, random, text, mixed, splitmix/],
@@ -113,7 +113,7 @@ describe('registry and validation', () => {
 
   it('normalises the spec with defaults and reports the seed', () => {
     const workload = createWorkload('zipf:skew=0.9,rate=20k', { pageCount: 1000, seed: 42 });
-    expect(workload.spec).toBe('zipf:content=mixed,zero=0.25,text=0.5,skew=0.9,rate=20000,bytes=16,scatter=true');
+    expect(workload.spec).toBe('zipf:content=mixed,zero=0.25,text=0.5,skew=0.9,rate=20000,bytes=16,run=4,scatter=true');
     expect(workload.seed).toBe(42);
     expect(workload.describe()).toMatchObject({ workload: 'zipf', skew: 0.9, rate: 20000, seed: 42 });
     expect(createWorkload('hotset:hot=10%', { pageCount: 1000 }).describe()).toMatchObject({ hot: 100 });
@@ -252,6 +252,28 @@ describe('generator write patterns', () => {
       nonZero += count;
     }
     expect(nonZero).toBeGreaterThan(1900);
+  });
+
+  it('sparse writes change `bytes` bytes in runs of `run` consecutive bytes', () => {
+    const workload = createWorkload('uniform:rate=1000,bytes=12,run=4,content=zero', { pageCount: 1 << 16, seed: 5 });
+    const memory = new GuestMemory(1 << 16);
+    workload.init(memory);
+    const tracker = new CountingTracker();
+    workload.advance(memory, 200, tracker);
+    let checked = 0;
+    for (const [page, writes] of tracker.pages) {
+      if (writes !== 1) continue;
+      const bytes = memory.page(page);
+      const changed = [...bytes.keys()].filter((offset) => bytes[offset] !== 0);
+      if (changed.length !== 12) continue; // runs overlapping: rare
+      // three runs of four consecutive bytes
+      let runs = 0;
+      for (let i = 0; i < changed.length; i++) if (i === 0 || changed[i] !== changed[i - 1]! + 1) runs++;
+      expect(runs).toBeLessThanOrEqual(3);
+      expect(changed.length % 4).toBe(0);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(190);
   });
 
   it('uniform bytes=page and scan rewrite whole pages (deltas do not help)', () => {

@@ -147,3 +147,25 @@ export function fillRegion(memory: GuestMemory, region: Region, content: Content
     }
   }
 }
+
+/** Distinct page contents a whole-page write picks from (views made once, at setup). */
+export const POOL_PAGES = 4096;
+
+/**
+ * Pages for whole-page rewrites: POOL_PAGES views of pageSize bytes at random word offsets of
+ * a random (or text) pool. A write copies one with TypedArray.set (native memcpy), and no view
+ * is made per write.
+ */
+export class PagePool {
+  readonly views: Uint8Array[];
+
+  constructor(rng: Xoshiro128, pageSize: number, kind: 'random' | 'text') {
+    const bytes = Math.max(4 << 20, pageSize * 16);
+    const pool = kind === 'random' ? makeRandomPool(rng, bytes) : makeTextPool(rng, bytes);
+    const slots = (pool.length - pageSize) >>> 2;
+    this.views = Array.from({ length: POOL_PAGES }, () => {
+      const from = rng.nextBelow(slots + 1) << 2;
+      return pool.subarray(from, from + pageSize);
+    });
+  }
+}

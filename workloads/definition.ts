@@ -53,6 +53,15 @@ export function readBytesPerWrite(params: ParamReader, pageSize: number, fallbac
   return params.number('bytes', fallback, { min: 1, max: pageSize, integer: true });
 }
 
+/** Reads `run=N`: bytes per contiguous run of a sparse write (default 4, at most the page). */
+export function readRun(params: ParamReader, pageSize: number, bytesPerWrite: number): number {
+  const run = params.number('run', 4, { min: 1, max: pageSize, integer: true });
+  if (bytesPerWrite === 0) delete params.resolved.run;
+  return run;
+}
+
+export const RUN_PARAM = 'bytes per contiguous run of a sparse write (default 4: bytes=16 is 4 runs of 4)';
+
 export function validKeys(definition: { params: Readonly<Record<string, string>> }): string[] {
   return Object.keys(definition.params);
 }

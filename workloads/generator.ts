@@ -87,31 +87,3 @@ export function checkGeometry(memory: GuestMemory, region: Region, pageSize: num
     throw new Error(`workload ${spec} needs pages ${region.first}..${region.first + region.count - 1}, the memory has ${memory.pageCount} pages`);
   }
 }
-
-/**
- * Changes `bytes` bytes of the page at `offset` of `chunk`, at random offsets within the
- * page, each XORed with a random non-zero value (so each byte written does change; two
- * changes landing on the same byte may cancel).
- */
-export function scatterBytes(chunk: Uint8Array, offset: number, pageMask: number, bytes: number, rng: Xoshiro128): void {
-  for (let i = 0; i < bytes; i++) {
-    const roll = rng.nextU32();
-    chunk[offset + ((roll >>> 8) & pageMask)] ^= (roll & 0xff) | 1;
-  }
-}
-
-/** One Int32Array view per memory chunk, made once (whole-page writes copy words, not bytes). */
-export function wordViews(memory: GuestMemory): Int32Array[] {
-  return memory.chunks.map((chunk) => new Int32Array(chunk.buffer, chunk.byteOffset, chunk.byteLength >>> 2));
-}
-
-/**
- * Copies a whole page from `pool` (a random word position) over the page whose first word is
- * `wordOffset` of `words`. No view is made per write.
- */
-export function rewritePage(words: Int32Array, wordOffset: number, pageWords: number, pool: Int32Array, rng: Xoshiro128): void {
-  const slots = pool.length - pageWords;
-  let from = slots > 0 ? rng.nextBelow(slots + 1) : 0;
-  const end = wordOffset + pageWords;
-  for (let to = wordOffset; to < end; to++) words[to] = pool[from++]!;
-}

@@ -3,12 +3,12 @@
  * pages (scattered through the region), the rest uniformly to the whole region; each write
  * changes a few bytes (sparse in-page changes, the case XBZRLE targets).
  */
-import { COMMON_PARAMS, readBytesPerWrite, readCommon, validKeys, type WorkloadDefinition } from './definition.js';
+import { COMMON_PARAMS, readBytesPerWrite, readCommon, readRun, RUN_PARAM, validKeys, type WorkloadDefinition } from './definition.js';
 import { Generator, type GeneratorSetup } from './generator.js';
 import type { DirtyTracker, GuestMemory } from './memory.js';
 import { deriveSeed, Xoshiro128 } from './prng.js';
 import { Scatter } from './scatter.js';
-import { PageWriter } from './writes.js';
+import { BATCH, PageWriter } from './writes.js';
 
 class Hotset extends Generator {
   private readonly scatter: Scatter;
@@ -33,10 +33,16 @@ class Hotset extends Generator {
     const scatter = this.scatter;
     // share as a 32-bit threshold: one PRNG output decides hot or cold.
     const threshold = this.share * 4294967296;
-    for (let event = 0; event < count; event++) {
-      const page = first + scatter.map(rng.nextU32() < threshold ? rng.nextBelow(this.hot) : rng.nextBelow(pages));
-      this.writer.write(memory, page, rng);
-      dirty.markDirty(page);
+    const writer = this.writer;
+    const planned = writer.pages;
+    for (let done = 0; done < count; ) {
+      const batch = Math.min(BATCH, count - done);
+      for (let k = 0; k < batch; k++) {
+        planned[k] = first + scatter.map(rng.nextU32() < threshold ? rng.nextBelow(this.hot) : rng.nextBelow(pages));
+        writer.plan(k, rng);
+      }
+      writer.apply(memory, batch, dirty);
+      done += batch;
     }
   }
 
@@ -54,6 +60,7 @@ export const hotset: WorkloadDefinition = {
     hot: 'hot set size, pages or percentage of the region (default 10%)',
     share: 'fraction of writes that go to the hot set (default 0.9)',
     bytes: 'bytes changed per write, or "page" (default 16)',
+    run: RUN_PARAM,
     ...COMMON_PARAMS,
   },
   create(params, context) {
@@ -65,10 +72,11 @@ export const hotset: WorkloadDefinition = {
     }
     const share = params.number('share', 0.9, { min: 0, max: 1 });
     const bytes = readBytesPerWrite(params, context.pageSize, 16);
+    const run = readRun(params, context.pageSize, bytes);
     params.done(validKeys(hotset));
     return new Hotset(
       { spec: params.spec(), seed: common.seed, region: common.region, content: common.content, pageSize: context.pageSize, rate, params: params.resolved },
-      new PageWriter(bytes, context.pageSize, common.seed),
+      new PageWriter(bytes, context.pageSize, common.seed, run),
       hot,
       share,
     );

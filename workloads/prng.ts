@@ -60,6 +60,56 @@ export class Xoshiro128 {
   }
 
   /**
+   * Changes `bytes` bytes of the page at `offset` of `chunk` (pageSize bytes), in runs of
+   * `run` consecutive bytes (the last run may be shorter) starting at random offsets: each
+   * byte is XORed with a random non-zero value, so each byte written changes (runs that
+   * overlap may cancel). The generator is inlined with its state in locals: this is the inner
+   * loop of the sparse-write workloads.
+   */
+  scatterRuns(chunk: Uint8Array, offset: number, pageSize: number, bytes: number, run: number): void {
+    const s = this.state;
+    let s0 = s[0]!;
+    let s1 = s[1]!;
+    let s2 = s[2]!;
+    let s3 = s[3]!;
+    const span = pageSize - run + 1; // run starts in [0, pageSize - run]
+    let left = bytes;
+    while (left > 0) {
+      const length = left < run ? left : run;
+      left -= length;
+      // one output for the start, one per 4 bytes of values
+      let scaled = Math.imul(s1, 5);
+      let output = Math.imul((scaled << 7) | (scaled >>> 25), 9);
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const start = offset + Math.floor(((output >>> 0) * span) / 4294967296);
+      for (let i = 0; i < length; i++) {
+        if ((i & 3) === 0) {
+          scaled = Math.imul(s1, 5);
+          output = Math.imul((scaled << 7) | (scaled >>> 25), 9);
+          t = s1 << 9;
+          s2 ^= s0;
+          s3 ^= s1;
+          s1 ^= s2;
+          s0 ^= s3;
+          s2 ^= t;
+          s3 = (s3 << 11) | (s3 >>> 21);
+        }
+        chunk[start + i] ^= ((output >>> ((i & 3) << 3)) & 0xff) | 1;
+      }
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+  }
+
+  /**
    * Fills `words` with the stream (one output per 32-bit word). Inlined for speed: used for
    * random initial content of large images.
    */

@@ -3,17 +3,15 @@
  * around: video transcoding or streaming buffers. Each write replaces the page with fresh
  * random (compressed-media-like) or text bytes, so deltas against the old page do not help.
  */
-import { makeRandomPool, makeTextPool } from './content.js';
+import { PagePool, POOL_PAGES } from './content.js';
 import { COMMON_PARAMS, readCommon, validKeys, type WorkloadDefinition } from './definition.js';
-import { Generator, type GeneratorSetup, rewritePage, wordViews } from './generator.js';
+import { Generator, type GeneratorSetup } from './generator.js';
 import type { DirtyTracker, GuestMemory } from './memory.js';
 import { deriveSeed, Xoshiro128 } from './prng.js';
-import { POOL_BYTES } from './writes.js';
 
 class Scan extends Generator {
   private next = 0;
-  private words: Int32Array[] = [];
-  private pool: Int32Array | undefined;
+  private pool: PagePool | undefined;
 
   constructor(
     setup: GeneratorSetup,
@@ -22,25 +20,19 @@ class Scan extends Generator {
     super(setup);
   }
 
-  protected override reset(memory: GuestMemory): void {
+  protected override reset(_memory: GuestMemory): void {
     this.next = 0;
-    this.words = wordViews(memory);
-    if (!this.pool) {
-      const rng = new Xoshiro128(deriveSeed(this.seed, 3));
-      const bytes = Math.max(POOL_BYTES, this.pageSize * 16);
-      const pool = this.fill === 'random' ? makeRandomPool(rng, bytes) : makeTextPool(rng, bytes);
-      this.pool = new Int32Array(pool.buffer, pool.byteOffset, pool.byteLength >>> 2);
-    }
+    this.pool ??= new PagePool(new Xoshiro128(deriveSeed(this.seed, 3)), this.pageSize, this.fill);
   }
 
   protected apply(memory: GuestMemory, count: number, dirty: DirtyTracker): void {
-    const { chunkShift, chunkMask } = memory;
-    const pageWords = this.pageSize >>> 2;
+    const { chunks, chunkShift, chunkMask } = memory;
+    const views = this.pool!.views;
     const { first, count: pages } = this.region;
     for (let event = 0; event < count; event++) {
       const page = first + this.next;
       this.next = this.next + 1 === pages ? 0 : this.next + 1;
-      rewritePage(this.words[page >>> chunkShift]!, (page & chunkMask) * pageWords, pageWords, this.pool!, this.rng);
+      chunks[page >>> chunkShift]!.set(views[this.rng.nextU32() & (POOL_PAGES - 1)]!, (page & chunkMask) * this.pageSize);
       dirty.markDirty(page);
     }
   }

@@ -3,12 +3,12 @@
  * image (written by init(), not reported dirty); each later epoch is applied at
  * (time - first epoch's time) x scale, its pages reported dirty (including pages written
  * with unchanged bytes). Access-only and text traces: each access at (time - first time) x
- * scale changes `bytes` bytes of its page at random offsets (seeded), over initial content
+ * scale changes `bytes` bytes of its page in runs of `run` at random offsets (seeded), over initial content
  * from `content=`. Trace page p is guest page region.first + p. The file is streamed: memory
  * does not grow with its length.
  */
-import { COMMON_PARAMS, readBytesPerWrite, readCommon, validKeys, type WorkloadDefinition } from './definition.js';
-import { checkGeometry, scatterBytes } from './generator.js';
+import { COMMON_PARAMS, readBytesPerWrite, readCommon, readRun, RUN_PARAM, validKeys, type WorkloadDefinition } from './definition.js';
+import { checkGeometry } from './generator.js';
 import type { DirtyTracker, GuestMemory } from './memory.js';
 import { type ContentSpec, fillRegion, type Region } from './content.js';
 import { deriveSeed, Xoshiro128 } from './prng.js';
@@ -42,6 +42,7 @@ class TraceReplay implements Workload {
     private readonly bytesPerWrite: number,
     private readonly content: ContentSpec,
     private readonly fold: boolean,
+    private readonly run: number,
     private readonly params: Record<string, string | number | boolean>,
     textTimeUnit: TimeUnit,
   ) {
@@ -114,7 +115,6 @@ class TraceReplay implements Workload {
   private advanceAccesses(memory: GuestMemory, untilMs: number, dirty: DirtyTracker): void {
     const scaleMs = this.unitMs * this.scale;
     const { chunks, chunkShift, chunkMask } = memory;
-    const pageMask = this.pageSize - 1;
     const { first, count: regionPages } = this.region;
     for (;;) {
       if (this.accessCursor >= this.accessCount) {
@@ -142,8 +142,8 @@ class TraceReplay implements Workload {
         page += first;
         const chunk = chunks[page >>> chunkShift]!;
         const offset = (page & chunkMask) * this.pageSize;
-        if (this.bytesPerWrite === 0) scatterBytes(chunk, offset, pageMask, this.pageSize, this.rng);
-        else scatterBytes(chunk, offset, pageMask, this.bytesPerWrite, this.rng);
+        if (this.bytesPerWrite === 0) this.rng.scatterRuns(chunk, offset, this.pageSize, this.pageSize, this.pageSize);
+        else this.rng.scatterRuns(chunk, offset, this.pageSize, this.bytesPerWrite, this.run);
         dirty.markDirty(page);
         this.accessCursor++;
       }
@@ -170,6 +170,7 @@ export const traceReplay: WorkloadDefinition = {
     scale: 'simulated ms per trace ms (2 = twice as slow; default 1)',
     unit: 'text traces: unit of the time column, or per line when untimed (ns, us, ms, s; default us)',
     bytes: 'access traces: bytes changed per access, or "page" (default 16)',
+    run: `access traces: ${RUN_PARAM}`,
     fold: 'access traces: wrap page numbers beyond the guest (default false: error)',
     ...COMMON_PARAMS,
   },
@@ -180,10 +181,11 @@ export const traceReplay: WorkloadDefinition = {
     const scale = params.number('scale', 1, { min: 0, minExclusive: true });
     const unit = params.choice('unit', 'us', Object.keys(TIME_UNITS) as TimeUnit[]);
     const bytes = readBytesPerWrite(params, context.pageSize, 16);
+    const run = readRun(params, context.pageSize, bytes);
     const fold = params.boolean('fold', false);
     params.done(validKeys(traceReplay));
     const resolved = { file: path, ...params.resolved };
     const spec = `trace:${path}${Object.keys(params.resolved).length > 0 ? `,${Object.entries(params.resolved).map(([k, v]) => `${k}=${v}`).join(',')}` : ''}`;
-    return new TraceReplay(spec, common.seed, path, common.region, context.pageSize, scale, bytes, common.content, fold, resolved, unit);
+    return new TraceReplay(spec, common.seed, path, common.region, context.pageSize, scale, bytes, common.content, fold, run, resolved, unit);
   },
 };

@@ -301,6 +301,19 @@ export class TraceWriter {
     }
     const block = this.shadow.block(page, true)!;
     const base = this.shadow.wordOffset(page);
+    // Most pages of a snapshot are unchanged: a native compare (memcmp) settles them first.
+    const previous = new Uint8Array(block.buffer, block.byteOffset + base * 4, this.pageSize);
+    const current = new Uint8Array(words.buffer, words.byteOffset + wordStart * 4, this.pageSize);
+    if (Buffer.compare(current, previous) === 0) {
+      if (!this.keepUnchanged) return false;
+      this.record.reserve(16);
+      let at = writeVarint(this.record.bytes, this.record.length, zigzag(page - this.previousPage));
+      this.previousPage = page;
+      this.record.bytes[at++] = PAGE_UNCHANGED;
+      this.record.length = at;
+      this.countEntry(page);
+      return false;
+    }
     const xor = this.xorWords;
     let difference = 0;
     let content = 0;
@@ -333,11 +346,15 @@ export class TraceWriter {
       }
     }
     this.record.length = at;
+    this.countEntry(page);
+    return difference !== 0;
+  }
+
+  private countEntry(page: number): void {
     this.entries++;
     this.pageEntries++;
-    this.pageCount = Math.max(this.pageCount, page + 1);
+    if (page >= this.pageCount) this.pageCount = page + 1;
     if (this.entries >= PAGES_PER_RECORD) this.flushEpoch(true);
-    return difference !== 0;
   }
 
   /** Ends the current epoch (an epoch with no pages is kept: it marks time). */

@@ -2,10 +2,10 @@
  * `uniform`: pages chosen uniformly at random from the region at a dirty rate, each write
  * changing `bytes` bytes at random offsets (or the whole page with bytes=page).
  */
-import { COMMON_PARAMS, readBytesPerWrite, readCommon, validKeys, type WorkloadDefinition } from './definition.js';
+import { COMMON_PARAMS, readBytesPerWrite, readCommon, readRun, RUN_PARAM, validKeys, type WorkloadDefinition } from './definition.js';
 import { Generator, type GeneratorSetup } from './generator.js';
 import type { DirtyTracker, GuestMemory } from './memory.js';
-import { PageWriter } from './writes.js';
+import { BATCH, PageWriter } from './writes.js';
 
 class Uniform extends Generator {
   constructor(
@@ -22,10 +22,16 @@ class Uniform extends Generator {
   protected apply(memory: GuestMemory, count: number, dirty: DirtyTracker): void {
     const { first, count: pages } = this.region;
     const rng = this.rng;
-    for (let event = 0; event < count; event++) {
-      const page = first + rng.nextBelow(pages);
-      this.writer.write(memory, page, rng);
-      dirty.markDirty(page);
+    const writer = this.writer;
+    const planned = writer.pages;
+    for (let done = 0; done < count; ) {
+      const batch = Math.min(BATCH, count - done);
+      for (let k = 0; k < batch; k++) {
+        planned[k] = first + rng.nextBelow(pages);
+        writer.plan(k, rng);
+      }
+      writer.apply(memory, batch, dirty);
+      done += batch;
     }
   }
 }
@@ -36,16 +42,18 @@ export const uniform: WorkloadDefinition = {
   params: {
     rate: 'page writes per second (default 10000)',
     bytes: 'bytes changed per write, or "page" for whole-page rewrites (default 16)',
+    run: RUN_PARAM,
     ...COMMON_PARAMS,
   },
   create(params, context) {
     const common = readCommon(params, context, 'mixed');
     const rate = params.number('rate', 10000, { min: 0 });
     const bytes = readBytesPerWrite(params, context.pageSize, 16);
+    const run = readRun(params, context.pageSize, bytes);
     params.done(validKeys(uniform));
     return new Uniform(
       { spec: params.spec(), seed: common.seed, region: common.region, content: common.content, pageSize: context.pageSize, rate, params: params.resolved },
-      new PageWriter(bytes, context.pageSize, common.seed),
+      new PageWriter(bytes, context.pageSize, common.seed, run),
     );
   },
 };

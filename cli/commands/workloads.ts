@@ -16,10 +16,11 @@ export const workloadsCommand: CommandModule = {
       .option('seconds', { type: 'number', default: 1, describe: 'bench: simulated seconds per run' })
       .option('step', { type: 'number', default: 1, describe: 'bench: simulated ms per advance() call' })
       .option('repeats', { type: 'number', default: 3, describe: 'bench: runs per workload (median reported)' })
+      .option('trace-pages', { type: 'number', default: 65536, describe: 'bench: guest pages of the trace I/O measurement' })
       .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
       .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
   handler: async (argv) => {
-    const args = argv as unknown as { action: string; workload?: string[]; pages: number; seconds: number; step: number; repeats: number; format: TableFormat; out?: string };
+    const args = argv as unknown as { action: string; workload?: string[]; pages: number; seconds: number; step: number; repeats: number; tracePages: number; format: TableFormat; out?: string };
     if (args.action === 'list') {
       const table: Table = {
         title: 'Workloads',
@@ -41,6 +42,7 @@ export const workloadsCommand: CommandModule = {
       ['--seconds', args.seconds],
       ['--step', args.step],
       ['--repeats', args.repeats],
+      ['--trace-pages', args.tracePages],
     ] as const) {
       if (!Number.isFinite(value) || value <= 0) throw new CliError(`${flag} must be a positive number, got ${value}`);
     }
@@ -54,7 +56,7 @@ export const workloadsCommand: CommandModule = {
       repeats: Math.round(args.repeats),
       onProgress: progress,
     });
-    const io = await benchmarkTraceIO({});
+    const io = await benchmarkTraceIO({ pageCount: Math.round(args.tracePages) });
     const tables: Table[] = [
       {
         title: 'Workload generator cost',
@@ -79,7 +81,7 @@ export const workloadsCommand: CommandModule = {
           { key: 'readMBps', title: 'read+decode MB/s', digits: 0 },
         ],
         rows: [{ ...io }],
-        notes: ['65536 pages, initial image (mixed content) then 10 epochs of 100 ms; MB/s = 10^6 bytes of page content per wall second.'],
+        notes: [`${Math.round(args.tracePages)} pages, initial image (mixed content) then 10 epochs of 100 ms; MB/s = 10^6 bytes of page content per wall second.`],
       },
     ];
     emit(tables.map((table) => renderTable(table, args.format)).join('\n'), args.out);

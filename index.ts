@@ -38,10 +38,11 @@ export {
   timeSimulation,
 } from './caches/registry.js';
 export { splitSpecs } from './caches/spec.js';
-export { loadAccessKeys, parseAccessKeys } from './harness/access-keys.js';
+export { loadAccessKeys, loadTraceKeys, parseAccessKeys } from './harness/access-keys.js';
 export { type CacheSimOptions, type CacheSimRow, cacheSimTable, simulateCaches } from './harness/cache-sim.js';
 export { type CacheBenchOptions, type CacheBenchRow, benchmarkCaches } from './harness/cache-bench.js';
 export { type ConflictTraceOptions, conflictBurstKeys } from './harness/conflict-trace.js';
+export { type WorkloadKeys, type WorkloadKeysOptions, workloadAccessKeys } from './harness/workload-keys.js';
 export { type ZipfTraceOptions, zipfKeys } from './harness/zipf-keys.js';
 export { type SeedCachesOptions, reproduceSeedCaches } from './scripts/seed-caches.js';
 

@@ -13,6 +13,8 @@ class ClockCache extends BaseCache {
   private readonly keyOf: Float64Array;
   private readonly referenced: Uint8Array;
   private used = 0;
+  /** The key of the last missed lookup: the insert that follows needs no second probe. */
+  private pendingKey = -1;
   private hand = 0;
 
   constructor(spec: string, options: ResolvedCacheOptions) {
@@ -25,12 +27,17 @@ class ClockCache extends BaseCache {
   protected lookupKey(key: number): number {
     const slot = this.index.get(key);
     if (slot >= 0) this.referenced[slot] = 1;
+    this.pendingKey = slot < 0 ? key : -1;
     return slot;
   }
 
   protected insertKey(key: number): number {
-    const resident = this.index.get(key);
-    if (resident >= 0) return resident;
+    const missed = key === this.pendingKey;
+    this.pendingKey = -1;
+    if (!missed) {
+      const resident = this.index.get(key);
+      if (resident >= 0) return resident;
+    }
     return this.admit(key);
   }
 

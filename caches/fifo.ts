@@ -11,6 +11,8 @@ class FifoCache extends BaseCache {
   private readonly index: KeyIndex;
   private readonly keyOf: Float64Array;
   private used = 0;
+  /** The key of the last missed lookup: the insert that follows needs no second probe. */
+  private pendingKey = -1;
   /** The oldest slot once full. */
   private hand = 0;
 
@@ -21,12 +23,18 @@ class FifoCache extends BaseCache {
   }
 
   protected lookupKey(key: number): number {
-    return this.index.get(key);
+    const slot = this.index.get(key);
+    this.pendingKey = slot < 0 ? key : -1;
+    return slot;
   }
 
   protected insertKey(key: number): number {
-    const resident = this.index.get(key);
-    if (resident >= 0) return resident;
+    const missed = key === this.pendingKey;
+    this.pendingKey = -1;
+    if (!missed) {
+      const resident = this.index.get(key);
+      if (resident >= 0) return resident;
+    }
     return this.admit(key);
   }
 

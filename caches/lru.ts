@@ -1,34 +1,66 @@
 /**
  * `lru`: fully associative least-recently-used. Hit: move to the MRU end. Miss: when full,
- * evict the LRU end; insert at the MRU end. Nodes are slots; one index-linked list.
+ * evict the LRU end; insert at the MRU end. Nodes are slots, linked in one circular list
+ * through a sentinel node (index c), so moving a node is branch-free pointer surgery.
  */
 import { BaseCache, type ResolvedCacheOptions } from './base.js';
 import { KeyIndex } from './key-index.js';
-import { NodeLists } from './lists.js';
 import type { PolicyDefinition } from './spec.js';
 
 class LruCache extends BaseCache {
   private readonly index: KeyIndex;
-  private readonly lists: NodeLists;
+  /** The next older node. The ring runs sentinel -> MRU -> ... -> LRU -> sentinel along `older`. */
+  private readonly older: Int32Array;
+  /** The next newer node (so the sentinel's `newer` is the LRU page). */
+  private readonly newer: Int32Array;
   private readonly keyOf: Float64Array;
+  private readonly sentinel: number;
   private used = 0;
+  /** The key of the last missed lookup: the insert that follows needs no second probe. */
+  private pendingKey = -1;
 
   constructor(spec: string, options: ResolvedCacheOptions) {
     super(spec, options);
-    this.index = new KeyIndex(options.capacityPages);
-    this.lists = new NodeLists(options.capacityPages, 1);
-    this.keyOf = new Float64Array(options.capacityPages);
+    const c = options.capacityPages;
+    this.index = new KeyIndex(c);
+    this.older = new Int32Array(c + 1);
+    this.newer = new Int32Array(c + 1);
+    this.keyOf = new Float64Array(c);
+    this.sentinel = c;
+    this.older[c] = c;
+    this.newer[c] = c;
+  }
+
+  /** Unlinks `slot` and relinks it at the MRU end. */
+  private touch(slot: number): void {
+    const older = this.older;
+    const newer = this.newer;
+    const sentinel = this.sentinel;
+    const before = older[slot]!;
+    const after = newer[slot]!;
+    newer[before] = after;
+    older[after] = before;
+    const first = older[sentinel]!;
+    older[slot] = first;
+    newer[slot] = sentinel;
+    newer[first] = slot;
+    older[sentinel] = slot;
   }
 
   protected lookupKey(key: number): number {
     const slot = this.index.get(key);
-    if (slot >= 0) this.lists.moveToHead(0, slot);
+    if (slot >= 0) this.touch(slot);
+    this.pendingKey = slot < 0 ? key : -1;
     return slot;
   }
 
   protected insertKey(key: number): number {
-    const resident = this.index.get(key);
-    if (resident >= 0) return resident;
+    const missed = key === this.pendingKey;
+    this.pendingKey = -1;
+    if (!missed) {
+      const resident = this.index.get(key);
+      if (resident >= 0) return resident;
+    }
     return this.admit(key);
   }
 
@@ -36,14 +68,21 @@ class LruCache extends BaseCache {
     let slot: number;
     if (this.used < this.capacityPages) {
       slot = this.used++;
+      // Link the fresh slot in at the LRU end first; touch() then moves it to the MRU end.
+      const sentinel = this.sentinel;
+      const last = this.newer[sentinel]!;
+      this.newer[sentinel] = slot;
+      this.older[slot] = sentinel;
+      this.newer[slot] = last;
+      this.older[last] = slot;
     } else {
-      slot = this.lists.popTail(0);
+      slot = this.newer[this.sentinel]!; // the LRU page
       this.index.delete(this.keyOf[slot]!);
       this.evictions++;
     }
     this.keyOf[slot] = key;
     this.index.set(key, slot);
-    this.lists.pushHead(0, slot);
+    this.touch(slot);
     return slot;
   }
 
@@ -57,7 +96,7 @@ class LruCache extends BaseCache {
   override access(key: number): boolean {
     const slot = this.index.get(key);
     if (slot >= 0) {
-      this.lists.moveToHead(0, slot);
+      this.touch(slot);
       return true;
     }
     this.admit(key);

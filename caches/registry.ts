@@ -101,6 +101,12 @@ export interface SimulateOptions {
   collapseRepeats?: boolean;
   /** Advance the generation (a dirty sync; QEMU's age rule) every this many requests. Default never. */
   requestsPerGeneration?: number;
+  /**
+   * Or: advance it before each of these request indices (ascending; e.g. the starts of a
+   * workload's sync rounds, where index 0 is ignored). Not combinable with requestsPerGeneration
+   * or collapseRepeats.
+   */
+  generationStarts?: ArrayLike<number>;
 }
 
 export interface SimulationResult {
@@ -144,6 +150,18 @@ function runSimulation(spec: string, capacityPages: number, keys: ArrayLike<numb
     throw new RangeError(`requestsPerGeneration must be a non-negative integer, got ${perGeneration}`);
   }
   // One element type in the replay loop: a Float64Array (copied only when given something else).
+  const starts = options.generationStarts;
+  if (starts !== undefined && (perGeneration > 0 || options.collapseRepeats)) {
+    throw new Error('generationStarts cannot be combined with requestsPerGeneration or collapseRepeats');
+  }
+  if (starts !== undefined) {
+    for (let i = 0; i < starts.length; i++) {
+      const start = starts[i]!;
+      if (!(Number.isInteger(start) && start >= 0 && (i === 0 || start > starts[i - 1]!))) {
+        throw new RangeError(`generationStarts must be ascending non-negative integers; entry ${i} is ${start}`);
+      }
+    }
+  }
   let shown: Float64Array = keys instanceof Float64Array ? keys : Float64Array.from(keys);
   let repeats = 0;
   if (options.collapseRepeats) {
@@ -153,7 +171,12 @@ function runSimulation(spec: string, capacityPages: number, keys: ArrayLike<numb
   const cache = build(spec, { capacityPages, storeData: false, trace: shown });
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  const shownHits = perGeneration > 0 ? replayWithGenerations(cache, shown, perGeneration) : cache.replay(shown);
+  const shownHits =
+    starts !== undefined
+      ? replayRounds(cache, shown, starts)
+      : perGeneration > 0
+        ? replayWithGenerations(cache, shown, perGeneration)
+        : cache.replay(shown);
   const replayMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   const replayCpuMs = (cpu.user + cpu.system) / 1e3;
@@ -186,3 +209,17 @@ function replayWithGenerations(cache: BaseCache, keys: Float64Array, perGenerati
   return hits;
 }
 
+
+function replayRounds(cache: BaseCache, keys: Float64Array, starts: ArrayLike<number>): number {
+  let hits = 0;
+  let next = 0;
+  while (next < starts.length && starts[next]! <= 0) next++;
+  for (let i = 0; i < keys.length; i++) {
+    if (next < starts.length && starts[next] === i) {
+      cache.nextGeneration();
+      next++;
+    }
+    if (cache.access(keys[i]!)) hits++;
+  }
+  return hits;
+}

@@ -16,6 +16,15 @@ import { badParam, type PolicyDefinition } from './spec.js';
 const EMPTY = -1;
 const SCAN_LIMIT = 16;
 
+/**
+ * key mod sets. A mask when sets is a power of two; integer remainder for keys below 2^31;
+ * floating-point remainder (exact, slower) for wider keys.
+ */
+function setIndex(key: number, sets: number, mask: number): number {
+  if (mask >= 0) return (key >>> 0) & mask;
+  return key <= 0x7fffffff ? (key | 0) % sets : key % sets;
+}
+
 /** Narrow sets: linear scan, LRU by use stamp. */
 class ScanSetCache extends BaseCache {
   private readonly keyOf: Float64Array;
@@ -31,7 +40,11 @@ class ScanSetCache extends BaseCache {
     super(spec, options);
     this.keyOf = new Float64Array(options.capacityPages).fill(EMPTY);
     this.stamp = new Float64Array(options.capacityPages);
+    this.mask = (sets & (sets - 1)) === 0 ? sets - 1 : -1;
   }
+
+  /** sets - 1 when sets is a power of two, else -1. */
+  private readonly mask: number;
 
   private findIn(base: number, key: number): number {
     const keyOf = this.keyOf;
@@ -41,13 +54,13 @@ class ScanSetCache extends BaseCache {
   }
 
   protected lookupKey(key: number): number {
-    const slot = this.findIn((key % this.sets) * this.ways, key);
+    const slot = this.findIn(setIndex(key, this.sets, this.mask) * this.ways, key);
     if (slot >= 0) this.stamp[slot] = ++this.tick;
     return slot;
   }
 
   protected insertKey(key: number): number {
-    const base = (key % this.sets) * this.ways;
+    const base = setIndex(key, this.sets, this.mask) * this.ways;
     const resident = this.findIn(base, key);
     if (resident >= 0) return resident;
     return this.admitAt(base, key);
@@ -86,7 +99,7 @@ class ScanSetCache extends BaseCache {
 
   /** One pass over the set: the hit, or else the victim (first empty way, else the LRU way). */
   override access(key: number): boolean {
-    const base = (key % this.sets) * this.ways;
+    const base = setIndex(key, this.sets, this.mask) * this.ways;
     const keyOf = this.keyOf;
     const stamp = this.stamp;
     const end = base + this.ways;
@@ -120,6 +133,8 @@ class ListSetCache extends BaseCache {
   private readonly index: KeyIndex;
   private readonly lists: NodeLists;
   private readonly keyOf: Float64Array;
+  /** sets - 1 when sets is a power of two, else -1. */
+  private readonly mask: number;
 
   constructor(
     spec: string,
@@ -128,6 +143,7 @@ class ListSetCache extends BaseCache {
     private readonly sets: number,
   ) {
     super(spec, options);
+    this.mask = (sets & (sets - 1)) === 0 ? sets - 1 : -1;
     this.index = new KeyIndex(options.capacityPages);
     this.lists = new NodeLists(options.capacityPages, sets);
     this.keyOf = new Float64Array(options.capacityPages);
@@ -146,7 +162,7 @@ class ListSetCache extends BaseCache {
   }
 
   private admit(key: number): number {
-    const set = key % this.sets;
+    const set = setIndex(key, this.sets, this.mask);
     const lists = this.lists;
     let slot: number;
     if (lists.size[set]! < this.ways) {

@@ -16,6 +16,8 @@ class SieveCache extends BaseCache {
   private readonly keyOf: Float64Array;
   private readonly visited: Uint8Array;
   private used = 0;
+  /** The key of the last missed lookup: the insert that follows needs no second probe. */
+  private pendingKey = -1;
   private hand = NIL;
 
   constructor(spec: string, options: ResolvedCacheOptions) {
@@ -29,12 +31,17 @@ class SieveCache extends BaseCache {
   protected lookupKey(key: number): number {
     const slot = this.index.get(key);
     if (slot >= 0) this.visited[slot] = 1;
+    this.pendingKey = slot < 0 ? key : -1;
     return slot;
   }
 
   protected insertKey(key: number): number {
-    const resident = this.index.get(key);
-    if (resident >= 0) return resident;
+    const missed = key === this.pendingKey;
+    this.pendingKey = -1;
+    if (!missed) {
+      const resident = this.index.get(key);
+      if (resident >= 0) return resident;
+    }
     return this.admit(key);
   }
 

@@ -1,5 +1,6 @@
 /**
- * Access traces for cache studies, from text files:
+ * Access traces for cache studies. Binary pagedelta access traces are read by workloads/trace.ts
+ * (`loadTraceKeys` dispatches on the magic bytes); this module parses text files:
  * - one key per line (a page number or block address: an integer in [0, 2^53)), or
  * - `time,page` CSV: two fields per line, the page number second (the time is checked to be a
  *   number and otherwise ignored); an optional `time,page` header line.
@@ -7,7 +8,9 @@
  * line (a comma means CSV) and every line must then follow it. Malformed input throws a
  * one-line error naming the file and line.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readAccessKeys } from '../workloads/trace.js';
+import { hasTraceMagic } from '../workloads/trace-reader.js';
 
 const MAX_KEY = Number.MAX_SAFE_INTEGER;
 
@@ -101,4 +104,30 @@ export function loadAccessKeys(path: string): Float64Array {
   }
   if (text.includes('\u0000')) throw new Error(`${path}: binary data; expected a text trace (one key per line, or time,page CSV)`);
   return parseAccessKeys(text, path);
+}
+
+/**
+ * Loads the keys of any access trace: a binary pagedelta access trace (recognised by its magic
+ * bytes; read by workloads/trace.ts) or a text trace (loadAccessKeys).
+ */
+export async function loadTraceKeys(path: string): Promise<Float64Array> {
+  let head: Uint8Array;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      head = new Uint8Array(8);
+      const got = readSync(fd, head, 0, 8, 0);
+      head = head.subarray(0, got);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return loadAccessKeys(path); // the text loader reports missing files and directories
+  }
+  if (!hasTraceMagic(head)) return loadAccessKeys(path);
+  try {
+    return await readAccessKeys(path);
+  } catch (error) {
+    throw new Error(error instanceof Error ? error.message.split('\n')[0] : String(error));
+  }
 }

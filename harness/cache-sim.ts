@@ -15,6 +15,8 @@ export interface CacheSimOptions {
   capacities: number[];
   collapseRepeats?: boolean;
   requestsPerGeneration?: number;
+  /** Request indices that start a new generation (a workload's sync rounds). */
+  generationStarts?: ArrayLike<number>;
   onProgress?: (message: string) => void;
   /** Checked between rows: true stops the run early (rows so far are returned). */
   shouldStop?: () => boolean;
@@ -54,6 +56,7 @@ export async function simulateCaches(options: CacheSimOptions): Promise<CacheSim
       const { result, replayMs } = timeSimulation(policy, capacity, options.keys, {
         ...(options.collapseRepeats ? { collapseRepeats: true } : {}),
         ...(options.requestsPerGeneration ? { requestsPerGeneration: options.requestsPerGeneration } : {}),
+        ...(options.generationStarts ? { generationStarts: options.generationStarts } : {}),
       });
       rows.push({
         trace: options.traceName,

@@ -257,6 +257,22 @@ describe('API contract', () => {
     );
   });
 
+  it('every policy: a repeated insert returns the same slot; interleaved misses insert the right pages', () => {
+    for (const spec of cacheNames().filter((name) => name !== 'opt')) {
+      const cache = createCache(spec, { capacityPages: 4, storeData: false });
+      expect(cache.lookup(1)).toBe(-1);
+      expect(cache.lookup(2)).toBe(-1);
+      const one = cache.insert(1); // not the pending miss (2): a full probe
+      expect(one, spec).toBeGreaterThanOrEqual(0);
+      expect(cache.insert(1), spec).toBe(one);
+      const two = cache.insert(2);
+      expect(two).not.toBe(one);
+      expect(cache.lookup(1), spec).toBe(one);
+      expect(cache.lookup(2), spec).toBe(two);
+      expect(cache.stats().evictions, spec).toBe(0);
+    }
+  });
+
   it('stats count lookups, hits, inserts and evictions', () => {
     const cache = createCache('fifo', { capacityPages: 2, storeData: false });
     for (const key of [1, 2, 1, 3, 1]) if (cache.lookup(key) < 0) cache.insert(key);

@@ -9,9 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { collapseRepeats, simulateCache } from '../caches/registry.js';
 import { splitSpecs } from '../caches/spec.js';
 import { cachesCommand } from '../cli/commands/caches.js';
-import { loadAccessKeys, parseAccessKeys } from '../harness/access-keys.js';
+import { loadAccessKeys, loadTraceKeys, parseAccessKeys } from '../harness/access-keys.js';
+import { benchmarkCaches } from '../harness/cache-bench.js';
 import { conflictBurstKeys } from '../harness/conflict-trace.js';
+import { workloadAccessKeys } from '../harness/workload-keys.js';
 import { zipfKeys } from '../harness/zipf-keys.js';
+import { writeTrace } from '../workloads/trace-writer.js';
+import type { Workload } from '../workloads/workload.js';
 import { findSharedTrace, reproduceSeedCaches } from '../scripts/seed-caches.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'pagedelta-caches-'));
@@ -84,7 +88,7 @@ describe('caches sim (CLI command)', () => {
   it('rejects bad input with one-line errors before running anything', async () => {
     const run = (args: Record<string, unknown>) =>
       (cachesCommand.handler as (args: unknown) => Promise<void>)({ action: 'sim', collapseRepeats: false, format: 'md', ...args });
-    await expect(run({ policy: ['lru'], capacity: ['10'] })).rejects.toThrow(/needs --trace/);
+    await expect(run({ policy: ['lru'], capacity: ['10'] })).rejects.toThrow(/needs one of --trace FILE or --workload SPEC/);
     await expect(run({ trace: 'x', policy: ['lru'], capacity: ['ten'] })).rejects.toThrow(/--capacity: "ten"/);
     await expect(run({ trace: 'x', policy: ['lfu'], capacity: ['10'] })).rejects.toThrow(/unknown cache policy "lfu"; valid:/);
     await expect(run({ trace: join(scratch, 'nope'), policy: ['lru'], capacity: ['10'] })).rejects.toThrow(/no such trace file/);
@@ -136,5 +140,81 @@ describe('seed-caches reproduction', () => {
       expect(row as number).toBeLessThanOrEqual(opt.hitRatio as number);
     }
     expect(curve!.title).toMatch(/Miss-ratio curve/);
+  });
+});
+
+describe('access traces from workloads', () => {
+  /** A hot set of `hotPages` pages, each written once per `periodMs` (the QEMU age-rule commit's shape). */
+  function hotLoop(hotPages: number, periodMs: number): Workload {
+    let now = 0;
+    return {
+      spec: `test-hot:${hotPages}`,
+      seed: 0,
+      init: () => {},
+      advance(memory, untilMs, dirty) {
+        while (now + periodMs <= untilMs) {
+          now += periodMs;
+          for (let page = 0; page < hotPages; page++) {
+            memory.chunks[0]![page * memory.pageSize] = now & 0xff;
+            dirty.markDirty(page);
+          }
+        }
+      },
+      describe: () => ({ hotPages }),
+    };
+  }
+
+  it('one round per sync, pages in order, generations at the round starts (age rule ~50% vs ~100%)', () => {
+    const { keys, roundStarts } = workloadAccessKeys(hotLoop(512, 10), { pageCount: 1024, pageSize: 64, durationMs: 200, intervalMs: 10 });
+    expect(keys.length).toBe(20 * 512);
+    expect(roundStarts).toEqual(Array.from({ length: 20 }, (_, round) => round * 512));
+    expect([...keys.slice(0, 3)]).toEqual([0, 1, 2]);
+    const withRule = simulateCache('qemu', 256, keys, { generationStarts: roundStarts });
+    expect(withRule.misses).toBe(512 + 19 * 256);
+    expect(simulateCache('qemu-noage', 256, keys, { generationStarts: roundStarts }).misses).toBe(keys.length);
+    expect(() => simulateCache('qemu', 256, keys, { generationStarts: [0, 5, 3] })).toThrow(/ascending/);
+  });
+});
+
+describe('cache benchmark', () => {
+  it('runs each policy over the same preloaded trace; hit ratios deterministic, rates positive', () => {
+    const rows = benchmarkCaches({ policies: ['lru', 'set-assoc:ways=2', 'lirs'], requests: 20_000, distinct: 2_000, capacity: 200, runs: 2 });
+    expect(rows.map((row) => row.policy)).toEqual(['lru', 'set-assoc:ways=2', 'lirs']);
+    const keys = zipfKeys({ requests: 20_000, distinct: 2_000, skew: 0.9, seed: 20110706 });
+    for (const row of rows) {
+      expect(row.hits).toBe(simulateCache(row.policy, 200, keys).hits);
+      expect(row.mrps).toBeGreaterThan(0);
+      expect(row.cpuMrps).toBeGreaterThan(0);
+    }
+    expect(rows[0]!.vsLru).toBe(1);
+  });
+});
+
+describe('caches sim inputs from the workloads layer', () => {
+  const run = (args: Record<string, unknown>) =>
+    (cachesCommand.handler as (args: unknown) => Promise<void>)({ action: 'sim', collapseRepeats: false, format: 'csv', pages: 65536, seconds: 10, interval: 100, ...args });
+
+  it('--workload: QEMU age-test program, 2048 slots: ~50% misses with the age rule, 100% without', async () => {
+    const out = join(scratch, 'age.json');
+    await run({ workload: 'qemu-age-test', policy: ['qemu,qemu-noage'], capacity: ['2048'], pages: 4096, seconds: 2, out, format: 'json' });
+    const [withRule, without] = JSON.parse(readFileSync(out, 'utf8')).rows as { policy: string; requests: number; hits: number; misses: number }[];
+    expect(withRule!.policy).toBe('qemu');
+    expect(withRule!.misses / withRule!.requests).toBeGreaterThan(0.48);
+    expect(withRule!.misses / withRule!.requests).toBeLessThan(0.55);
+    expect(without!.hits).toBe(0);
+    await expect(run({ workload: 'qemu-age-test', trace: 'x', policy: ['qemu'], capacity: ['2048'] })).rejects.toThrow(/one of --trace FILE or --workload/);
+    await expect(run({ workload: 'nosuch', policy: ['qemu'], capacity: ['2048'] })).rejects.toThrow(/nosuch/);
+  });
+
+  it('--trace accepts a binary pagedelta access trace', async () => {
+    const path = join(scratch, 'access.pdt');
+    const keys = [5, 9, 5, 2 ** 20, 9, 5];
+    await writeTrace(path, { kind: 'access', pageCount: 2 ** 20 + 1 }, (writer) => {
+      keys.forEach((page, i) => writer.writeAccess(i, page));
+    });
+    expect([...(await loadTraceKeys(path))]).toEqual(keys);
+    const out = join(scratch, 'binary.csv');
+    await run({ trace: path, policy: ['lru'], capacity: ['2'], out });
+    expect(readFileSync(out, 'utf8').trim().split('\n')[1]).toMatch(/^access\.pdt,lru,2,6,1,5,/);
   });
 });

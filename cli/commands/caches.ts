@@ -2,15 +2,21 @@
 import type { CommandModule } from 'yargs';
 import { cachePolicies } from '../../caches/registry.js';
 import { splitSpecs } from '../../caches/spec.js';
-import { loadAccessKeys } from '../../harness/access-keys.js';
-import { benchmarkCaches, DEFAULT_ZIPF } from '../../harness/cache-bench.js';
+import { loadTraceKeys } from '../../harness/access-keys.js';
+import { benchmarkCaches, COPY_ONLY, DEFAULT_ZIPF } from '../../harness/cache-bench.js';
 import { cacheSimTable, simulateCaches, validateSimulation } from '../../harness/cache-sim.js';
+import { workloadAccessKeys } from '../../harness/workload-keys.js';
 import { renderTable, TABLE_FORMATS, type Table, type TableFormat } from '../../results/table.js';
+import { createWorkload, DEFAULT_WORKLOAD_SEED } from '../../workloads/registry.js';
 import { CliError, emit, splitList } from '../output.js';
 
 interface CachesArgs {
   action: 'list' | 'sim' | 'bench';
   trace?: string;
+  workload?: string;
+  pages: number;
+  seconds: number;
+  interval: number;
   policy?: string[];
   capacity?: string[];
   collapseRepeats: boolean;
@@ -18,8 +24,9 @@ interface CachesArgs {
   requests: number;
   distinct: number;
   skew: number;
-  seed: number;
+  seed?: number;
   runs: number;
+  storeData: boolean;
   format: TableFormat;
   out?: string;
 }
@@ -47,7 +54,11 @@ export const cachesCommand: CommandModule = {
   builder: (yargs) =>
     yargs
       .positional('action', { choices: ['list', 'sim', 'bench'] as const, describe: 'what to do' })
-      .option('trace', { type: 'string', describe: 'access trace: one key per line, or time,page CSV' })
+      .option('trace', { type: 'string', describe: 'access trace: one key per line, time,page CSV, or a binary pagedelta access trace' })
+      .option('workload', { type: 'string', describe: 'sim: a workload spec (see `pagedelta workloads list`); each dirty page is looked up once per sync round' })
+      .option('pages', { type: 'number', default: 65536, describe: 'sim --workload: guest pages (4 KiB)' })
+      .option('seconds', { type: 'number', default: 10, describe: 'sim --workload: simulated seconds' })
+      .option('interval', { type: 'number', default: 100, describe: 'sim --workload: ms between dirty-bitmap syncs (one generation each)' })
       .option('policy', { type: 'string', array: true, describe: 'policy specs, comma-separated (e.g. lru,set-assoc:ways=2,lirs:hir=1%,nonres=2c)' })
       .option('capacity', { type: 'string', array: true, describe: 'cache sizes in pages, comma-separated (10000 or 10k)' })
       .option('collapse-repeats', { type: 'boolean', default: false, describe: 'count back-to-back repeats as hits without showing them to the policy' })
@@ -55,8 +66,9 @@ export const cachesCommand: CommandModule = {
       .option('requests', { type: 'number', default: DEFAULT_ZIPF.requests, describe: 'bench: Zipf trace length' })
       .option('distinct', { type: 'number', default: DEFAULT_ZIPF.distinct, describe: 'bench: Zipf key count' })
       .option('skew', { type: 'number', default: DEFAULT_ZIPF.skew, describe: 'bench: Zipf skew' })
-      .option('seed', { type: 'number', default: DEFAULT_ZIPF.seed, describe: 'bench: Zipf trace seed' })
+      .option('seed', { type: 'number', describe: `Zipf trace seed for bench (default ${DEFAULT_ZIPF.seed}); workload seed for sim (default ${DEFAULT_WORKLOAD_SEED})` })
       .option('runs', { type: 'number', default: 3, describe: 'bench: runs per policy (median reported)' })
+      .option('store-data', { type: 'boolean', default: false, describe: 'bench: drive lookup/insert/data() with 4 KiB page copies, as a migration does' })
       .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
       .option('out', { type: 'string', describe: 'write the table to this file instead of stdout' }),
   handler: async (argv) => {
@@ -73,12 +85,34 @@ export const cachesCommand: CommandModule = {
     const policies = splitSpecs(args.policy);
     const capacities = parseCapacities(args.capacity);
     if (args.action === 'sim') {
-      if (!args.trace) throw new CliError('caches sim needs --trace FILE (one key per line, or time,page CSV)');
+      if (!args.trace === !args.workload) throw new CliError('caches sim needs one of --trace FILE or --workload SPEC');
       if (policies.length === 0) throw new CliError('caches sim needs --policy P[,P...] (see `pagedelta caches list`)');
       if (capacities.length === 0) throw new CliError('caches sim needs --capacity C[,C...] (pages)');
       if (args.generation !== undefined) positive('--generation', args.generation);
       validateSimulation(policies, capacities);
-      const keys = loadAccessKeys(args.trace);
+      let keys: Float64Array;
+      let traceName: string;
+      let generationStarts: number[] | undefined;
+      const inputNotes: string[] = [];
+      if (args.trace) {
+        keys = await loadTraceKeys(args.trace);
+        traceName = args.trace.split('/').pop() ?? args.trace;
+        inputNotes.push(`Trace ${args.trace}: ${keys.length} requests.`);
+      } else {
+        positive('--pages', args.pages);
+        positive('--seconds', args.seconds, false);
+        positive('--interval', args.interval, false);
+        if (args.generation !== undefined) throw new CliError('--generation applies to --trace; with --workload every sync round is a generation');
+        const seed = args.seed ?? DEFAULT_WORKLOAD_SEED;
+        const workload = createWorkload(args.workload!, { pageCount: args.pages, seed });
+        const collected = workloadAccessKeys(workload, { pageCount: args.pages, durationMs: args.seconds * 1000, intervalMs: args.interval });
+        keys = collected.keys;
+        generationStarts = collected.roundStarts;
+        traceName = workload.spec;
+        inputNotes.push(
+          `Workload ${workload.spec} (seed ${seed}) on ${args.pages} pages for ${args.seconds} s, a dirty sync every ${args.interval} ms: each sync round looks up every page dirtied since the previous one, in page order, and is one generation (${collected.roundStarts.length} rounds, ${keys.length} requests).`,
+        );
+      }
       let interrupted = false;
       const onInterrupt = () => {
         interrupted = true;
@@ -87,17 +121,20 @@ export const cachesCommand: CommandModule = {
       try {
         const rows = await simulateCaches({
           keys,
-          traceName: args.trace.split('/').pop() ?? args.trace,
+          traceName,
           policies,
           capacities,
           collapseRepeats: args.collapseRepeats,
           ...(args.generation !== undefined ? { requestsPerGeneration: args.generation } : {}),
+          ...(generationStarts !== undefined && !args.collapseRepeats ? { generationStarts } : {}),
           onProgress: (message) => process.stderr.write(`${message}\n`),
           shouldStop: () => interrupted,
         });
         const notes = [
-          `Trace ${args.trace}: ${keys.length} requests. Every miss inserts; hit ratio = hits / requests; M requests/s = one replay of the access-only loop (noisy; use caches bench for medians).`,
+          ...inputNotes,
+          'Every miss inserts; hit ratio = hits / requests; M requests/s = one replay of the access-only loop (noisy; use caches bench for medians).',
         ];
+        if (generationStarts !== undefined && args.collapseRepeats) notes.push('With --collapse-repeats the sync rounds are not replayed as generations.');
         if (args.collapseRepeats) notes.push('Back-to-back repeats were counted as hits without being shown to the policies.');
         if (args.generation !== undefined) notes.push(`A generation (dirty sync) every ${args.generation} requests.`);
         if (interrupted) notes.push(`Interrupted: ${rows.length} of ${policies.length * capacities.length} rows finished.`);
@@ -119,23 +156,26 @@ export const cachesCommand: CommandModule = {
     if (capacities.length > 1) throw new CliError('caches bench takes one --capacity');
     const capacity = capacities[0] ?? DEFAULT_ZIPF.capacity;
     if (policies.length > 0) validateSimulation(policies, [capacity]);
-    const keys = args.trace ? loadAccessKeys(args.trace) : undefined;
+    if (args.workload) throw new CliError('caches bench takes --trace FILE or the Zipf flags, not --workload');
+    const keys = args.trace ? await loadTraceKeys(args.trace) : undefined;
+    const seed = args.seed ?? DEFAULT_ZIPF.seed;
     const rows = benchmarkCaches({
       ...(policies.length > 0 ? { policies } : {}),
       capacity,
       requests: args.requests,
       distinct: args.distinct,
       skew: args.skew,
-      seed: args.seed,
+      seed,
       runs: args.runs,
+      storeData: args.storeData,
       ...(keys ? { keys } : {}),
       onProgress: (message) => process.stderr.write(`${message}\n`),
     });
     const input = args.trace
       ? `trace ${args.trace} (${keys!.length} requests)`
-      : `Zipf(${args.skew}) over ${args.distinct} keys, ${args.requests} requests, splitmix64 seed ${args.seed}`;
+      : `Zipf(${args.skew}) over ${args.distinct} keys, ${args.requests} requests, splitmix64 seed ${seed}`;
     const table: Table = {
-      title: 'Cache throughput (access-only replay)',
+      title: args.storeData ? 'Cache throughput (PageCache API with 4 KiB page copies)' : 'Cache throughput (access-only replay)',
       columns: [
         { key: 'policy' },
         { key: 'capacity' },
@@ -147,7 +187,13 @@ export const cachesCommand: CommandModule = {
         { key: 'vsLru', title: 'vs lru', digits: 2 },
       ],
       rows: rows.map((row) => ({ ...row })),
-      notes: [`Input: ${input}; ${args.runs} runs per policy, one core; the replay loop alone is timed.`],
+      notes: [
+        `Input: ${input}; ${args.runs} runs per policy, one core; the replay loop alone is timed.`,
+        args.storeData
+          ? `Mode: PageCache API with 4 KiB pages (lookup; insert with a page copy on a miss; data(slot).set on a hit). "${COPY_ONLY}" is the in-run reference: one 4 KiB copy per request into a slab of the same size, no policy.`
+          : 'Mode: access-only replay (simulateCache: every miss inserts, no page contents).',
+        'M req/s per CPU s: requests over this process\'s CPU time, less sensitive than wall time to other load on a shared machine.',
+      ],
     };
     emit(renderTable(table, args.format), args.out);
   },

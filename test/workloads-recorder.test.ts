@@ -43,6 +43,7 @@ int main(int argc, char **argv) {
     if (r == 10) munmap(extra, 8 * 4096);
     usleep(25000);
   }
+  usleep(300000); /* linger so that even a late snapshot on a loaded machine sees the last round */
   return 0;
 }
 `;

@@ -4,6 +4,8 @@
  * (trailing unchanged bytes included, as the patch's rle_encode did).
  */
 import { type Codec, CodecError, checkDecodePage, checkEncodeArgs } from './codec.js';
+import { type DeltaWasmKernels, deltaWasmKernels, WASM_MAX_PAGE } from './wasm/kernels.js';
+import type { DeltaKernel } from './xbzrle.js';
 import { WordView } from './words.js';
 
 const MAX_RUN = 255;
@@ -15,10 +17,25 @@ export class XbrleCodec implements Codec {
   readonly maxPageSize = 1 << 30;
   private readonly oldWords = new WordView();
   private readonly curWords = new WordView();
+  private readonly wasm: DeltaWasmKernels | null;
+  /** The encoder in use: the WebAssembly kernel (default where available) or TypeScript. */
+  readonly kernel: DeltaKernel;
+
+  constructor(options: { kernel?: DeltaKernel } = {}) {
+    this.wasm = options.kernel === 'js' ? null : deltaWasmKernels();
+    if (options.kernel === 'wasm' && this.wasm === null) throw new Error('xbrle: the WebAssembly SIMD kernel is not available here');
+    this.kernel = this.wasm === null ? 'js' : 'wasm';
+  }
 
   encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
     checkEncodeArgs(this, old, cur);
     const prev = old as Uint8Array;
+    if (this.wasm !== null && cur.length <= WASM_MAX_PAGE) return this.wasm.xbrleEncode(prev, cur, out);
+    return this.encodeJs(prev, cur, out);
+  }
+
+  /** The TypeScript encoder: the reference the WebAssembly kernel must match byte for byte. */
+  private encodeJs(prev: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
     const length = cur.length;
     const limit = out.length;
     // Unchanged stretches are skipped 8 bytes at a time (see WordView.of64).

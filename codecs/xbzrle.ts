@@ -10,7 +10,7 @@
  * run is never written. The scans compare 4 bytes at a time where the pages are aligned.
  */
 import { type Codec, CodecError, checkDecodePage, checkEncodeArgs } from './codec.js';
-import { WASM_MAX_INPUT, WASM_MAX_PAGE, type XbzrleWasmKernel, xbzrleWasmKernel } from './wasm/xbzrle-kernel.js';
+import { type DeltaWasmKernels, deltaWasmKernels, WASM_MAX_INPUT, WASM_MAX_PAGE } from './wasm/kernels.js';
 
 /**
  * Deltas shorter than this decode faster in TypeScript (they touch few bytes); longer ones go
@@ -20,7 +20,7 @@ const WASM_DECODE_MIN_INPUT = 384;
 import { WordView } from './words.js';
 
 /** Which encoder does the work: the SIMD WebAssembly kernel (default where available) or TypeScript. */
-export type XbzrleKernel = 'wasm' | 'js';
+export type DeltaKernel = 'wasm' | 'js';
 
 /** Largest run length a 2-byte ULEB128 can hold. */
 export const XBZRLE_MAX_RUN = 0x3fff;
@@ -63,12 +63,12 @@ export class XbzrleCodec implements Codec {
   readonly maxPageSize = 16384;
   private readonly oldWords = new WordView();
   private readonly curWords = new WordView();
-  private readonly wasm: XbzrleWasmKernel | null;
+  private readonly wasm: DeltaWasmKernels | null;
   /** The encoder in use. */
-  readonly kernel: XbzrleKernel;
+  readonly kernel: DeltaKernel;
 
-  constructor(options: { kernel?: XbzrleKernel } = {}) {
-    this.wasm = options.kernel === 'js' ? null : xbzrleWasmKernel();
+  constructor(options: { kernel?: DeltaKernel } = {}) {
+    this.wasm = options.kernel === 'js' ? null : deltaWasmKernels();
     if (options.kernel === 'wasm' && this.wasm === null) throw new Error('xbzrle: the WebAssembly SIMD kernel is not available here');
     this.kernel = this.wasm === null ? 'js' : 'wasm';
   }
@@ -76,7 +76,7 @@ export class XbzrleCodec implements Codec {
   encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
     checkEncodeArgs(this, old, cur);
     const prev = old as Uint8Array;
-    if (this.wasm !== null && cur.length <= WASM_MAX_PAGE) return this.wasm.encode(prev, cur, out);
+    if (this.wasm !== null && cur.length <= WASM_MAX_PAGE) return this.wasm.xbzrleEncode(prev, cur, out);
     return this.encodeJs(prev, cur, out);
   }
 
@@ -165,7 +165,7 @@ export class XbzrleCodec implements Codec {
   decode(encoded: Uint8Array, page: Uint8Array): void {
     checkDecodePage(this, page);
     if (this.wasm !== null && encoded.length >= WASM_DECODE_MIN_INPUT && encoded.length <= WASM_MAX_INPUT && page.length <= WASM_MAX_PAGE) {
-      if (this.wasm.decode(encoded, page)) return;
+      if (this.wasm.xbzrleDecode(encoded, page)) return;
       this.walk(encoded, page, false); // corrupt: throws the reason; the page was not touched
       throw this.corrupt('rejected by the WebAssembly decoder'); // unreachable if both parsers agree
     }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CodecError } from '../codecs/codec.js';
 import { lz4, lz4JavaScriptBlock, lz4NativeAddon, SNAPPY_DECODE, snappy } from '../codecs/native.js';
 import { codecNames, getCodec } from '../codecs/registry.js';
+import { XbrleCodec } from '../codecs/xbrle.js';
 
 const require = createRequire(import.meta.url);
 const snappyAsync = require('snappy') as {
@@ -243,5 +244,50 @@ describe('native libraries', () => {
     getCodec('snappy').decode(asyncBlock, page);
     expect(sameBytes(page, cur)).toBe(true);
     expect(sameBytes(snappy.compressSync(cur, { copyOutputData: true }), asyncBlock)).toBe(true);
+  });
+});
+
+describe('xbrle: the WebAssembly kernel and the TypeScript encoder agree', () => {
+  it('the registry codec uses the WebAssembly kernel', () => {
+    expect((getCodec('xbrle') as XbrleCodec).kernel).toBe('wasm');
+  });
+
+  it('same result and bytes for random pairs, limits and alignments (fast-check)', () => {
+    const wasm = new XbrleCodec({ kernel: 'wasm' });
+    const js = new XbrleCodec({ kernel: 'js' });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2048 }).chain((words) =>
+          fc.record({
+            old: fc.uint8Array({ minLength: words * 8, maxLength: words * 8 }),
+            edits: fc.array(fc.tuple(fc.nat({ max: words * 8 - 1 }), fc.integer({ min: 1, max: 600 }), fc.integer({ min: 0, max: 255 }), fc.boolean()), { maxLength: 40 }),
+            limit: fc.integer({ min: 0, max: 33000 }),
+            offset: fc.integer({ min: 0, max: 15 }),
+          }),
+        ),
+        ({ old, edits, limit, offset }) => {
+          const size = old.length;
+          const oldPage = new Uint8Array(size + 16).subarray(offset, offset + size);
+          oldPage.set(old);
+          const curPage = new Uint8Array(size + 16).subarray(offset, offset + size);
+          curPage.set(old);
+          for (const [at, length, mask, constant] of edits) {
+            // constant: long runs of one XOR value (exercises the 255 cap); else per-byte values
+            for (let i = at; i < Math.min(size, at + length); i++) curPage[i] = constant ? oldPage[i]! ^ mask : (curPage[i]! + i) & 0xff;
+          }
+          const outWasm = new Uint8Array(limit);
+          const outJs = new Uint8Array(limit);
+          const sizeWasm = wasm.encode(oldPage, curPage, outWasm);
+          expect(sizeWasm).toBe(js.encode(oldPage, curPage, outJs));
+          if (sizeWasm > 0) {
+            expect(sameBytes(outWasm.subarray(0, sizeWasm), outJs.subarray(0, sizeWasm))).toBe(true);
+            const page = oldPage.slice();
+            wasm.decode(outWasm.subarray(0, sizeWasm), page);
+            expect(sameBytes(page, curPage)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -324,13 +324,13 @@ describe('xbzrle: the WebAssembly kernel and the TypeScript encoder agree', () =
 });
 
 describe('xbzrle: the committed WebAssembly binary', () => {
-  it('is the compilation of codecs/wasm/xbzrle.wat (run `npm run build:wasm` after editing the .wat)', async () => {
+  it('is the compilation of codecs/wasm/delta-kernels.wat (run `npm run build:wasm` after editing the .wat)', async () => {
     const { readFileSync } = await import('node:fs');
-    const { XBZRLE_WASM_BASE64 } = await import('../codecs/wasm/xbzrle-binary.js');
+    const { DELTA_KERNELS_WASM_BASE64 } = await import('../codecs/wasm/delta-kernels-binary.js');
     const wabt = await (await import('wabt')).default();
-    const text = readFileSync(new URL('../codecs/wasm/xbzrle.wat', import.meta.url), 'utf8');
-    const module = wabt.parseWat('xbzrle.wat', text, { simd: true, bulk_memory: true });
-    expect(Buffer.from(module.toBinary({}).buffer).toString('base64')).toBe(XBZRLE_WASM_BASE64);
+    const text = readFileSync(new URL('../codecs/wasm/delta-kernels.wat', import.meta.url), 'utf8');
+    const module = wabt.parseWat('delta-kernels.wat', text, { simd: true, bulk_memory: true });
+    expect(Buffer.from(module.toBinary({}).buffer).toString('base64')).toBe(DELTA_KERNELS_WASM_BASE64);
   });
 });
 

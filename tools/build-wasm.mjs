@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import wabtInit from 'wabt';
 
 const wabt = await wabtInit();
-for (const name of ['xbzrle']) {
+for (const name of ['delta-kernels']) {
   const watPath = new URL(`../codecs/wasm/${name}.wat`, import.meta.url);
   const module = wabt.parseWat(`${name}.wat`, readFileSync(watPath, 'utf8'), { simd: true, bulk_memory: true });
   module.validate();

@@ -1,9 +1,12 @@
-;; XBZRLE encoder kernel (WebAssembly + 128-bit SIMD), same output as codecs/xbzrle.ts.
+;; Page-delta kernels (WebAssembly + 128-bit SIMD): XBZRLE encode/decode and XBRLE encode,
+;; each with the same output as its TypeScript reference in codecs/.
 ;; Memory layout (one 64 KiB page): old page at 0, new page at 16384, output at 32768.
-;; encode(length, limit) returns the encoded byte count, 0 for identical pages, -1 on
+;; xbzrle_encode(length, limit) returns the encoded byte count, 0 for identical pages, -1 on
 ;; overflow (the encoding does not fit in `limit` bytes, or a run exceeds 0x3fff).
-;; decode(pageLength, inputLength) applies the delta at 32768 to the page at 0: 0 when the
+;; xbzrle_decode(pageLength, inputLength) applies the delta at 32768 to the page at 0: 0 when the
 ;; delta is valid, -1 when it is corrupt (the caller then reports why from its own parser).
+;; xbrle_encode(length, limit): the 2011 format, (count u8, XOR byte) pairs over the whole page,
+;; counts 1..255; same returns as xbzrle_encode.
 (module
   (memory (export "memory") 1 1)
 
@@ -18,7 +21,7 @@
         (i32.store8 offset=1 (local.get $at) (i32.shr_u (local.get $value) (i32.const 7)))
         (i32.add (local.get $at) (i32.const 2)))))
 
-  (func (export "encode") (param $length i32) (param $limit i32) (result i32)
+  (func (export "xbzrle_encode") (param $length i32) (param $limit i32) (result i32)
     (local $i i32) (local $out i32) (local $outEnd i32) (local $start i32) (local $run i32)
     (local $mask i32) (local $vectorEnd i32) (local $lengthBytes i32)
     (local.set $out (i32.const 32768))
@@ -99,7 +102,7 @@
       (i32.or (i32.and (local.get $low) (i32.const 0x7f)) (i32.shl (local.get $high) (i32.const 7)))
       (i32.const 0x20000)))
 
-  (func (export "decode") (param $pageLength i32) (param $inputLength i32) (result i32)
+  (func (export "xbzrle_decode") (param $pageLength i32) (param $inputLength i32) (result i32)
     (local $s i32) (local $end i32) (local $d i32) (local $read i32) (local $run i32)
     (local.set $s (i32.const 32768))
     (local.set $end (i32.add (i32.const 32768) (local.get $inputLength)))
@@ -128,4 +131,76 @@
         (local.set $d (i32.add (local.get $d) (local.get $run)))
         (br $pairs)))
     (i32.const 0))
+
+  (func (export "xbrle_encode") (param $length i32) (param $limit i32) (result i32)
+    (local $i i32) (local $out i32) (local $outEnd i32) (local $start i32) (local $run i32)
+    (local $mask i32) (local $value i32) (local $end i32) (local $runEnd i32)
+    (local.set $out (i32.const 32768))
+    (local.set $outEnd (i32.add (i32.const 32768) (local.get $limit)))
+    (block $done
+      (loop $runs
+        (br_if $done (i32.ge_u (local.get $i) (local.get $length)))
+        (local.set $value (i32.xor (i32.load8_u (local.get $i)) (i32.load8_u offset=16384 (local.get $i))))
+        (if (i32.eqz (local.get $value))
+          (then
+            ;; Unchanged bytes: find the whole run 16 bytes at a time, emit it in 255-byte pairs.
+            (local.set $start (local.get $i))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (block $zeroEnd
+              (loop $zeroVectors
+                (br_if $zeroEnd (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $length)))
+                (local.set $mask
+                  (i8x16.bitmask (i8x16.eq (v128.load (local.get $i)) (v128.load offset=16384 (local.get $i)))))
+                (if (i32.ne (local.get $mask) (i32.const 0xffff))
+                  (then
+                    (local.set $i (i32.add (local.get $i)
+                      (i32.ctz (i32.xor (local.get $mask) (i32.const 0xffff)))))
+                    (br $zeroEnd)))
+                (local.set $i (i32.add (local.get $i) (i32.const 16)))
+                (br $zeroVectors)))
+            (block $zeroTailEnd
+              (loop $zeroTail
+                (br_if $zeroTailEnd (i32.ge_u (local.get $i) (local.get $length)))
+                (br_if $zeroTailEnd (i32.ne (i32.load8_u (local.get $i)) (i32.load8_u offset=16384 (local.get $i))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $zeroTail)))
+            (if (i32.and (i32.eqz (local.get $start)) (i32.ge_u (local.get $i) (local.get $length)))
+              (then (return (i32.const 0)))) ;; identical pages
+            (local.set $run (i32.sub (local.get $i) (local.get $start)))
+            ;; 2 bytes per started 255 bytes
+            (if (i32.gt_u
+                  (i32.add (local.get $out) (i32.shl (i32.div_u (i32.add (local.get $run) (i32.const 254)) (i32.const 255)) (i32.const 1)))
+                  (local.get $outEnd))
+              (then (return (i32.const -1))))
+            (block $chunksEnd
+              (loop $chunks
+                (br_if $chunksEnd (i32.le_u (local.get $run) (i32.const 255)))
+                (i32.store16 (local.get $out) (i32.const 255))
+                (local.set $out (i32.add (local.get $out) (i32.const 2)))
+                (local.set $run (i32.sub (local.get $run) (i32.const 255)))
+                (br $chunks)))
+            (i32.store16 (local.get $out) (local.get $run))
+            (local.set $out (i32.add (local.get $out) (i32.const 2))))
+          (else
+            ;; A run of equal non-zero XOR bytes, at most 255 long.
+            (local.set $end (i32.add (local.get $i) (i32.const 1)))
+            (local.set $runEnd (select
+              (i32.add (local.get $i) (i32.const 255))
+              (local.get $length)
+              (i32.lt_u (i32.add (local.get $i) (i32.const 255)) (local.get $length))))
+            (block $sameEnd
+              (loop $same
+                (br_if $sameEnd (i32.ge_u (local.get $end) (local.get $runEnd)))
+                (br_if $sameEnd (i32.ne
+                  (i32.xor (i32.load8_u (local.get $end)) (i32.load8_u offset=16384 (local.get $end)))
+                  (local.get $value)))
+                (local.set $end (i32.add (local.get $end) (i32.const 1)))
+                (br $same)))
+            (if (i32.gt_u (i32.add (local.get $out) (i32.const 2)) (local.get $outEnd)) (then (return (i32.const -1))))
+            (i32.store8 (local.get $out) (i32.sub (local.get $end) (local.get $i)))
+            (i32.store8 offset=1 (local.get $out) (local.get $value))
+            (local.set $out (i32.add (local.get $out) (i32.const 2)))
+            (local.set $i (local.get $end))))
+        (br $runs)))
+    (i32.sub (local.get $out) (i32.const 32768)))
 )

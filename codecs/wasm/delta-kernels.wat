@@ -132,75 +132,77 @@
         (br $pairs)))
     (i32.const 0))
 
+  ;; Writes the pairs of one run of `length` bytes of XOR value `value` at `out` (counts of at
+  ;; most 255); returns the new output position, or -1 when they do not fit before `outEnd`.
+  (func $xbrleRun (param $out i32) (param $outEnd i32) (param $length i32) (param $value i32) (result i32)
+    (if (i32.gt_u
+          (i32.add (local.get $out) (i32.shl (i32.div_u (i32.add (local.get $length) (i32.const 254)) (i32.const 255)) (i32.const 1)))
+          (local.get $outEnd))
+      (then (return (i32.const -1))))
+    (block $chunksEnd
+      (loop $chunks
+        (br_if $chunksEnd (i32.le_u (local.get $length) (i32.const 255)))
+        (i32.store8 (local.get $out) (i32.const 255))
+        (i32.store8 offset=1 (local.get $out) (local.get $value))
+        (local.set $out (i32.add (local.get $out) (i32.const 2)))
+        (local.set $length (i32.sub (local.get $length) (i32.const 255)))
+        (br $chunks)))
+    (i32.store8 (local.get $out) (local.get $length))
+    (i32.store8 offset=1 (local.get $out) (local.get $value))
+    (i32.add (local.get $out) (i32.const 2)))
+
+  ;; XBRLE without a branch per byte: for each 16-byte block, a bitmask of the positions where the
+  ;; XOR value differs from the byte before (a run starts there); only those positions are visited.
   (func (export "xbrle_encode") (param $length i32) (param $limit i32) (result i32)
-    (local $i i32) (local $out i32) (local $outEnd i32) (local $start i32) (local $run i32)
-    (local $mask i32) (local $value i32) (local $end i32) (local $runEnd i32)
+    (local $i i32) (local $out i32) (local $outEnd i32) (local $runStart i32) (local $value i32)
+    (local $starts i32) (local $position i32) (local $block v128) (local $previous v128)
     (local.set $out (i32.const 32768))
     (local.set $outEnd (i32.add (i32.const 32768) (local.get $limit)))
+    (local.set $value (i32.xor (i32.load8_u (i32.const 0)) (i32.load8_u offset=16384 (i32.const 0))))
+    (local.set $previous (i8x16.splat (local.get $value)))
     (block $done
-      (loop $runs
-        (br_if $done (i32.ge_u (local.get $i) (local.get $length)))
-        (local.set $value (i32.xor (i32.load8_u (local.get $i)) (i32.load8_u offset=16384 (local.get $i))))
+      (loop $blocks
+        ;; Inside a run of unchanged bytes, skip whole unchanged blocks with the cheapest test.
         (if (i32.eqz (local.get $value))
           (then
-            ;; Unchanged bytes: find the whole run 16 bytes at a time, emit it in 255-byte pairs.
-            (local.set $start (local.get $i))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (block $zeroEnd
-              (loop $zeroVectors
-                (br_if $zeroEnd (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $length)))
-                (local.set $mask
-                  (i8x16.bitmask (i8x16.eq (v128.load (local.get $i)) (v128.load offset=16384 (local.get $i)))))
-                (if (i32.ne (local.get $mask) (i32.const 0xffff))
-                  (then
-                    (local.set $i (i32.add (local.get $i)
-                      (i32.ctz (i32.xor (local.get $mask) (i32.const 0xffff)))))
-                    (br $zeroEnd)))
+            (block $skipEnd
+              (loop $skip
+                (br_if $skipEnd (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $length)))
+                (br_if $skipEnd (i32.ne (i32.const 0xffff)
+                  (i8x16.bitmask (i8x16.eq (v128.load (local.get $i)) (v128.load offset=16384 (local.get $i))))))
                 (local.set $i (i32.add (local.get $i) (i32.const 16)))
-                (br $zeroVectors)))
-            (block $zeroTailEnd
-              (loop $zeroTail
-                (br_if $zeroTailEnd (i32.ge_u (local.get $i) (local.get $length)))
-                (br_if $zeroTailEnd (i32.ne (i32.load8_u (local.get $i)) (i32.load8_u offset=16384 (local.get $i))))
-                (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                (br $zeroTail)))
-            (if (i32.and (i32.eqz (local.get $start)) (i32.ge_u (local.get $i) (local.get $length)))
-              (then (return (i32.const 0)))) ;; identical pages
-            (local.set $run (i32.sub (local.get $i) (local.get $start)))
-            ;; 2 bytes per started 255 bytes
-            (if (i32.gt_u
-                  (i32.add (local.get $out) (i32.shl (i32.div_u (i32.add (local.get $run) (i32.const 254)) (i32.const 255)) (i32.const 1)))
-                  (local.get $outEnd))
-              (then (return (i32.const -1))))
-            (block $chunksEnd
-              (loop $chunks
-                (br_if $chunksEnd (i32.le_u (local.get $run) (i32.const 255)))
-                (i32.store16 (local.get $out) (i32.const 255))
-                (local.set $out (i32.add (local.get $out) (i32.const 2)))
-                (local.set $run (i32.sub (local.get $run) (i32.const 255)))
-                (br $chunks)))
-            (i32.store16 (local.get $out) (local.get $run))
-            (local.set $out (i32.add (local.get $out) (i32.const 2))))
-          (else
-            ;; A run of equal non-zero XOR bytes, at most 255 long.
-            (local.set $end (i32.add (local.get $i) (i32.const 1)))
-            (local.set $runEnd (select
-              (i32.add (local.get $i) (i32.const 255))
-              (local.get $length)
-              (i32.lt_u (i32.add (local.get $i) (i32.const 255)) (local.get $length))))
-            (block $sameEnd
-              (loop $same
-                (br_if $sameEnd (i32.ge_u (local.get $end) (local.get $runEnd)))
-                (br_if $sameEnd (i32.ne
-                  (i32.xor (i32.load8_u (local.get $end)) (i32.load8_u offset=16384 (local.get $end)))
-                  (local.get $value)))
-                (local.set $end (i32.add (local.get $end) (i32.const 1)))
-                (br $same)))
-            (if (i32.gt_u (i32.add (local.get $out) (i32.const 2)) (local.get $outEnd)) (then (return (i32.const -1))))
-            (i32.store8 (local.get $out) (i32.sub (local.get $end) (local.get $i)))
-            (i32.store8 offset=1 (local.get $out) (local.get $value))
-            (local.set $out (i32.add (local.get $out) (i32.const 2)))
-            (local.set $i (local.get $end))))
-        (br $runs)))
+                (br $skip)))))
+        (br_if $done (i32.ge_u (local.get $i) (local.get $length)))
+        (local.set $block (v128.xor (v128.load (local.get $i)) (v128.load offset=16384 (local.get $i))))
+        ;; Compare with the XOR bytes one position earlier (an unaligned load; the first block, which
+        ;; has no byte before it, shifts in the first byte's value instead).
+        (local.set $previous
+          (if (result v128) (local.get $i)
+            (then (v128.xor (v128.load offset=0 (i32.sub (local.get $i) (i32.const 1)))
+                            (v128.load offset=16383 (local.get $i))))
+            (else (i8x16.shuffle 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 (local.get $previous) (local.get $block)))))
+        (local.set $starts (i8x16.bitmask (i8x16.ne (local.get $block) (local.get $previous))))
+        ;; A last, partial block: ignore the lanes past the page.
+        (if (i32.lt_u (i32.sub (local.get $length) (local.get $i)) (i32.const 16))
+          (then (local.set $starts (i32.and (local.get $starts)
+            (i32.sub (i32.shl (i32.const 1) (i32.sub (local.get $length) (local.get $i))) (i32.const 1))))))
+        (block $startsEnd
+          (loop $eachStart
+            (br_if $startsEnd (i32.eqz (local.get $starts)))
+            (local.set $position (i32.add (local.get $i) (i32.ctz (local.get $starts))))
+            (local.set $out (call $xbrleRun (local.get $out) (local.get $outEnd)
+              (i32.sub (local.get $position) (local.get $runStart)) (local.get $value)))
+            (if (i32.lt_s (local.get $out) (i32.const 0)) (then (return (i32.const -1))))
+            (local.set $runStart (local.get $position))
+            (local.set $value (i32.xor (i32.load8_u (local.get $position)) (i32.load8_u offset=16384 (local.get $position))))
+            (local.set $starts (i32.and (local.get $starts) (i32.sub (local.get $starts) (i32.const 1))))
+            (br $eachStart)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $blocks)))
+    ;; One run of zeros covering the page: identical pages.
+    (if (i32.and (i32.eqz (local.get $runStart)) (i32.eqz (local.get $value))) (then (return (i32.const 0))))
+    (local.set $out (call $xbrleRun (local.get $out) (local.get $outEnd)
+      (i32.sub (local.get $length) (local.get $runStart)) (local.get $value)))
+    (if (i32.lt_s (local.get $out) (i32.const 0)) (then (return (i32.const -1))))
     (i32.sub (local.get $out) (i32.const 32768)))
 )

@@ -4,22 +4,18 @@
  * newest (the hand moves past it), and the first oldest page with bit 0 is evicted.
  * As in FIFO the order is a ring of slots: "move to the newest end" is advancing the hand.
  */
-import { BaseCache, type ResolvedCacheOptions } from './base.js';
-import { KeyIndex } from './key-index.js';
+import { AdmittingCache } from './admitting.js';
+import type { ResolvedCacheOptions } from './base.js';
 import type { PolicyDefinition } from './spec.js';
 
-class ClockCache extends BaseCache {
-  private readonly index: KeyIndex;
+class ClockCache extends AdmittingCache {
   private readonly keyOf: Float64Array;
   private readonly referenced: Uint8Array;
   private used = 0;
-  /** The key of the last missed lookup: the insert that follows needs no second probe. */
-  private pendingKey = -1;
   private hand = 0;
 
   constructor(spec: string, options: ResolvedCacheOptions) {
     super(spec, options);
-    this.index = new KeyIndex(options.capacityPages);
     this.keyOf = new Float64Array(options.capacityPages);
     this.referenced = new Uint8Array(options.capacityPages);
   }
@@ -31,17 +27,7 @@ class ClockCache extends BaseCache {
     return slot;
   }
 
-  protected insertKey(key: number): number {
-    const missed = key === this.pendingKey;
-    this.pendingKey = -1;
-    if (!missed) {
-      const resident = this.index.get(key);
-      if (resident >= 0) return resident;
-    }
-    return this.admit(key);
-  }
-
-  private admit(key: number): number {
+  protected admit(key: number): number {
     let slot: number;
     if (this.used < this.capacityPages) {
       slot = this.used++;

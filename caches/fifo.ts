@@ -3,22 +3,18 @@
  * With uniform pages the insertion order is the slot order of a ring: slots fill 0..c-1 at
  * cold start, then the victim is always the slot after the previous victim (no list needed).
  */
-import { BaseCache, type ResolvedCacheOptions } from './base.js';
-import { KeyIndex } from './key-index.js';
+import { AdmittingCache } from './admitting.js';
+import type { ResolvedCacheOptions } from './base.js';
 import type { PolicyDefinition } from './spec.js';
 
-class FifoCache extends BaseCache {
-  private readonly index: KeyIndex;
+class FifoCache extends AdmittingCache {
   private readonly keyOf: Float64Array;
   private used = 0;
-  /** The key of the last missed lookup: the insert that follows needs no second probe. */
-  private pendingKey = -1;
   /** The oldest slot once full. */
   private hand = 0;
 
   constructor(spec: string, options: ResolvedCacheOptions) {
     super(spec, options);
-    this.index = new KeyIndex(options.capacityPages);
     this.keyOf = new Float64Array(options.capacityPages);
   }
 
@@ -28,17 +24,7 @@ class FifoCache extends BaseCache {
     return slot;
   }
 
-  protected insertKey(key: number): number {
-    const missed = key === this.pendingKey;
-    this.pendingKey = -1;
-    if (!missed) {
-      const resident = this.index.get(key);
-      if (resident >= 0) return resident;
-    }
-    return this.admit(key);
-  }
-
-  private admit(key: number): number {
+  protected admit(key: number): number {
     let slot: number;
     if (this.used < this.capacityPages) {
       slot = this.used++;

@@ -3,12 +3,11 @@
  * evict the LRU end; insert at the MRU end. Nodes are slots, linked in one circular list
  * through a sentinel node (index c), so moving a node is branch-free pointer surgery.
  */
-import { BaseCache, type ResolvedCacheOptions } from './base.js';
-import { KeyIndex } from './key-index.js';
+import { AdmittingCache } from './admitting.js';
+import type { ResolvedCacheOptions } from './base.js';
 import type { PolicyDefinition } from './spec.js';
 
-class LruCache extends BaseCache {
-  private readonly index: KeyIndex;
+class LruCache extends AdmittingCache {
   /** The next older node. The ring runs sentinel -> MRU -> ... -> LRU -> sentinel along `older`. */
   private readonly older: Int32Array;
   /** The next newer node (so the sentinel's `newer` is the LRU page). */
@@ -16,13 +15,10 @@ class LruCache extends BaseCache {
   private readonly keyOf: Float64Array;
   private readonly sentinel: number;
   private used = 0;
-  /** The key of the last missed lookup: the insert that follows needs no second probe. */
-  private pendingKey = -1;
 
   constructor(spec: string, options: ResolvedCacheOptions) {
     super(spec, options);
     const c = options.capacityPages;
-    this.index = new KeyIndex(c);
     this.older = new Int32Array(c + 1);
     this.newer = new Int32Array(c + 1);
     this.keyOf = new Float64Array(c);
@@ -54,17 +50,7 @@ class LruCache extends BaseCache {
     return slot;
   }
 
-  protected insertKey(key: number): number {
-    const missed = key === this.pendingKey;
-    this.pendingKey = -1;
-    if (!missed) {
-      const resident = this.index.get(key);
-      if (resident >= 0) return resident;
-    }
-    return this.admit(key);
-  }
-
-  private admit(key: number): number {
+  protected admit(key: number): number {
     let slot: number;
     if (this.used < this.capacityPages) {
       slot = this.used++;

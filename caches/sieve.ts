@@ -5,24 +5,20 @@
  * the first page with a clear bit and leave the hand at its newer neighbour (null when it was
  * the head). New pages go to the head with the bit clear; the hand is never reset.
  */
-import { BaseCache, type ResolvedCacheOptions } from './base.js';
-import { KeyIndex } from './key-index.js';
+import { AdmittingCache } from './admitting.js';
+import type { ResolvedCacheOptions } from './base.js';
 import { NIL, NodeLists } from './lists.js';
 import type { PolicyDefinition } from './spec.js';
 
-class SieveCache extends BaseCache {
-  private readonly index: KeyIndex;
+class SieveCache extends AdmittingCache {
   private readonly lists: NodeLists;
   private readonly keyOf: Float64Array;
   private readonly visited: Uint8Array;
   private used = 0;
-  /** The key of the last missed lookup: the insert that follows needs no second probe. */
-  private pendingKey = -1;
   private hand = NIL;
 
   constructor(spec: string, options: ResolvedCacheOptions) {
     super(spec, options);
-    this.index = new KeyIndex(options.capacityPages);
     this.lists = new NodeLists(options.capacityPages, 1);
     this.keyOf = new Float64Array(options.capacityPages);
     this.visited = new Uint8Array(options.capacityPages);
@@ -35,17 +31,7 @@ class SieveCache extends BaseCache {
     return slot;
   }
 
-  protected insertKey(key: number): number {
-    const missed = key === this.pendingKey;
-    this.pendingKey = -1;
-    if (!missed) {
-      const resident = this.index.get(key);
-      if (resident >= 0) return resident;
-    }
-    return this.admit(key);
-  }
-
-  private admit(key: number): number {
+  protected admit(key: number): number {
     let slot: number;
     const lists = this.lists;
     if (this.used < this.capacityPages) {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Codec } from '../codecs/codec.js';
 import { getCodec } from '../codecs/registry.js';
-import { compareGate, formatBaseline, type GateMeasurement, readBaseline, runGate, runGateSuite } from '../harness/gate.js';
+import { compareGate, formatBaseline, type GateMeasurement, mergeBaselines, readBaseline, runGate, runGateSuite } from '../harness/gate.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 
@@ -143,5 +143,32 @@ describe('pagedelta gate (CLI)', () => {
     const missing = spawnSync(process.execPath, [CLI, 'gate', '--baseline', join(dir, 'nope.json')], { encoding: 'utf8' });
     expect(missing.status).toBe(1);
     expect(missing.stderr.trim().split('\n')).toEqual([expect.stringMatching(/cannot read baseline .*nope\.json: ENOENT \(create it with gate --update\)/)]);
+  });
+});
+
+describe('gate baselines from several processes', () => {
+  const run = (ratios: Record<string, number>, exact: Record<string, number | string | boolean> = { 'codec.xbzrle.SPARSE.encodedBytes': 15104 }): GateMeasurement => ({
+    version: 1,
+    machine: { cpu: 'test', cores: 2, node: 'v20', generatedAt: '2026-01-01T00:00:00.000Z' },
+    suite: { pages: 256 },
+    tolerances: { warn: 0.1, fail: 0.25 },
+    exact,
+    ratios,
+    samples: { a: [1, 2] },
+  });
+
+  it('keeps each ratio of the slowest run and the exact figures as they are', () => {
+    const merged = mergeBaselines([run({ a: 7.5, b: 1.0 }), run({ a: 5.4, b: 1.2 }), run({ a: 7.9, b: 0.9 })]);
+    expect(merged.ratios).toEqual({ a: 5.4, b: 0.9 });
+    expect(merged.exact).toEqual({ 'codec.xbzrle.SPARSE.encodedBytes': 15104 });
+    expect(merged.samples).toBeUndefined();
+  });
+
+  it('refuses runs that disagree on an exact figure or measured different figures', () => {
+    expect(() => mergeBaselines([run({ a: 1 }), run({ a: 1 }, { 'codec.xbzrle.SPARSE.encodedBytes': 15105 })])).toThrow(
+      'gate runs disagree on the exact figure codec.xbzrle.SPARSE.encodedBytes: 15104 vs 15105',
+    );
+    expect(() => mergeBaselines([run({ a: 1 }), run({ b: 1 })])).toThrow(/different figures/);
+    expect(() => mergeBaselines([])).toThrow(/no gate runs/);
   });
 });

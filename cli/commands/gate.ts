@@ -1,7 +1,11 @@
 /** `pagedelta gate --baseline FILE [--update]`: the CI performance gate. */
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
-import { DEFAULT_TOLERANCES, formatBaseline, readBaseline, runGate, runGateSuite } from '../../harness/gate.js';
+import { DEFAULT_TOLERANCES, formatBaseline, type GateMeasurement, mergeBaselines, readBaseline, runGate, runGateSuite } from '../../harness/gate.js';
 import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
 import { CliError, emit } from '../output.js';
 
@@ -12,6 +16,11 @@ export const gateCommand: CommandModule = {
     yargs
       .option('baseline', { type: 'string', default: 'results/baseline.json', describe: 'baseline file' })
       .option('update', { type: 'boolean', default: false, describe: 'rewrite the baseline with this run (deliberately)' })
+      .option('processes', {
+        type: 'number',
+        default: 3,
+        describe: 'with --update: run the suite in this many processes and keep each ratio\'s slowest',
+      })
       .option('rounds', { type: 'number', default: 7, describe: 'interleaved measurement rounds (the median is compared)' })
       .option('exact-only', { type: 'boolean', default: false, describe: 'compare only the deterministic figures (skip throughput; for noisy machines)' })
       .option('warn', { type: 'number', describe: `slowdown that warns (default ${DEFAULT_TOLERANCES.warn})` })
@@ -19,7 +28,7 @@ export const gateCommand: CommandModule = {
       .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
       .option('out', { type: 'string', describe: 'write the report to this file instead of stdout' }),
   handler: async (argv) => {
-    const args = argv as unknown as { baseline: string; update: boolean; 'exact-only': boolean; rounds: number; warn?: number; fail?: number; format: TableFormat; out?: string };
+    const args = argv as unknown as { baseline: string; update: boolean; processes: number; 'exact-only': boolean; rounds: number; warn?: number; fail?: number; format: TableFormat; out?: string };
     if (!Number.isInteger(args.rounds) || args.rounds < 1) throw new CliError(`--rounds must be a positive integer, got ${args.rounds}`);
     for (const [flag, value] of [
       ['--warn', args.warn],
@@ -33,6 +42,16 @@ export const gateCommand: CommandModule = {
       process.stderr.write(`${message}\n`);
     };
     if (args.update && args['exact-only']) throw new CliError('--update records the whole suite; drop --exact-only');
+    if (!Number.isInteger(args.processes) || args.processes < 1) throw new CliError(`--processes must be a positive integer, got ${args.processes}`);
+    if (args.update && args.processes > 1) {
+      const current = updateInProcesses(args.processes, args.rounds);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      writeFileSync(args.baseline, formatBaseline(current));
+      process.stderr.write(
+        `gate: wrote ${args.baseline} (${Object.keys(current.exact).length} exact figures, ${Object.keys(current.ratios).length} throughput ratios, slowest of ${args.processes} processes) in ${seconds} s\n`,
+      );
+      return;
+    }
     if (args.update) {
       const current = await runGateSuite({ rounds: args.rounds, onProgress });
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -85,3 +104,24 @@ export const gateCommand: CommandModule = {
     if (!report.passed) process.exitCode = 1;
   },
 };
+
+/** Runs `gate --update` in `processes` child processes, one after another, and merges them. */
+function updateInProcesses(processes: number, rounds: number): GateMeasurement {
+  const cli = fileURLToPath(new URL('../main.js', import.meta.url));
+  const directory = mkdtempSync(join(tmpdir(), 'pagedelta-gate-'));
+  try {
+    const runs: GateMeasurement[] = [];
+    for (let run = 1; run <= processes; run++) {
+      process.stderr.write(`gate: baseline run ${run}/${processes} (own process)\n`);
+      const path = join(directory, `run-${run}.json`);
+      const child = spawnSync(process.execPath, [cli, 'gate', '--update', '--processes', '1', '--rounds', String(rounds), '--baseline', path], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      if (child.status !== 0) throw new CliError(`baseline run ${run} failed (exit ${child.status ?? child.signal})`);
+      runs.push(readBaseline(path));
+    }
+    return mergeBaselines(runs);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}

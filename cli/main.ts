@@ -6,7 +6,32 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
+import { checkOutputFile, checkOutputFolder } from '../io/output-path.js';
 import { CliError } from './output.js';
+
+/**
+ * Checks every output a command names before it starts work: a nonexistent folder, a device, a
+ * FIFO or a symbolic link fails here, not after a long run (and is never replaced by a file).
+ */
+function checkOutputs(argv: Record<string, unknown>): void {
+  if (argv.out !== undefined) checkOutputFile(String(argv.out), '--out');
+  if (argv['plot-dir'] !== undefined) checkOutputFolder(String(argv['plot-dir']), '--plot-dir');
+  if (argv.update === true && argv.baseline !== undefined) checkOutputFile(String(argv.baseline), '--baseline');
+}
+
+/** yargs spreads some messages over lines (invalid choices); CI and users read one line. */
+function oneLine(message: string): string {
+  const choice = /Invalid values:\s*Argument: ([^,]+), Given: (.*), Choices: (.*)$/s.exec(message);
+  if (choice) {
+    const valid = choice[3]!.split(',').map((item) => item.trim().replace(/^"(.*)"$/, '$1')).join(', ');
+    return `${choice[2]!.trim()} is not a valid ${choice[1]}; valid: ${valid}`;
+  }
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .join(' ');
+}
 
 async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv)
@@ -16,8 +41,9 @@ async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))
+    .middleware(checkOutputs)
     .fail((message, error) => {
-      throw error ?? new CliError(message);
+      throw error ?? new CliError(oneLine(message));
     });
   for (const command of commands) cli = cli.command(command);
   await cli.parseAsync();
@@ -33,6 +59,7 @@ main(hideBin(process.argv)).then(
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`pagedelta: ${message.split('\n')[0]}\n`);
     if (process.env.PAGEDELTA_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = 1;
+    // Keep a code the command chose (130: interrupted); anything else is 1.
+    if (!process.exitCode) process.exitCode = 1;
   },
 );

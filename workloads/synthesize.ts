@@ -17,7 +17,17 @@ export interface SynthesizeOptions {
   seed?: number;
   durationMs: number;
   stepMs: number;
+  /** Aborting stops after the current epoch; the partial file is removed and nothing is left under `out`. */
+  signal?: AbortSignal;
 }
+
+/** Thrown when `signal` aborts a synthesis: the output was not written. */
+export class SynthesisInterrupted extends Error {
+  override name = 'SynthesisInterrupted';
+}
+
+/** Lets signal handlers run between epochs (the loop is otherwise synchronous). */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function synthesizeTrace(options: SynthesizeOptions): Promise<TraceSummary> {
   const pageSize = options.pageSize ?? 4096;
@@ -37,7 +47,7 @@ export async function synthesizeTrace(options: SynthesizeOptions): Promise<Trace
       source: `pagedelta workload ${workload.spec}`,
       recorder: { workload: workload.spec, seed: workload.seed, stepMs: options.stepMs, durationMs: options.durationMs },
     },
-    (writer) => {
+    async (writer) => {
       // Epoch 0: the initial image (zero pages need no entry: a trace starts all zero).
       writer.beginEpoch(0);
       for (let page = 0; page < options.pageCount; page++) {
@@ -55,6 +65,8 @@ export async function synthesizeTrace(options: SynthesizeOptions): Promise<Trace
       writer.endEpoch();
       const steps = Math.ceil(options.durationMs / options.stepMs - 1e-9);
       for (let step = 1; step <= steps; step++) {
+        await yieldToEventLoop();
+        if (options.signal?.aborted) throw new SynthesisInterrupted(`interrupted at ${step - 1} of ${steps} epochs; nothing was written to ${options.out}`);
         const time = Math.min(options.durationMs, step * options.stepMs);
         workload.advance(memory, time, dirty);
         writer.beginEpoch(time);

@@ -5,6 +5,7 @@
  * XOR against), never the trace. The file is written under a temporary name in the target's
  * directory and renamed on close(), so nothing half-written ever has the output name.
  */
+import { checkOutputFile } from '../io/output-path.js';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { lz4 } from '../codecs/native.js';
@@ -190,8 +191,10 @@ export class TraceWriter {
     this.xorBytes = new Uint8Array(this.pageSize);
     this.xorWords = new Int32Array(this.xorBytes.buffer);
     this.compressed = new Uint8Array(lz4.encodeBound(this.pageSize));
+    checkOutputFile(path, 'trace output');
     this.tempPath = join(dirname(path), `.${basename(path)}.partial-${process.pid}-${Math.floor(Math.random() * 1e9)}`);
     const fd = openSync(this.tempPath, 'wx');
+    livePartialFiles.add(this.tempPath);
     this.sink = new FileSink(fd);
     this.sink.write(this.preamble(false));
     this.sink.write(this.headerJson);
@@ -434,6 +437,7 @@ export class TraceWriter {
       closeSync(this.sink.fd);
       this.closed = true;
       renameSync(this.tempPath, this.path);
+      livePartialFiles.delete(this.tempPath);
       return { path: this.path, bytes: this.sink.position, ...summary };
     } catch (error) {
       this.abort();
@@ -451,11 +455,7 @@ export class TraceWriter {
         // already closed
       }
     }
-    try {
-      unlinkSync(this.tempPath);
-    } catch {
-      // renamed or never created
-    }
+    removePartial(this.tempPath);
   }
 
   /** Bytes held for the previous page versions (bounded by the pages, not the trace length). */
@@ -463,6 +463,20 @@ export class TraceWriter {
     return this.shadow.allocatedBytes;
   }
 }
+
+/** Partial files of writers not yet closed or aborted: removed if the process exits first. */
+const livePartialFiles = new Set<string>();
+function removePartial(path: string): void {
+  livePartialFiles.delete(path);
+  try {
+    unlinkSync(path);
+  } catch {
+    // renamed or never created
+  }
+}
+process.on('exit', () => {
+  for (const path of livePartialFiles) removePartial(path);
+});
 
 /**
  * Writes a trace: opens a writer, lets `produce` fill it, closes it (rename into place). If

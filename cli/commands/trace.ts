@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import type { Argv, CommandModule } from 'yargs';
 import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
 import { recordProcess } from '../../workloads/recorder.js';
-import { synthesizeTrace } from '../../workloads/synthesize.js';
+import { SynthesisInterrupted, synthesizeTrace } from '../../workloads/synthesize.js';
 import { TIME_UNITS, type TimeUnit } from '../../workloads/trace-format.js';
 import { traceInfo, traceInfoTables } from '../../workloads/trace-info.js';
 import { CliError, emit } from '../output.js';
@@ -125,7 +125,14 @@ const synthCommand: CommandModule = {
     const args = argv as unknown as { workload: string; ram: string; pageSize: number; seed: number; duration: string; step: string; out: string };
     const bytes = parseSize('--ram', args.ram);
     if (bytes < args.pageSize || bytes % args.pageSize !== 0) throw new CliError(`--ram must be a positive multiple of the page size (${args.pageSize}), got ${args.ram}`);
-    const summary = await synthesizeTrace({
+    const controller = new AbortController();
+    const onSignal = (): void => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let summary;
+    try {
+      summary = await synthesizeTrace({
+      signal: controller.signal,
       out: args.out,
       spec: args.workload,
       pageCount: bytes / args.pageSize,
@@ -133,7 +140,14 @@ const synthCommand: CommandModule = {
       seed: args.seed,
       durationMs: parseDuration('--duration', args.duration, 's'),
       stepMs: parseDuration('--step', args.step, 'ms'),
-    });
+      });
+    } catch (error) {
+      if (error instanceof SynthesisInterrupted) process.exitCode = 130;
+      throw error;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     process.stdout.write(`wrote ${summary.epochs} epochs, ${summary.pageEntries} page entries, ${summary.bytes} bytes -> ${args.out}\n`);
   },
 };

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
+import { type FileLock, lockFile } from '../io/lock-file.js';
 import { describeCorrupt, readResults, ResultsAppender, type ResultRow } from '../results/rows.js';
 import { runCell } from './cells.js';
 import type { CellRequest, CellResponse } from './cell-worker.js';
@@ -79,63 +80,69 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
 
   const finished = new Set<string>();
   let appender: ResultsAppender | null = null;
-  if (options.out) {
-    if (existsSync(options.out)) {
-      const previous = readResults(options.out);
-      // An incomplete last line is repaired (and reported) by the appender below.
-      const damaged = previous.corrupt.filter((entry) => !(previous.truncatedTail && entry.line === previous.lastLine));
-      for (const message of describeCorrupt(options.out, damaged)) warn(`${message} (its cell will be re-run)`);
-      for (const row of previous.rows) finished.add(row.cell);
-    }
-    appender = new ResultsAppender(options.out);
-    if (appender.repairedBytes > 0) {
-      warn(`${options.out}: removed an incomplete last line (${appender.repairedBytes} bytes) left by an interrupted run`);
-    }
-  }
-  const todo = cells.filter((cell) => !finished.has(cell.key));
-  const skipped = cells.length - todo.length;
-  const rows: ResultRow[] = [];
-  const started = performance.now();
-  const progress = (): void => {
-    const elapsedMs = performance.now() - started;
-    const done = rows.length;
-    options.onProgress?.({
-      done,
-      total: todo.length,
-      skipped,
-      elapsedMs,
-      etaMs: done > 0 ? (elapsedMs / done) * (todo.length - done) : null,
-    });
-  };
-  const accept = (cell: Cell, metrics: Record<string, unknown>, wallMs: number): void => {
-    const row = makeRow(experiment, id, cell, metrics, wallMs);
-    appender?.append(row);
-    rows.push(row);
-    options.onRow?.(row);
-    progress();
-  };
-
-  progress();
-  let interrupted = false;
+  // Taken before the results are read: a second run on the same file would redo every cell.
+  const lock: FileLock | null = options.out ? lockFile(options.out) : null;
   try {
-    const workers = Math.max(0, Math.min(options.workers ?? availableParallelism(), todo.length));
-    if (workers === 0) {
-      for (const cell of todo) {
-        if (options.signal?.aborted) {
-          interrupted = true;
-          break;
-        }
-        const cellStarted = performance.now();
-        const metrics = await runCellNamed(cell, experiment);
-        accept(cell, metrics, performance.now() - cellStarted);
+    if (options.out) {
+      if (existsSync(options.out)) {
+        const previous = readResults(options.out);
+        // An incomplete last line is repaired (and reported) by the appender below.
+        const damaged = previous.corrupt.filter((entry) => !(previous.truncatedTail && entry.line === previous.lastLine));
+        for (const message of describeCorrupt(options.out, damaged)) warn(`${message} (its cell will be re-run)`);
+        for (const row of previous.rows) finished.add(row.cell);
       }
-    } else {
-      interrupted = await runOnPool(todo, experiment, workers, accept, options.signal);
+      appender = new ResultsAppender(options.out);
+      if (appender.repairedBytes > 0) {
+        warn(`${options.out}: removed an incomplete last line (${appender.repairedBytes} bytes) left by an interrupted run`);
+      }
     }
+    const todo = cells.filter((cell) => !finished.has(cell.key));
+    const skipped = cells.length - todo.length;
+    const rows: ResultRow[] = [];
+    const started = performance.now();
+    const progress = (): void => {
+      const elapsedMs = performance.now() - started;
+      const done = rows.length;
+      options.onProgress?.({
+        done,
+        total: todo.length,
+        skipped,
+        elapsedMs,
+        etaMs: done > 0 ? (elapsedMs / done) * (todo.length - done) : null,
+      });
+    };
+    const accept = (cell: Cell, metrics: Record<string, unknown>, wallMs: number): void => {
+      const row = makeRow(experiment, id, cell, metrics, wallMs);
+      appender?.append(row);
+      rows.push(row);
+      options.onRow?.(row);
+      progress();
+    };
+
+    progress();
+    let interrupted = false;
+    try {
+      const workers = Math.max(0, Math.min(options.workers ?? availableParallelism(), todo.length));
+      if (workers === 0) {
+        for (const cell of todo) {
+          if (options.signal?.aborted) {
+            interrupted = true;
+            break;
+          }
+          const cellStarted = performance.now();
+          const metrics = await runCellNamed(cell, experiment);
+          accept(cell, metrics, performance.now() - cellStarted);
+        }
+      } else {
+        interrupted = await runOnPool(todo, experiment, workers, accept, options.signal);
+      }
+    } finally {
+      appender?.close();
+    }
+    return { cells: cells.length, ran: rows.length, skipped, interrupted, rows };
   } finally {
-    appender?.close();
+    lock?.release();
   }
-  return { cells: cells.length, ran: rows.length, skipped, interrupted, rows };
 }
 
 export function describeCell(params: CellParams): string {

@@ -57,6 +57,24 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/**
+ * Markdown passes raw HTML through to the page it is rendered in, so text from an experiment
+ * file (a name with `<script>` in it) is entity-escaped; line breaks would end a table row or list item.
+ */
+function escapeMarkdown(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[\r\n]+/g, ' ');
+}
+
+function escapeMarkdownTable(table: Table): Table {
+  const rows = table.rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, typeof value === 'string' ? escapeMarkdown(value) : value])));
+  return {
+    ...table,
+    title: table.title === undefined ? undefined : escapeMarkdown(table.title),
+    notes: table.notes?.map(escapeMarkdown),
+    rows,
+  } as Table;
+}
+
 function formatCell(value: unknown, digits: number | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return Number.isFinite(value) && digits !== undefined ? value.toFixed(digits) : String(value);
@@ -137,17 +155,20 @@ export async function buildReport(rows: ResultRow[], options: ReportOptions = {}
   htmlParts.push('</body></html>');
 
   const assets: Record<string, string> = {};
-  const md = [`# ${title}`, '', ...summary.map((line) => `- ${line}`), ''];
+  const md = [`# ${escapeMarkdown(title)}`, '', ...summary.map((line) => `- ${escapeMarkdown(line)}`), ''];
   if (figures.length > 0) {
     md.push('## Plots', '');
     figures.forEach((figure, i) => {
       const file = `${assetsDir}/${figure.name}.svg`;
       assets[file] = svgs[i]!;
-      md.push(`![${figure.title}](${file})`, '', `${figure.caption ?? ''}`, '');
+      md.push(`![${escapeMarkdown(figure.title).replace(/[[\]]/g, '\\$&')}](${file})`, '', escapeMarkdown(figure.caption ?? ''), '');
     });
   }
   md.push('## Tables', '');
-  for (const table of tables) md.push(renderMarkdown({ ...table, title: undefined }).replace(/^/, `### ${table.title}\n\n`));
+  for (const table of tables) {
+    const safe = escapeMarkdownTable(table);
+    md.push(renderMarkdown({ ...safe, title: undefined }).replace(/^/, `### ${safe.title ?? ''}\n\n`));
+  }
 
   return { html: `${htmlParts.join('\n')}\n`, markdown: `${md.join('\n')}\n`, assets, tables, figures };
 }

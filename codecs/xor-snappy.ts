@@ -32,6 +32,14 @@ export class XorSnappyCodec implements Codec {
 /** Decodes a Snappy block that must expand to exactly `pageLength` bytes. */
 export function snappyDecode(codec: string, encoded: Uint8Array, pageLength: number): Uint8Array {
   if (encoded.length === 0) throw new CodecError(codec, 'corrupt Snappy block: empty input');
+  // The block starts with its decoded length: check it before the library allocates that much.
+  let declared = 0;
+  for (let i = 0, shift = 0; ; i++, shift += 7) {
+    if (i >= encoded.length || i >= 5) throw new CodecError(codec, 'corrupt Snappy block: bad length prefix');
+    declared += (encoded[i]! & 0x7f) * 2 ** shift;
+    if (encoded[i]! < 0x80) break;
+  }
+  if (declared !== pageLength) throw new CodecError(codec, `corrupt Snappy block: declares ${declared} bytes, the page has ${pageLength}`);
   let decoded: Uint8Array;
   try {
     decoded = snappy.uncompressSync(encoded, SNAPPY_DECODE);

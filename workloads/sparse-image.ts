@@ -39,6 +39,22 @@ export class SparseImage {
     return new Uint8Array(block.buffer, offset, this.pageSize);
   }
 
+  /** Pages holding any non-zero byte: visits only the blocks allocated, never the page range. */
+  nonZeroPages(): number {
+    let pages = 0;
+    const words = this.pageWords;
+    // forEach skips the holes of the sparse block list (a trace may number pages up to 2^32).
+    this.blocks.forEach((block) => {
+      if (!block) return;
+      for (let base = 0; base < block.length; base += words) {
+        let any = 0;
+        for (let w = base; w < base + words; w++) any |= block[w]!;
+        if (any !== 0) pages++;
+      }
+    });
+    return pages;
+  }
+
   /** Bytes held (for tests of bounded memory). */
   get allocatedBytes(): number {
     let total = 0;

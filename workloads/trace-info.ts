@@ -244,21 +244,7 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
   const pageCount = header.pageCount > 0 ? header.pageCount : maxPage + 1;
   if (header.format === 'text') header.pageCount = pageCount;
   let zeroPages: number | null = null;
-  if (header.kind === 'content') {
-    zeroPages = 0;
-    const words = header.pageSize >>> 2;
-    for (let page = 0; page < pageCount; page++) {
-      const block = image.block(page, false);
-      if (!block) {
-        zeroPages++;
-        continue;
-      }
-      const base = image.wordOffset(page);
-      let any = 0;
-      for (let w = 0; w < words; w++) any |= block[base + w]!;
-      if (any === 0) zeroPages++;
-    }
-  }
+  if (header.kind === 'content') zeroPages = pageCount - image.nonZeroPages();
   const durationMs = Number.isNaN(origin) ? 0 : last - origin;
   const content = header.kind === 'content';
   const laterEpochs = content ? Math.max(0, epochs - 1) : epochs;

@@ -39,6 +39,12 @@ import {
   unzigzag,
 } from './trace-format.js';
 
+/** Largest page count a content trace may declare: 2^32 pages (16 TiB of 4 KiB pages). */
+export const MAX_TRACE_PAGES = 2 ** 32;
+
+/** Header JSON fields and their types; anything else in the header is kept as is. */
+const HEADER_FIELD_TYPES: Record<string, string> = { timeUnit: 'string', source: 'string', recorder: 'object', regions: 'object', createdAt: 'string' };
+
 /** Where decoded pages go: word views of a guest memory or of a sparse image. */
 export interface PageTarget {
   /** The word array holding `page` (created if need be). */
@@ -106,6 +112,11 @@ export class TraceFileReader {
   private end = 0;
   private readonly firstRecord!: number;
   private ended = false;
+  // what has been read so far, checked against the end record
+  private recordsSeen = 0;
+  private epochsSeen = 0;
+  private lastEpochTime = Number.NEGATIVE_INFINITY;
+  private previousContinued = false;
   // decoded epoch entries (reused; grown as needed)
   pages = new Float64Array(1024);
   kinds = new Uint8Array(1024);
@@ -137,9 +148,17 @@ export class TraceFileReader {
       const kindCode = bytes[10]!;
       if (kindCode !== KIND_CONTENT && kindCode !== KIND_ACCESS) this.corrupt(10, `trace kind 1 (content) or 2 (access), found ${kindCode}`);
       const pageSize = this.view.getUint32(12, true);
+      if ((bytes[11]! & ~FLAG_COMPLETE) !== 0) this.corrupt(11, `flags with only bit 0 (complete) defined, found 0x${bytes[11]!.toString(16).padStart(2, '0')}`);
       const pageCount = Number(this.view.getBigUint64(16, true));
+      // Content traces hold page images: at most 2^32 pages. Access-only traces hold keys (hashed
+      // block addresses may be large), which must only stay exact as numbers.
+      if (kindCode === KIND_CONTENT ? pageCount > MAX_TRACE_PAGES : !Number.isSafeInteger(pageCount)) {
+        this.corrupt(16, `a page count up to ${kindCode === KIND_CONTENT ? '2^32 (content trace)' : '2^53'}, found ${this.view.getBigUint64(16, true)}`);
+      }
       const epochCount = Number(this.view.getBigUint64(24, true));
       const recordCount = Number(this.view.getBigUint64(32, true));
+      if (!Number.isSafeInteger(epochCount)) this.corrupt(24, `an epoch/access count below 2^53, found ${this.view.getBigUint64(24, true)}`);
+      if (!Number.isSafeInteger(recordCount)) this.corrupt(32, `a record count below 2^53, found ${this.view.getBigUint64(32, true)}`);
       const jsonLength = this.view.getUint32(40, true);
       const storedCrc = this.view.getUint32(44, true);
       if (jsonLength > MAX_HEADER_JSON) this.corrupt(40, `a header length below ${MAX_HEADER_JSON}, found ${jsonLength}`);
@@ -154,6 +173,14 @@ export class TraceFileReader {
       } catch {
         return this.corrupt(PREAMBLE_BYTES, 'a JSON header');
       }
+      if (json === null || typeof json !== 'object' || Array.isArray(json)) this.corrupt(PREAMBLE_BYTES, `a JSON object as the header, found ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);
+      for (const [field, type] of Object.entries(HEADER_FIELD_TYPES)) {
+        const value = (json as Record<string, unknown>)[field];
+        if (value !== undefined && (typeof value !== type || value === null)) this.corrupt(PREAMBLE_BYTES, `header field "${field}" to be ${type === 'object' ? 'an object' : `a ${type}`}, found ${value === null ? 'null' : typeof value}`);
+      }
+      if (json.regions !== undefined && !Array.isArray(json.regions)) this.corrupt(PREAMBLE_BYTES, 'header field "regions" to be an array');
+      if (json.recorder !== undefined && Array.isArray(json.recorder)) this.corrupt(PREAMBLE_BYTES, 'header field "recorder" to be an object, found an array');
+      for (const region of json.regions ?? []) checkRegion(region, pageCount, (expected) => this.corrupt(PREAMBLE_BYTES, expected));
       const timeUnit = json.timeUnit ?? 'ms';
       if (!(timeUnit in TIME_UNITS)) this.corrupt(PREAMBLE_BYTES, `a time unit (${Object.keys(TIME_UNITS).join(', ')}), found "${timeUnit}"`);
       this.header = {
@@ -165,7 +192,7 @@ export class TraceFileReader {
         timeUnit,
         source: json.source ?? '',
         recorder: json.recorder ?? {},
-        regions: Array.isArray(json.regions) ? json.regions : [],
+        regions: json.regions ?? [],
         ...(json.createdAt ? { createdAt: json.createdAt } : {}),
         complete: (bytes[11]! & FLAG_COMPLETE) !== 0,
         epochCount,
@@ -225,6 +252,10 @@ export class TraceFileReader {
     this.fill(this.firstRecord);
     this.start = this.firstRecord;
     this.ended = false;
+    this.recordsSeen = 0;
+    this.epochsSeen = 0;
+    this.lastEpochTime = Number.NEGATIVE_INFINITY;
+    this.previousContinued = false;
   }
 
   /** The next record (checksum verified), or null after the end record. */
@@ -258,13 +289,45 @@ export class TraceFileReader {
       );
     }
     const payload = this.buffer.subarray(this.start + RECORD_HEADER_BYTES, this.start + RECORD_HEADER_BYTES + payloadLength);
+    if ((flags & ~(type === RECORD_EPOCH ? EPOCH_CONTINUED : 0)) !== 0) this.corrupt(offset + 1, `${type === RECORD_EPOCH ? 'only bit 0 (continued)' : 'no'} flag bits on a ${RECORD_NAMES[type]} record, found 0x${flags.toString(16).padStart(2, '0')}`);
     this.start += total;
+    this.recordsSeen++;
+    const record = { type, flags, offset, payload };
+    if (type === RECORD_EPOCH) {
+      const time = this.epochTime(record);
+      if (!Number.isFinite(time)) this.corrupt(offset + RECORD_HEADER_BYTES, `a finite epoch time, found ${time}`);
+      if (time < this.lastEpochTime) this.corrupt(offset + RECORD_HEADER_BYTES, `epoch times that do not decrease, found ${time} after ${this.lastEpochTime}`);
+      if (!this.previousContinued) this.epochsSeen++;
+      this.lastEpochTime = time;
+      this.previousContinued = (flags & EPOCH_CONTINUED) !== 0;
+    }
     if (type === RECORD_END) {
       this.ended = true;
       const after = this.bufferOffset + this.start;
       if (this.fill(1) > 0) this.corrupt(after, 'the end of the file after the end record, found more bytes');
+      this.checkTotals(record);
     }
-    return { type, flags, offset, payload };
+    return record;
+  }
+
+  /** The end record's totals must agree with the records read and with the preamble. */
+  private checkTotals(record: RawRecord): void {
+    const at = record.offset + RECORD_HEADER_BYTES;
+    let totals: unknown;
+    try {
+      totals = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(record.payload));
+    } catch {
+      this.corrupt(at, 'JSON totals in the end record');
+    }
+    if (totals === null || typeof totals !== 'object' || Array.isArray(totals)) this.corrupt(at, 'a JSON object of totals in the end record');
+    const { records, epochs, accesses } = totals as Record<string, unknown>;
+    if (records !== undefined && records !== this.recordsSeen) this.corrupt(at, `the end record's count of ${records} records to match the ${this.recordsSeen} in the file`);
+    if (this.header.kind === 'content' && epochs !== undefined && epochs !== this.epochsSeen) this.corrupt(at, `the end record's count of ${epochs} epochs to match the ${this.epochsSeen} in the file`);
+    if (this.header.complete) {
+      const declared = this.header.kind === 'content' ? epochs : accesses;
+      if (declared !== undefined && declared !== this.header.epochCount) this.corrupt(24, `the preamble's count of ${this.header.epochCount} ${this.header.kind === 'content' ? 'epochs' : 'accesses'} to match the end record's ${declared}`);
+      if (records !== undefined && records !== this.header.recordCount) this.corrupt(32, `the preamble's count of ${this.header.recordCount} records to match the end record's ${records}`);
+    }
   }
 
   /** Parses a region record and appends it to the header's region list. */
@@ -275,9 +338,7 @@ export class TraceFileReader {
     } catch {
       return this.corrupt(record.offset + RECORD_HEADER_BYTES, 'a JSON region description');
     }
-    if (!Number.isInteger(region.firstPage) || !Number.isInteger(region.pages) || region.firstPage < 0 || region.pages < 0) {
-      this.corrupt(record.offset + RECORD_HEADER_BYTES, 'a region with integer firstPage and pages');
-    }
+    checkRegion(region, this.header.pageCount, (expected) => this.corrupt(record.offset + RECORD_HEADER_BYTES, expected));
     this.header.regions.push(region);
     return region;
   }
@@ -413,6 +474,7 @@ export class TraceFileReader {
         else page += unzigzag(value);
       }
       if (page < 0) this.corrupt(base + at, `access ${entry}: a page number >= 0, found ${page}`);
+      if (!(time >= 0 && time <= Number.MAX_SAFE_INTEGER)) this.corrupt(base + at, `access ${entry}: a time >= 0 below 2^53, found ${time}`);
       this.times[entry] = time;
       this.pages[entry] = page;
     }
@@ -423,6 +485,14 @@ export class TraceFileReader {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+/** A region must be a JSON object of whole page numbers inside the trace's page range. */
+function checkRegion(region: unknown, pageCount: number, fail: (expected: string) => never): void {
+  if (region === null || typeof region !== 'object' || Array.isArray(region)) fail('a region object');
+  const { firstPage, pages } = region as TraceRegion;
+  if (!Number.isSafeInteger(firstPage) || !Number.isSafeInteger(pages) || firstPage < 0 || pages < 0) fail('a region with whole firstPage and pages >= 0');
+  if (pageCount > 0 && firstPage + pages > pageCount) fail(`a region inside the ${pageCount} pages of the trace, found pages ${firstPage}..${firstPage + pages - 1}`);
 }
 
 export { SparseImage };

@@ -65,7 +65,7 @@ export const hotset: WorkloadDefinition = {
   },
   create(params, context) {
     const common = readCommon(params, context, 'mixed');
-    const rate = params.number('rate', 10000, { min: 0 });
+    const rate = params.rate(10000);
     const hot = params.number('hot', Math.max(1, Math.round(common.region.count * 0.1)), { min: 1, integer: true, whole: common.region.count });
     if (hot > common.region.count) {
       params.fail(`hot=${hot} pages is larger than the ${common.region.count === context.pageCount ? 'memory' : 'region'} (${common.region.count} pages)`);

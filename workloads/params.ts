@@ -61,6 +61,12 @@ function parseQuantity(text: string, whole: number | undefined): number {
   return Number(suffixed[1]) * scale;
 }
 
+/**
+ * Upper bound of every generator's `rate` (page writes per simulated second): 10^8 is 400 GB/s of
+ * 4 KiB pages, beyond any memory bus; a larger rate is a typo, and would run for hours.
+ */
+export const MAX_WRITE_RATE = 1e8;
+
 export class ParamReader {
   private readonly used = new Set<string>();
   /** Resolved parameters in the order read, for `spec` and `describe()`. */
@@ -99,6 +105,11 @@ export class ParamReader {
     if (rule.max !== undefined && rounded > rule.max) this.fail(`${key}=${text ?? fallback} must be <= ${rule.max}`);
     this.resolved[key] = rounded;
     return rounded;
+  }
+
+  /** The generator's write rate in page writes per second, 0 .. MAX_WRITE_RATE. */
+  rate(fallback: number): number {
+    return this.number('rate', fallback, { min: 0, max: MAX_WRITE_RATE });
   }
 
   /** One of `choices` (case-insensitive). */

@@ -46,7 +46,7 @@ export const qemuAgeTest: WorkloadDefinition = {
   },
   create(params, context) {
     const common = readCommon(params, context, 'zero');
-    const rate = params.number('rate', 100, { min: 0 });
+    const rate = params.rate(100);
     const mib = params.number('mib', 16, { min: 0, minExclusive: true });
     const stride = params.number('stride', 1024, { min: 1, integer: true });
     const bufferBytes = Math.round(mib * 1048576);

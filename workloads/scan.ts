@@ -48,7 +48,7 @@ export const scan: WorkloadDefinition = {
   },
   create(params, context) {
     const common = readCommon(params, context, 'random');
-    const rate = params.number('rate', 10000, { min: 0 });
+    const rate = params.rate(10000);
     const fill = params.choice('fill', 'random', ['random', 'text'] as const);
     params.done(validKeys(scan));
     return new Scan(

@@ -69,7 +69,7 @@ export const scenarioWorkload: WorkloadDefinition = {
       return params.fail((error as Error).message);
     }
     params.resolved.pattern = scenario.name;
-    const rate = params.number('rate', 10000, { min: 0 });
+    const rate = params.rate(10000);
     const pages = params.number('pages', common.region.count, { min: 1, integer: true, whole: common.region.count });
     if (pages > common.region.count) params.fail(`pages=${pages} is larger than the region (${common.region.count} pages)`);
     const order = params.choice('order', 'sequential', ['sequential', 'random'] as const);

@@ -43,7 +43,7 @@ export const seedLoadgen: WorkloadDefinition = {
   },
   create(params, context) {
     const common = readCommon(params, context, 'zero');
-    const rate = params.number('rate', 1000, { min: 0 });
+    const rate = params.rate(1000);
     const pages = params.number('pages', Math.min(64, common.region.count), { min: 1, max: common.region.count, integer: true });
     if (SEED_BYTE_OFFSET + pages - 1 >= context.pageSize) {
       params.fail(`pages=${pages} needs byte ${SEED_BYTE_OFFSET + pages - 1} of a page, but pages are ${context.pageSize} bytes`);

@@ -178,7 +178,7 @@ export const traceReplay: WorkloadDefinition = {
     if (context.bare.length !== 1) params.fail(`expected trace:FILE, got ${context.bare.length === 0 ? 'no file' : `"${context.bare.join(',')}"`}`);
     const path = context.bare[0]!;
     const common = readCommon(params, context, 'mixed');
-    const scale = params.number('scale', 1, { min: 0, minExclusive: true });
+    const scale = params.number('scale', 1, { min: 0, minExclusive: true, max: 1000 });
     const unit = params.choice('unit', 'us', Object.keys(TIME_UNITS) as TimeUnit[]);
     const bytes = readBytesPerWrite(params, context.pageSize, 16);
     const run = readRun(params, context.pageSize, bytes);

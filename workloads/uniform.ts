@@ -47,7 +47,7 @@ export const uniform: WorkloadDefinition = {
   },
   create(params, context) {
     const common = readCommon(params, context, 'mixed');
-    const rate = params.number('rate', 10000, { min: 0 });
+    const rate = params.rate(10000);
     const bytes = readBytesPerWrite(params, context.pageSize, 16);
     const run = readRun(params, context.pageSize, bytes);
     params.done(validKeys(uniform));

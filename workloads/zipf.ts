@@ -66,7 +66,7 @@ export const zipf: WorkloadDefinition = {
   create(params, context) {
     const common = readCommon(params, context, 'mixed');
     const skew = params.number('skew', 0.99, { min: 0 });
-    const rate = params.number('rate', 10000, { min: 0 });
+    const rate = params.rate(10000);
     const bytes = readBytesPerWrite(params, context.pageSize, 16);
     const run = readRun(params, context.pageSize, bytes);
     const scatter = params.boolean('scatter', true);

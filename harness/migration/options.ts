@@ -3,6 +3,7 @@ import type { PageCache } from '../../caches/cache.js';
 import type { Workload } from '../../workloads/workload.js';
 import { CPU_MODES, type CpuMode } from './cpu.js';
 import type { VerifyMode } from './destination.js';
+import { checkMigrationLimits } from './limits.js';
 
 export type MigrationMode = 'qemu' | 'qemu-2011';
 export const MIGRATION_MODES: readonly MigrationMode[] = ['qemu', 'qemu-2011'];
@@ -183,7 +184,7 @@ export function resolveOptions(options: MigrationOptions, codecKind: 'delta' | '
   const verifyOption = options.verify ?? 'auto';
   if (!['auto', 'full', 'digest'].includes(verifyOption)) throw new Error(`unknown verify mode "${verifyOption}"; valid: auto, full, digest`);
   const verify: VerifyMode = verifyOption === 'auto' ? (ramBytes <= DEFAULTS.fullVerifyMaxBytes ? 'full' : 'digest') : verifyOption;
-  return {
+  const resolved: ResolvedOptions = {
     ramBytes,
     pageSize,
     pageCount: ramBytes / pageSize,
@@ -206,4 +207,6 @@ export function resolveOptions(options: MigrationOptions, codecKind: 'delta' | '
     verify,
     workloadTickMs,
   };
+  checkMigrationLimits(resolved);
+  return resolved;
 }

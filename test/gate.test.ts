@@ -115,10 +115,12 @@ describe('the gate suite end to end', () => {
 });
 
 describe('pagedelta gate (CLI)', () => {
-  it('--update writes a baseline; a changed figure exits 1 naming it; a missing baseline is one line', () => {
+  // Budget from what it does: two whole gate suites (one per process) and one exact-only run,
+  // each ~5-20 s on an idle 2-core machine and several times that under load.
+  it('--update writes a baseline; a changed figure exits 1 naming it; a missing baseline is one line', { timeout: 600_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'pagedelta-gate-'));
     const baseline = join(dir, 'baseline.json');
-    const update = spawnSync(process.execPath, [CLI, 'gate', '--update', '--rounds', '1', '--baseline', baseline], { encoding: 'utf8', timeout: 120_000 });
+    const update = spawnSync(process.execPath, [CLI, 'gate', '--update', '--rounds', '1', '--processes', '2', '--baseline', baseline], { encoding: 'utf8', timeout: 540_000 });
     expect(update.status).toBe(0);
     expect(update.stdout).toBe('');
     const written = readBaseline(baseline);

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirtyBitmap, GuestMemory } from './memory.js';
 import { createWorkload } from './registry.js';
-import { readTrace } from './trace.js';
-import { TraceWriter } from './trace-writer.js';
+import { readTrace } from './trace/stream.js';
+import { TraceWriter } from './trace/writer.js';
 
 export const DEFAULT_BENCH_SPECS = [
   'uniform:rate=1m,bytes=16',

@@ -2,10 +2,10 @@
 import type { CommandModule } from 'yargs';
 import { cachePolicies } from '../../caches/registry.js';
 import { splitSpecs } from '../../caches/spec.js';
-import { loadTraceKeys } from '../../harness/access-keys.js';
-import { benchmarkCaches, COPY_ONLY, DEFAULT_ZIPF } from '../../harness/cache-bench.js';
-import { cacheSimTable, simulateCaches, validateSimulation } from '../../harness/cache-sim.js';
-import { workloadAccessKeys } from '../../harness/workload-keys.js';
+import { loadTraceKeys } from '../../harness/cache/access-keys.js';
+import { benchmarkCaches, COPY_ONLY, DEFAULT_ZIPF } from '../../harness/cache/bench.js';
+import { cacheSimTable, simulateCaches, validateSimulation } from '../../harness/cache/sim.js';
+import { workloadAccessKeys } from '../../harness/cache/workload-keys.js';
 import { renderTable, TABLE_FORMATS, type Table, type TableFormat } from '../../results/table.js';
 import { createWorkload, DEFAULT_WORKLOAD_SEED } from '../../workloads/registry.js';
 import { CliError, emit, splitList } from '../output.js';

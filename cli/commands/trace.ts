@@ -2,10 +2,10 @@
 import { spawn } from 'node:child_process';
 import type { Argv, CommandModule } from 'yargs';
 import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
-import { recordProcess } from '../../workloads/recorder.js';
-import { synthesizeTrace } from '../../workloads/synthesize.js';
-import { TIME_UNITS, type TimeUnit } from '../../workloads/trace-format.js';
-import { traceInfo, traceInfoTables } from '../../workloads/trace-info.js';
+import { recordProcess } from '../../workloads/trace/recorder.js';
+import { synthesizeTrace } from '../../workloads/trace/synthesize.js';
+import { TIME_UNITS, type TimeUnit } from '../../workloads/trace/format.js';
+import { traceInfo, traceInfoTables } from '../../workloads/trace/info.js';
 import { CliError, emit } from '../output.js';
 
 /** `100ms`, `2s`, `1.5m`; a bare number is in `bareUnit`. Returns milliseconds. */

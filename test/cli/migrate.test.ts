@@ -90,3 +90,19 @@ describe('pagedelta migrate', () => {
     expectOneLineError(cli('migrate', '--workload', 'idle', ...ram, ...flags), pattern);
   });
 });
+
+describe('pagedelta scale', () => {
+  it('runs each guest size in its own process and prints one JSON line per size', () => {
+    const result = cli('scale', '8M,16M');
+    expect(result.status).toBe(0);
+    const rows = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows.map((row) => [row.ramBytes, row.cacheBytes, row.verification])).toEqual([
+      [8 * 2 ** 20, 2 ** 19, 'full'],
+      [16 * 2 ** 20, 2 ** 20, 'full'],
+    ]);
+    for (const row of rows) expect(row.peakOverGuest).toBeCloseTo(row.peakRssBytes / row.ramBytes, 9);
+  });
+  it('checks every size before the first run', () => {
+    expectOneLineError(cli('scale', '8M,12 potatoes'), /bad guest size "12 potatoes"/);
+  });
+});

@@ -107,7 +107,8 @@ export {
   shardCells,
 } from './harness/experiment/experiment.js';
 export { type RunOptions, type RunProgress, type RunSummary, runExperiment } from './harness/experiment/runner.js';
-export { formatBandwidth, parseBandwidth } from './harness/units.js';
+export { formatBandwidth, formatDuration } from './units/quantities.js';
+export { median } from './units/statistics.js';
 export {
   type GateMeasurement,
   type GateReport,

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { findSharedTrace } from './seed-caches.js';
 import { type Experiment, parseExperiment } from '../harness/experiment/experiment.js';
 import { runExperiment } from '../harness/experiment/runner.js';
-import { formatBytes } from '../harness/units.js';
+import { formatBytes } from '../units/quantities.js';
 import type { ResultRow } from '../results/rows.js';
 import type { Table } from '../results/table.js';
 import { metricTable } from '../results/views.js';

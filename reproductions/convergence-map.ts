@@ -6,7 +6,7 @@
  */
 import { type Experiment, parseExperiment } from '../harness/experiment/experiment.js';
 import { runExperiment } from '../harness/experiment/runner.js';
-import { formatBandwidth, formatBytes } from '../harness/units.js';
+import { formatBandwidth, formatBytes } from '../units/quantities.js';
 import type { ResultRow } from '../results/rows.js';
 import type { Row, Table } from '../results/table.js';
 

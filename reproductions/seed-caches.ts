@@ -9,6 +9,7 @@ import { timeSimulation } from '../caches/registry.js';
 import { loadAccessKeys } from '../harness/cache/access-keys.js';
 import { conflictBurstKeys } from '../harness/cache/conflict-trace.js';
 import type { Row, Table } from '../results/table.js';
+import { median } from '../units/statistics.js';
 
 /** The 2011 table (seed-tables.md): exec time s, M ops/s, hit ratio. */
 export const SEED_CACHE_TABLE = [
@@ -39,12 +40,6 @@ export interface SeedCachesOptions {
 }
 
 export const SEED_CACHES_DEFAULTS = { capacity: 4096, requests: 2_000_000, seed: 20110706 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 /** Looks for a file of ../shared/traces from the usual places (main checkout, worktrees). */
 export function findSharedTrace(name: string): string | null {

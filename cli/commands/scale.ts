@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { runScalePoint, SCALE_SIZES } from '../../harness/migration/scale.js';
-import { parseSize } from '../../harness/migration/units.js';
+import { parseSize } from '../../units/quantities.js';
 import { CliError, emit } from '../output.js';
 
 export const scaleCommand: CommandModule = {

@@ -6,6 +6,7 @@
  */
 import { createCache, timeSimulation } from '../../caches/registry.js';
 import { zipfKeys } from './zipf-keys.js';
+import { median } from '../../units/statistics.js';
 
 export interface CacheBenchOptions {
   /** Policy specs (default: every policy at its defaults, set-assoc at 2 ways). */
@@ -98,12 +99,6 @@ export const DEFAULT_BENCH_POLICIES = [
 ];
 
 export const DEFAULT_ZIPF = { requests: 5_000_000, distinct: 1_000_000, skew: 0.9, seed: 20110706, capacity: 10_000 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 export function benchmarkCaches(options: CacheBenchOptions = {}): CacheBenchRow[] {
   const capacity = options.capacity ?? DEFAULT_ZIPF.capacity;

@@ -13,18 +13,40 @@ import { createCache } from '../../caches/registry.js';
 import { codecNames, getCodec } from '../../codecs/registry.js';
 import { createWorkload } from '../../workloads/registry.js';
 import { getScenario, SCENARIOS } from '../../workloads/scenarios.js';
-import { formatBytes, parseBandwidth, parseDuration, parseSize } from '../units.js';
+import { formatBytes, parseDuration, parseRate, parseSize } from '../../units/quantities.js';
+import { CPU_MODES, type CpuMode } from '../migration/cpu.js';
+import { MIGRATION_MODES } from '../migration/options.js';
 
 export const CELL_KINDS = ['migration', 'codec', 'cache'] as const;
 export type CellKind = (typeof CELL_KINDS)[number];
-export const MIGRATION_MODES = ['qemu', 'qemu-2011'] as const;
-export const CPU_MODES = ['model', 'measured'] as const;
+export { CPU_MODES, MIGRATION_MODES };
+
+/** Bytes of a size entry (units/quantities.ts rules): a positive whole number. */
+function sizeEntry(value: unknown): number {
+  const bytes = parseSize(value);
+  if (!Number.isInteger(bytes) || bytes <= 0) throw new Error(`size ${JSON.stringify(value)} is not a positive whole number of bytes`);
+  return bytes;
+}
+
+/** Bytes per second of a bandwidth entry: positive. */
+function bandwidthEntry(value: unknown): number {
+  const rate = parseRate(value, 'bandwidth');
+  if (!(rate > 0)) throw new Error(`bandwidth ${JSON.stringify(value)} is not positive`);
+  return rate;
+}
+
+/** Milliseconds of a duration entry (a bare number is ms): positive. */
+function durationEntry(value: unknown): number {
+  const ms = parseDuration(value);
+  if (!(ms > 0)) throw new Error(`duration ${JSON.stringify(value)} is not positive`);
+  return ms;
+}
 
 export interface ExperimentSettings {
   /** Bytes per page (default 4096). */
   pageSize: number;
   /** `model` (exactly reproducible) or `measured` CPU cost in migrations (default model). */
-  cpu: (typeof CPU_MODES)[number];
+  cpu: CpuMode;
   /** Round cap of a migration before it is marked "did not converge" (default 30). */
   maxRounds: number;
   /** Optional max-bandwidth cap in bytes/s (QEMU's default is 128 MiB/s); null = none. */
@@ -234,11 +256,11 @@ export function parseExperiment(document: unknown, options: ParseOptions = {}): 
     problem('codecs', '"none" is not a codec to benchmark; codec cells need real codecs');
   }
   const caches = list('caches', parseCacheSpec, ['qemu'], wants('cache'));
-  const cacheSizes = list('cacheSizes', parseSize, [64 * 2 ** 20], false);
+  const cacheSizes = list('cacheSizes', sizeEntry, [64 * 2 ** 20], false);
   const workloads = list('workloads', parseWorkload, null, wants('migration'));
-  const guestSizes = list('guestSizes', parseSize, null, wants('migration') || (wants('cache') && doc.workloads !== undefined));
-  const bandwidths = list('bandwidths', parseBandwidth, [1e9 / 8], false);
-  const downtimeLimits = list('downtimeLimits', parseDuration, [300], false);
+  const guestSizes = list('guestSizes', sizeEntry, null, wants('migration') || (wants('cache') && doc.workloads !== undefined));
+  const bandwidths = list('bandwidths', bandwidthEntry, [1e9 / 8], false);
+  const downtimeLimits = list('downtimeLimits', durationEntry, [300], false);
   const modes = list('modes', (value) => oneOf(value, MIGRATION_MODES), ['qemu'], false);
   const seeds = list('seeds', parseSeed, [1], false);
   const scenarios = list('scenarios', parseScenarioName, SCENARIOS.map((scenario) => scenario.name), false);
@@ -345,7 +367,7 @@ function parseSettings(value: unknown, problem: (path: string, message: string) 
     try {
       switch (key) {
         case 'pageSize': {
-          const size = parseSize(item);
+          const size = sizeEntry(item);
           if ((size & (size - 1)) !== 0 || size < 512 || size > 65536) throw new Error(`expected a power of two from 512 to 65536, got ${size}`);
           settings.pageSize = size;
           break;
@@ -357,16 +379,16 @@ function parseSettings(value: unknown, problem: (path: string, message: string) 
           settings.maxRounds = positiveInteger(item);
           break;
         case 'maxBandwidth':
-          settings.maxBandwidthBps = item === null ? null : parseBandwidth(item);
+          settings.maxBandwidthBps = item === null ? null : bandwidthEntry(item);
           break;
         case 'codecPages':
           settings.codecPages = positiveInteger(item);
           break;
         case 'codecTimeMs':
-          settings.codecTimeMs = parseDuration(item);
+          settings.codecTimeMs = durationEntry(item);
           break;
         case 'cacheDuration':
-          settings.cacheDurationMs = parseDuration(item);
+          settings.cacheDurationMs = durationEntry(item);
           break;
         case 'maxAccesses':
           settings.maxAccesses = positiveInteger(item);

@@ -14,6 +14,7 @@ import { getCodec } from '../../codecs/registry.js';
 import { xorInto } from '../../codecs/words.js';
 import { canonicalOldPages, getScenario, SCENARIOS, scenarioPages } from '../../workloads/scenarios.js';
 import { BUILTIN_SECTIONS } from './sections.js';
+import { median } from '../../units/statistics.js';
 
 export const GATE_VERSION = 1;
 
@@ -67,12 +68,6 @@ export interface GateSuiteOptions {
 
 const DEFAULT_SIZE_CODECS = ['xbzrle', 'xbrle', 'xor-lz4', 'xor-snappy', 'lz4', 'snappy', 'raw'];
 const DEFAULT_THROUGHPUT_CODECS = ['xbzrle', 'xbrle', 'xor-lz4', 'xor-snappy'];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 function views(pages: Uint8Array, pageSize: number): Uint8Array[] {
   const list: Uint8Array[] = [];

@@ -63,7 +63,7 @@ describe('pagedelta CLI: workloads and traces', () => {
     expectOneLineError(run('trace', 'info', join(directory, 'missing.pdt')), /cannot open trace .*missing.pdt: ENOENT/);
     const corrupt = join(directory, 'corrupt.pdt');
     const good = join(directory, 'good.pdt');
-    expect(run('trace', 'synth', '--workload', 'uniform:rate=100', '--ram', '64K', '--duration', '0.2', '--out', good).status).toBe(0);
+    expect(run('trace', 'synth', '--workload', 'uniform:rate=100', '--ram', '64K', '--duration', '200ms', '--out', good).status).toBe(0);
     const bytes = readFileSync(good);
     writeFileSync(corrupt, bytes.subarray(0, bytes.length - 10));
     expectOneLineError(run('trace', 'info', corrupt), /truncated at offset \d+: expected/);
@@ -72,7 +72,7 @@ describe('pagedelta CLI: workloads and traces', () => {
     expectOneLineError(run('trace', 'synth', '--workload', 'nosuch', '--ram', '64K', '--out', out), /unknown workload "nosuch"; valid: seed-loadgen, /);
     expectOneLineError(run('trace', 'record', '--out', out), /name a process: --pid PID or -- COMMAND ARGS/);
     expectOneLineError(run('trace', 'record', '--out', out, '--pid', '4194303'), /no process with pid 4194303/);
-    expectOneLineError(run('trace', 'record', '--out', out, '--interval', 'soon', '--pid', '1'), /--interval must be a duration such as 100ms/);
+    expectOneLineError(run('trace', 'record', '--out', out, '--interval', 'soon', '--pid', '1'), /bad --interval "soon": expected a duration like "300ms"/);
     expectOneLineError(run('trace', 'record', '--out', out, '--', '/nonexistent/program'), /cannot start \/nonexistent\/program: ENOENT/);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(directory).filter((name) => name.includes('.partial-'))).toEqual([]);

@@ -8,6 +8,7 @@ import { SparseImage } from '../sparse-image.js';
 import { PAGE_UNCHANGED, PAGE_ZERO, TIME_UNITS, type TraceHeader } from './format.js';
 import { SparseTarget } from './reader.js';
 import { TraceSource, type TraceSourceOptions } from './source.js';
+import { formatBytes } from '../../units/quantities.js';
 
 export interface RateBucket {
   fromMs: number;
@@ -280,13 +281,6 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
     meanChangedBytes: content ? (dirtyings > 0 ? changedBytes / dirtyings : 0) : null,
     rate: histogram ? histogram.rows(Number.isNaN(origin) ? 0 : origin, durationMs) : [],
   };
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
-  if (bytes >= 2 ** 10) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
-  return `${bytes} B`;
 }
 
 /** The info as tables: header, summary, dirty rate over time. */

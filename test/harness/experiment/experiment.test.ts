@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cellKey, expandCells, loadExperiment, parseExperiment, parseShard, shardCells } from '../../../harness/experiment/experiment.js';
 import { runExperiment } from '../../../harness/experiment/runner.js';
-import { parseBandwidth, parseDuration, parseSize } from '../../../harness/units.js';
 import { mergeResults, parseResults, type ResultRow } from '../../../results/rows.js';
 import { metricTable } from '../../../results/views.js';
 
@@ -18,28 +17,26 @@ const CODEC_EXPERIMENT = {
   settings: { codecPages: 32, codecTimeMs: 5 },
 };
 
-describe('units', () => {
-  it('parses sizes with binary prefixes', () => {
-    expect(parseSize('64M')).toBe(64 * 2 ** 20);
-    expect(parseSize('1GiB')).toBe(2 ** 30);
-    expect(parseSize(4096)).toBe(4096);
-    expect(() => parseSize('12 parsecs')).toThrow(/size like "64M"/);
-    expect(() => parseSize(-1)).toThrow(/positive/);
-  });
-  it('parses bandwidths: bits decimal, bytes decimal or binary', () => {
-    expect(parseBandwidth('1Gbit')).toBe(125_000_000);
-    expect(parseBandwidth('10Gbit/s')).toBe(1_250_000_000);
-    expect(parseBandwidth('1Gbps')).toBe(125_000_000);
-    expect(parseBandwidth('100Mb')).toBe(12_500_000);
-    expect(parseBandwidth('125MB/s')).toBe(125_000_000);
-    expect(parseBandwidth('128MiB/s')).toBe(128 * 2 ** 20);
-    expect(() => parseBandwidth('fast')).toThrow(/bandwidth like "1Gbit"/);
-  });
-  it('parses durations', () => {
-    expect(parseDuration('300ms')).toBe(300);
-    expect(parseDuration('1.5s')).toBe(1500);
-    expect(parseDuration(30)).toBe(30);
-    expect(() => parseDuration('0ms')).toThrow(/duration/);
+describe('units in experiment files (units/quantities.ts rules)', () => {
+  it('reads sizes, bandwidths and durations with one meaning, and only positive values', () => {
+    const experiment = parseExperiment({
+      codecs: ['xbzrle'],
+      workloads: ['idle'],
+      guestSizes: ['64M', '1Gi', '8192kB'],
+      cacheSizes: ['1MiB', '2Mi'],
+      bandwidths: ['1Gbit', '100Mb', '125MiB/s'],
+      downtimeLimits: ['300ms', '1.5s', 30],
+    });
+    expect(experiment.guestSizes).toEqual([64 * 2 ** 20, 2 ** 30, 8_192_000]);
+    expect(experiment.cacheSizes).toEqual([2 ** 20, 2 * 2 ** 20]);
+    expect(experiment.bandwidths).toEqual([125_000_000, 12_500_000, 125 * 2 ** 20]);
+    expect(experiment.downtimeLimits).toEqual([300, 1500, 30]);
+    // 64M and 64Mi are one size: the duplicate is named.
+    expect(() => parseExperiment({ codecs: ['xbzrle'], workloads: ['idle'], guestSizes: ['64M', '64Mi'] })).toThrow(/guestSizes\[1\]: duplicate value 67108864/);
+    expect(() => parseExperiment({ codecs: ['xbzrle'], workloads: ['idle'], guestSizes: [-1] })).toThrow(/guestSizes\[0\]: bad size -1/);
+    expect(() => parseExperiment({ codecs: ['xbzrle'], workloads: ['idle'], guestSizes: ['12 parsecs'] })).toThrow(/guestSizes\[0\]: bad size "12 parsecs": expected a size like "64M"/);
+    expect(() => parseExperiment({ codecs: ['xbzrle'], workloads: ['idle'], guestSizes: ['64M'], downtimeLimits: ['0ms'] })).toThrow(/downtimeLimits\[0\]: duration "0ms" is not positive/);
+    expect(() => parseExperiment({ codecs: ['xbzrle'], workloads: ['idle'], guestSizes: ['64M'], bandwidths: [0] })).toThrow(/bandwidths\[0\]: bandwidth 0 is not positive/);
   });
 });
 
@@ -49,7 +46,7 @@ describe('experiment files', () => {
       /^x\.yaml: bandwdths: unknown key/,
     );
     expect(() => parseExperiment({ codecs: ['xbzrle'], workloads: ['idle'], guestSizes: ['64M'], bandwidths: ['1Gbit', 'fast'] })).toThrow(
-      /bandwidths\[1\]: expected a bandwidth/,
+      /bandwidths\[1\]: bad bandwidth "fast": expected a rate like "1Gbit"/,
     );
     expect(() => parseExperiment({ codecs: 'xbzrle', workloads: ['idle'], guestSizes: ['64M'] })).toThrow(/codecs: expected a list, got string/);
     expect(() => parseExperiment({ codecs: [], workloads: ['idle'], guestSizes: ['64M'] })).toThrow(/codecs: empty list/);

@@ -1,4 +1,4 @@
-/** Published figures from the origin thread (../shared/reference/seed-tables.md). */
+/** Published figures from the origin thread (described in docs/reference.md). */
 
 /** Our codec standing in for each 2011 column (LZ4 replaces LZO). */
 export const SEED_CODEC_COLUMNS = [

@@ -6,7 +6,7 @@
  * from access-only cache cells.
  */
 import { basename } from 'node:path';
-import { findSharedTrace } from './seed-caches.js';
+import { CLOUDPHYSICS_TRACE, findDataFile } from '../reference/data.js';
 import { type Experiment, parseExperiment } from '../harness/experiment/experiment.js';
 import { runExperiment } from '../harness/experiment/runner.js';
 import { formatBytes } from '../units/quantities.js';
@@ -17,7 +17,7 @@ import { metricTable } from '../results/views.js';
 export interface CacheSizingOptions {
   quick?: boolean;
   workers?: number;
-  /** The recorded trace (default: cloudphysics-io.keys from ../shared/traces and friends). */
+  /** The recorded trace (default: data/cloudphysics-io.keys; null: none). */
   tracePath?: string | null;
   /** Override the grid (tests). */
   policies?: string[];
@@ -77,7 +77,7 @@ function sourceLabel(row: ResultRow): string {
 }
 
 export async function reproduceCacheSizing(options: CacheSizingOptions = {}): Promise<Table[]> {
-  const tracePath = options.tracePath === undefined ? findSharedTrace('cloudphysics-io.keys') : options.tracePath;
+  const tracePath = options.tracePath === undefined ? findDataFile(CLOUDPHYSICS_TRACE) : options.tracePath;
   const { migrations, accesses } = cacheSizingExperiments(options.quick ?? false, tracePath, options);
   let lastReport = 0;
   const run = async (experiment: Experiment): Promise<ResultRow[]> =>
@@ -96,7 +96,7 @@ export async function reproduceCacheSizing(options: CacheSizingOptions = {}): Pr
   const ramBytes = migrations.guestSizes[0]!;
   const inputs = [
     `Inputs: guest ${formatBytes(ramBytes)}, xbzrle, mode qemu, 100 Mbit/s, downtime limit 300 ms, no max-bandwidth cap, cpu model, seed 1, at most 30 rounds.`,
-    `Workloads: ${ZIPF_WORKLOAD} (Zipf over every page of the guest, 16 changed bytes per write)${tracePath ? `; ${tracePath} replayed as writes (${TRACE_PARAMS}: one access per 200 us, block numbers folded modulo the guest's pages, 16 changed bytes per access)` : '; the CloudPhysics trace was not found (looked in $PAGEDELTA_SHARED, ../shared, /work/shared): its rows are missing'}.`,
+    `Workloads: ${ZIPF_WORKLOAD} (Zipf over every page of the guest, 16 changed bytes per write)${tracePath ? `; ${tracePath} replayed as writes (${TRACE_PARAMS}: one access per 200 us, block numbers folded modulo the guest's pages, 16 changed bytes per access)` : '; data/cloudphysics-io.keys is missing from this installation: its rows are missing'}.`,
   ];
   const downtime = metricTable(migrationRows, { metric: 'downtime', groupBy: ['workload', 'cache'], pivot: 'cacheBytes' });
   downtime.title = 'Downtime (ms) vs cache size, per policy';

@@ -1,6 +1,6 @@
 /**
  * QEMU's cache-age experiment (the 2014 commit that added the age rule to the XBZRLE cache;
- * ../shared/reference/seed-tables.md "other figures"): an 8 MiB cache (2048 slots), a 16 MiB
+ * docs/reference.md): an 8 MiB cache (2048 slots), a 16 MiB
  * hot set rewritten in a loop (16384 bytes spaced 1024 apart per pass: the qemu-age-test
  * workload), 1 Gbit/s. Published: cache-miss-rate 98.7% without the rule and 48.6% with it
  * (analytically 1 - 2048/4096 = 50%); total time 52.4 s -> 18.7 s; 26 bytes on the wire per

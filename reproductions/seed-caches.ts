@@ -3,11 +3,10 @@
  * hit ratio) beside ours on the documented conflict-burst trace (harness/cache/conflict-trace.ts),
  * adds the other policies on the same trace, and a miss-ratio curve on the CloudPhysics trace.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { timeSimulation } from '../caches/registry.js';
 import { loadAccessKeys } from '../harness/cache/access-keys.js';
 import { conflictBurstKeys } from '../harness/cache/conflict-trace.js';
+import { CLOUDPHYSICS_TRACE, findDataFile } from '../reference/data.js';
 import type { Row, Table } from '../results/table.js';
 import { median } from '../units/statistics.js';
 
@@ -32,7 +31,7 @@ export interface SeedCachesOptions {
   seed?: number;
   /** Timed runs per row (median); default 3. */
   runs?: number;
-  /** CloudPhysics trace path (default: looked up in ../shared/traces and friends). */
+  /** CloudPhysics trace path (default: data/cloudphysics-io.keys). */
   cloudPhysicsPath?: string;
   /** Capacities of the miss-ratio curve (default 256 .. 32768, powers of two). */
   mrcCapacities?: number[];
@@ -40,18 +39,6 @@ export interface SeedCachesOptions {
 }
 
 export const SEED_CACHES_DEFAULTS = { capacity: 4096, requests: 2_000_000, seed: 20110706 };
-
-/** Looks for a file of ../shared/traces from the usual places (main checkout, worktrees). */
-export function findSharedTrace(name: string): string | null {
-  const roots = [process.env.PAGEDELTA_SHARED, resolve('../shared'), resolve('../../shared'), '/work/shared'].filter(
-    (root): root is string => typeof root === 'string' && root.length > 0,
-  );
-  for (const root of roots) {
-    const path = join(root, 'traces', name);
-    if (existsSync(path)) return path;
-  }
-  return null;
-}
 
 interface Measured {
   hits: number;
@@ -182,12 +169,12 @@ export async function reproduceSeedCaches(options: SeedCachesOptions = {}): Prom
     },
   ];
 
-  const cloudPhysics = options.cloudPhysicsPath ?? findSharedTrace('cloudphysics-io.keys');
+  const cloudPhysics = options.cloudPhysicsPath ?? findDataFile(CLOUDPHYSICS_TRACE);
   if (cloudPhysics === null) {
     tables.push({
       title: 'Miss-ratio curve, CloudPhysics trace',
       columns: [{ key: 'note' }],
-      rows: [{ note: 'cloudphysics-io.keys not found (looked in $PAGEDELTA_SHARED, ../shared, ../../shared, /work/shared); skipped' }],
+      rows: [{ note: 'data/cloudphysics-io.keys is missing from this installation; skipped' }],
     });
     return tables;
   }

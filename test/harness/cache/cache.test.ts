@@ -16,7 +16,8 @@ import { workloadAccessKeys } from '../../../harness/cache/workload-keys.js';
 import { zipfKeys } from '../../../harness/cache/zipf-keys.js';
 import { writeTrace } from '../../../workloads/trace/writer.js';
 import type { Workload } from '../../../workloads/workload.js';
-import { findSharedTrace, reproduceSeedCaches } from '../../../reproductions/seed-caches.js';
+import { CLOUDPHYSICS_TRACE, dataPath } from '../../../reference/data.js';
+import { reproduceSeedCaches } from '../../../reproductions/seed-caches.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'pagedelta-caches-'));
 
@@ -45,9 +46,7 @@ describe('access traces', () => {
   });
 
   it('the CloudPhysics trace: 113,872 requests, 48,974 distinct keys, 2,685 back-to-back repeats', () => {
-    const path = findSharedTrace('cloudphysics-io.keys');
-    if (path === null) return; // not shipped with this checkout
-    const keys = loadAccessKeys(path);
+    const keys = loadAccessKeys(dataPath(CLOUDPHYSICS_TRACE)); // shipped in data/, always present
     expect(keys.length).toBe(113_872);
     expect(new Set(keys).size).toBe(48_974);
     expect(keys.length - collapseRepeats(keys).length).toBe(2_685);

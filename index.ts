@@ -1,6 +1,6 @@
 /**
  * pagedelta's public API. Each folder is one concept (codecs, caches, workloads, harness,
- * results, scripts); this file re-exports what users and scripts call.
+ * results, reference, reproductions); this file re-exports what users and scripts call.
  */
 export { type Codec, CodecError } from './codecs/codec.js';
 export { codecNames, getCodec } from './codecs/registry.js';
@@ -38,13 +38,13 @@ export {
   timeSimulation,
 } from './caches/registry.js';
 export { splitSpecs } from './caches/spec.js';
-export { loadAccessKeys, loadTraceKeys, parseAccessKeys } from './harness/access-keys.js';
-export { type CacheSimOptions, type CacheSimRow, cacheSimTable, simulateCaches } from './harness/cache-sim.js';
-export { type CacheBenchOptions, type CacheBenchRow, benchmarkCaches } from './harness/cache-bench.js';
-export { type ConflictTraceOptions, conflictBurstKeys } from './harness/conflict-trace.js';
-export { type WorkloadKeys, type WorkloadKeysOptions, workloadAccessKeys } from './harness/workload-keys.js';
-export { type ZipfTraceOptions, zipfKeys } from './harness/zipf-keys.js';
-export { type SeedCachesOptions, reproduceSeedCaches } from './scripts/seed-caches.js';
+export { loadAccessKeys, loadTraceKeys, parseAccessKeys } from './harness/cache/access-keys.js';
+export { type CacheSimOptions, type CacheSimRow, cacheSimTable, simulateCaches } from './harness/cache/sim.js';
+export { type CacheBenchOptions, type CacheBenchRow, benchmarkCaches } from './harness/cache/bench.js';
+export { type ConflictTraceOptions, conflictBurstKeys } from './harness/cache/conflict-trace.js';
+export { type WorkloadKeys, type WorkloadKeysOptions, workloadAccessKeys } from './harness/cache/workload-keys.js';
+export { type ZipfTraceOptions, zipfKeys } from './harness/cache/zipf-keys.js';
+export { type SeedCachesOptions, reproduceSeedCaches } from './reproductions/seed-caches.js';
 
 // Migration simulator (issue #5): simulated pre-copy live migration, verified at the destination.
 export {
@@ -68,7 +68,7 @@ export {
   type WireCount,
 } from './harness/migration.js';
 export { migrationTables } from './harness/migration/report.js';
-export { reproduceQemuAgeRule } from './scripts/qemu-age-rule.js';
+export { reproduceQemuAgeRule } from './reproductions/qemu-age-rule.js';
 
 // --- workloads (issue #4): synthetic generators, trace format, replay, recorder ---
 export {
@@ -83,12 +83,12 @@ export type { CreateContext, WorkloadDefinition } from './workloads/definition.j
 export { CONTENT_KINDS, type ContentKind } from './workloads/content.js';
 export { Xoshiro128 } from './workloads/prng.js';
 export { ZipfSampler } from './workloads/zipf-sampler.js';
-export { readAccessKeys, readTrace, type ReadTraceOptions, type TraceEpoch, type TraceHandle } from './workloads/trace.js';
-export { TraceWriter, type TraceSummary, type TraceWriterOptions, writeTrace } from './workloads/trace-writer.js';
-export { TIME_UNITS, type TimeUnit, TraceError, type TraceHeader, type TraceKind, type TraceRegion } from './workloads/trace-format.js';
-export { type TraceInfo, traceInfo, traceInfoTables } from './workloads/trace-info.js';
-export { type SynthesizeOptions, synthesizeTrace } from './workloads/synthesize.js';
-export { RecorderError, type RecordOptions, type RecordResult, recordProcess } from './workloads/recorder.js';
+export { readAccessKeys, readTrace, type ReadTraceOptions, type TraceEpoch, type TraceHandle } from './workloads/trace/stream.js';
+export { TraceWriter, type TraceSummary, type TraceWriterOptions, writeTrace } from './workloads/trace/writer.js';
+export { TIME_UNITS, type TimeUnit, TraceError, type TraceHeader, type TraceKind, type TraceRegion } from './workloads/trace/format.js';
+export { type TraceInfo, traceInfo, traceInfoTables } from './workloads/trace/info.js';
+export { type SynthesizeOptions, synthesizeTrace } from './workloads/trace/synthesize.js';
+export { RecorderError, type RecordOptions, type RecordResult, recordProcess } from './workloads/trace/recorder.js';
 export { benchmarkTraceIO, benchmarkWorkloads } from './workloads/bench.js';
 
 // Harness (issue #6): experiment files and matrix runs, result rows, tables, plots, reports,
@@ -105,9 +105,10 @@ export {
   parseExperiment,
   parseShard,
   shardCells,
-} from './harness/experiment.js';
-export { type RunOptions, type RunProgress, type RunSummary, runExperiment } from './harness/runner.js';
-export { formatBandwidth, parseBandwidth } from './harness/units.js';
+} from './harness/experiment/experiment.js';
+export { type RunOptions, type RunProgress, type RunSummary, runExperiment } from './harness/experiment/runner.js';
+export { formatBandwidth, formatDuration } from './units/quantities.js';
+export { median } from './units/statistics.js';
 export {
   type GateMeasurement,
   type GateReport,
@@ -117,10 +118,10 @@ export {
   readBaseline,
   runGate,
   runGateSuite,
-} from './harness/gate.js';
+} from './harness/gate/gate.js';
 export { type ReadResults, type ResultRow, mergeResults, parseResults, readResults, ResultsAppender } from './results/rows.js';
 export { type Aggregate, type TableOptions, METRICS, metricNames, metricTable } from './results/views.js';
 export { type Figure, type PlotKind, PLOT_KINDS, buildFigure, renderSvg, svgToPng, writeFigures } from './results/plots.js';
 export { type Report, buildReport } from './results/report.js';
-export { reproduceConvergenceMap } from './scripts/convergence-map.js';
-export { reproduceCacheSizing } from './scripts/cache-sizing.js';
+export { reproduceConvergenceMap } from './reproductions/convergence-map.js';
+export { reproduceCacheSizing } from './reproductions/cache-sizing.js';

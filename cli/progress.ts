@@ -1,5 +1,5 @@
 /** Progress on stderr: a redrawn bar on a terminal, plain periodic lines otherwise. */
-import type { RunProgress } from '../harness/runner.js';
+import type { RunProgress } from '../harness/experiment/runner.js';
 
 function formatEta(ms: number | null): string {
   if (ms === null) return '?';

@@ -1,6 +1,6 @@
 /**
  * XBZRLE, byte-exact with QEMU's wire format (see docs/codecs.md and
- * ../shared/reference/qemu-xbzrle.md section 1). Written from the format description.
+ * docs/reference.md). Written from the format description.
  *
  *   page   = zrun nzrun | zrun nzrun page
  *   zrun   = ULEB128 count of unchanged bytes (only the first may be 0)

@@ -10,4 +10,4 @@ export {
 export type { MigrationResult, WireCount } from './migration/stats.js';
 export { CPU_MODEL_TABLE, CPU_MODES, type CodecThroughput, type CpuMode } from './migration/cpu.js';
 export { MigrationVerificationError, type VerifyMode } from './migration/destination.js';
-export { formatBytes, parseDuration, parseRate, parseSize } from './migration/units.js';
+export { formatBytes, parseDuration, parseRate, parseSize } from '../units/quantities.js';

@@ -13,6 +13,7 @@ import type { ResultRow } from './rows.js';
 import { DIMENSIONS, filterRows, formatDimension } from './views.js';
 
 import { PLOT_DESCRIPTIONS, PLOT_KINDS, type PlotKind } from './plot-kinds.js';
+import { median } from '../units/statistics.js';
 
 export { PLOT_DESCRIPTIONS, PLOT_KINDS, type PlotKind };
 
@@ -41,12 +42,6 @@ const BASE_CONFIG = {
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
   title: { fontSize: 14, anchor: 'start' as const },
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 function isNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);

@@ -12,7 +12,7 @@ export interface ResultRow {
   /** The experiment's name and cell-set hash. */
   experiment: string;
   experimentId: string;
-  /** Stable cell key (see harness/experiment.ts). */
+  /** Stable cell key (see harness/experiment/experiment.ts). */
   cell: string;
   /** Position of the cell in the experiment's canonical order. */
   index: number;

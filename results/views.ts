@@ -4,7 +4,7 @@
  * of one dimension become columns. Rows sharing a group (e.g. several seeds) are aggregated
  * (median by default) and counted.
  */
-import { formatBandwidth, formatBytes, formatDuration } from '../harness/units.js';
+import { formatBandwidth, formatBytes, formatDuration } from '../units/quantities.js';
 import type { ResultRow } from './rows.js';
 import type { Column, Row, Table } from './table.js';
 

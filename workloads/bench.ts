@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirtyBitmap, GuestMemory } from './memory.js';
 import { createWorkload } from './registry.js';
-import { readTrace } from './trace.js';
-import { TraceWriter } from './trace-writer.js';
+import { readTrace } from './trace/stream.js';
+import { TraceWriter } from './trace/writer.js';
+import { median } from '../units/statistics.js';
 
 export const DEFAULT_BENCH_SPECS = [
   'uniform:rate=1m,bytes=16',
@@ -34,12 +35,6 @@ export interface WorkloadBenchRow {
   wallMsPerSimSecond: number;
   nsPerWrite: number;
   [key: string]: string | number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 class CountingBitmap extends DirtyBitmap {

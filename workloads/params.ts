@@ -4,6 +4,7 @@
  * reports bad values the same way (one line naming the workload, the key and the rule), and
  * `done()` rejects keys nobody asked for, listing the valid ones.
  */
+import { parseCount } from '../units/quantities.js';
 
 export class WorkloadSpecError extends Error {
   override name = 'WorkloadSpecError';
@@ -51,14 +52,11 @@ export function parseSpec(spec: string): ParsedSpec {
   return { name, rest, params, bare };
 }
 
-/** Resolves `N`, `N%` (of `whole`) or `Nk`/`Nm` (x1000) to a number. */
+/** Resolves `N`, `N%` (of `whole`) or `Nk`/`NM`/`NG` (SI: x10^3, x10^6, x10^9) to a number. */
 function parseQuantity(text: string, whole: number | undefined): number {
   const percent = /^([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)%$/i.exec(text);
   if (percent && whole !== undefined) return (Number(percent[1]) / 100) * whole;
-  const suffixed = /^(-?[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)([km]?)$/i.exec(text);
-  if (!suffixed) return Number.NaN;
-  const scale = suffixed[2]!.toLowerCase() === 'k' ? 1e3 : suffixed[2]!.toLowerCase() === 'm' ? 1e6 : 1;
-  return Number(suffixed[1]) * scale;
+  return parseCount(text);
 }
 
 /**

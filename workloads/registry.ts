@@ -14,7 +14,7 @@ import { qemuAgeTest } from './qemu-age-test.js';
 import { scan } from './scan.js';
 import { scenarioWorkload } from './scenario.js';
 import { seedLoadgen } from './seed-loadgen.js';
-import { traceReplay } from './trace-replay.js';
+import { traceReplay } from './trace/replay.js';
 import { uniform } from './uniform.js';
 import type { Workload, WorkloadOptions } from './workload.js';
 import { zipf } from './zipf.js';

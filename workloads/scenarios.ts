@@ -1,6 +1,6 @@
 /**
  * The step/len change patterns of the 2011 codec table and the canonical page pairs built
- * from them (../shared/reference/seed-tables.md): every `step` bytes, `len` consecutive bytes
+ * from them (docs/reference.md): every `step` bytes, `len` consecutive bytes
  * of the page are incremented by 1 (mod 256), so exactly those bytes differ.
  */
 import { SplitMix64 } from './splitmix64.js';

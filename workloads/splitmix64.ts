@@ -1,6 +1,6 @@
 /**
  * splitmix64 (Steele, Lea & Flood), the generator behind the canonical page pairs of
- * ../shared/reference/seed-tables.md: each 64-bit output is written as 8 little-endian bytes.
+ * docs/reference.md: each 64-bit output is written as 8 little-endian bytes.
  *
  * The state is kept as two 32-bit halves (BigInt is ~10x slower for bulk fills); `next()`
  * returns a BigInt for checks and tests.

@@ -2,13 +2,14 @@
 import type { CommandModule } from 'yargs';
 import { cachePolicies } from '../../caches/registry.js';
 import { splitSpecs } from '../../caches/spec.js';
-import { loadTraceKeys } from '../../harness/access-keys.js';
-import { benchmarkCaches, COPY_ONLY, DEFAULT_ZIPF } from '../../harness/cache-bench.js';
-import { cacheSimTable, simulateCaches, validateSimulation } from '../../harness/cache-sim.js';
-import { workloadAccessKeys } from '../../harness/workload-keys.js';
+import { loadTraceKeys } from '../../harness/cache/access-keys.js';
+import { benchmarkCaches, COPY_ONLY, DEFAULT_ZIPF } from '../../harness/cache/bench.js';
+import { cacheSimTable, simulateCaches, validateSimulation } from '../../harness/cache/sim.js';
+import { workloadAccessKeys } from '../../harness/cache/workload-keys.js';
 import { renderTable, TABLE_FORMATS, type Table, type TableFormat } from '../../results/table.js';
 import { createWorkload, DEFAULT_WORKLOAD_SEED } from '../../workloads/registry.js';
 import { CliError, emit, splitList } from '../output.js';
+import { parseCount } from '../../units/quantities.js';
 
 interface CachesArgs {
   action: 'list' | 'sim' | 'bench';
@@ -33,10 +34,8 @@ interface CachesArgs {
 
 function parseCapacities(values: string[] | undefined): number[] {
   return splitList(values).map((text) => {
-    const match = /^(\d+)([kKmM]?)$/.exec(text);
-    if (!match) throw new CliError(`--capacity: "${text}" is not a page count (an integer, optionally with k or m)`);
-    const scale = match[2] === '' ? 1 : match[2]!.toLowerCase() === 'k' ? 1000 : 1_000_000;
-    const pages = Number(match[1]) * scale;
+    const pages = parseCount(text); // SI: 4k = 4000 pages (docs/units.md)
+    if (!Number.isInteger(pages)) throw new CliError(`--capacity: "${text}" is not a page count (an integer, optionally with k, M or G)`);
     if (pages < 1) throw new CliError(`--capacity: must be at least 1 page, got ${text}`);
     return pages;
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
-import { DEFAULT_TOLERANCES, formatBaseline, type GateMeasurement, mergeBaselines, readBaseline, runGate, runGateSuite } from '../../harness/gate.js';
+import { DEFAULT_TOLERANCES, formatBaseline, type GateMeasurement, mergeBaselines, readBaseline, runGate, runGateSuite } from '../../harness/gate/gate.js';
 import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
 import { CliError, emit } from '../output.js';
 

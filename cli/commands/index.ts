@@ -4,6 +4,7 @@ import { cachesCommand } from './caches.js';
 import { codecsCommand } from './codecs.js';
 import { migrateCommand } from './migrate.js';
 import { reproduceCommand } from './reproduce.js';
+import { scaleCommand } from './scale.js';
 import { traceCommand } from './trace.js';
 import { workloadsCommand } from './workloads.js';
 // harness (issue #6)
@@ -22,6 +23,7 @@ export const commands: CommandModule<any, any>[] = [
   traceCommand,
   workloadsCommand,
   migrateCommand,
+  scaleCommand,
   // harness (issue #6)
   runCommand,
   mergeCommand,

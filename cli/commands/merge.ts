@@ -1,6 +1,6 @@
 /** `pagedelta merge SHARD...`: joins shard result files into one. */
 import type { CommandModule } from 'yargs';
-import { expandCells, experimentId, loadExperiment } from '../../harness/experiment.js';
+import { expandCells, experimentId, loadExperiment } from '../../harness/experiment/experiment.js';
 import { describeCorrupt, formatResults, mergeResults, readResults, type ResultRow } from '../../results/rows.js';
 import { CliError, emit } from '../output.js';
 

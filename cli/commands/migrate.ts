@@ -5,7 +5,7 @@ import { CPU_MODES, type CpuMode } from '../../harness/migration/cpu.js';
 import { MIGRATION_MODES, type MigrationMode, type MigrationOptions } from '../../harness/migration/options.js';
 import { migrationTables } from '../../harness/migration/report.js';
 import { simulateMigration } from '../../harness/migration/simulate.js';
-import { parseDuration, parseRate, parseSize } from '../../harness/migration/units.js';
+import { parseDuration, parseRate, parseSize } from '../../units/quantities.js';
 import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
 import { CliError, emit } from '../output.js';
 

@@ -1,7 +1,7 @@
 /** `pagedelta reproduce NAME`: one published table, ours beside it. */
 import type { CommandModule } from 'yargs';
 import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
-import { getReproduction, reproductionNames } from '../../scripts/registry.js';
+import { getReproduction, reproductionNames } from '../../reproductions/registry.js';
 import { emit } from '../output.js';
 
 export const reproduceCommand: CommandModule = {

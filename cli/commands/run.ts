@@ -1,8 +1,8 @@
 /** `pagedelta run EXPERIMENT`: the cross product of an experiment file, as JSON Lines rows. */
 import { basename, dirname, extname, join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { loadExperiment, parseShard } from '../../harness/experiment.js';
-import { runExperiment } from '../../harness/runner.js';
+import { loadExperiment, parseShard } from '../../harness/experiment/experiment.js';
+import { runExperiment } from '../../harness/experiment/runner.js';
 import { createProgressReporter } from '../progress.js';
 import { CliError } from '../output.js';
 
@@ -40,7 +40,7 @@ export const runCommand: CommandModule = {
       throw new CliError(`--workers must be a non-negative integer, got ${args.workers}`);
     }
     if (args['dry-run']) {
-      const { expandCells, shardCells } = await import('../../harness/experiment.js');
+      const { expandCells, shardCells } = await import('../../harness/experiment/experiment.js');
       for (const cell of shardCells(expandCells(experiment), shard)) {
         process.stdout.write(`${JSON.stringify({ index: cell.index, cell: cell.key, ...cell.params })}\n`);
       }

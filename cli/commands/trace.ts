@@ -2,28 +2,29 @@
 import { spawn } from 'node:child_process';
 import type { Argv, CommandModule } from 'yargs';
 import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
-import { recordProcess } from '../../workloads/recorder.js';
-import { SynthesisInterrupted, synthesizeTrace } from '../../workloads/synthesize.js';
-import { TIME_UNITS, type TimeUnit } from '../../workloads/trace-format.js';
-import { traceInfo, traceInfoTables } from '../../workloads/trace-info.js';
+import { recordProcess } from '../../workloads/trace/recorder.js';
+import { SynthesisInterrupted, synthesizeTrace } from '../../workloads/trace/synthesize.js';
+import { TIME_UNITS, type TimeUnit } from '../../workloads/trace/format.js';
+import { traceInfo, traceInfoTables } from '../../workloads/trace/info.js';
+import { parseDuration, parseSize } from '../../units/quantities.js';
 import { CliError, emit } from '../output.js';
 
-/** `100ms`, `2s`, `1.5m`; a bare number is in `bareUnit`. Returns milliseconds. */
-export function parseDuration(flag: string, value: string | number, bareUnit: 'ms' | 's'): number {
-  const text = String(value).trim();
-  const match = /^([0-9]*\.?[0-9]+)\s*(ms|s|m|min|h)?$/i.exec(text);
-  if (!match) throw new CliError(`${flag} must be a duration such as 100ms, 10s or 2m, got "${text}"`);
-  const unit = (match[2] ?? bareUnit).toLowerCase();
-  const scale = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'h' ? 3_600_000 : 60_000;
-  return Number(match[1]) * scale;
+/** A flag's duration in ms (units/quantities.ts: a bare number is ms), as a CLI error. */
+function durationFlag(flag: string, value: string | number): number {
+  try {
+    return parseDuration(String(value), flag);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
 }
 
-/** `64M`, `1G`, `4096` (bytes) -> bytes. */
-function parseSize(flag: string, text: string): number {
-  const match = /^([0-9]*\.?[0-9]+)\s*([kmgt]?)(i?b)?$/i.exec(text.trim());
-  if (!match) throw new CliError(`${flag} must be a size such as 64M or 1G, got "${text}"`);
-  const power = ' kmgt'.indexOf(match[2]!.toLowerCase() || ' ');
-  return Math.round(Number(match[1]) * 1024 ** power);
+/** A flag's size in bytes (`64M`, `1Gi` binary, `1GB` decimal), as a CLI error. */
+function sizeFlag(flag: string, text: string): number {
+  try {
+    return Math.round(parseSize(text, flag));
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
 }
 
 const infoCommand: CommandModule = {
@@ -54,8 +55,8 @@ const recordCommand: CommandModule = {
     yargs
       .usage('pagedelta trace record --out FILE [--interval 100ms] [--duration 10s] (--pid PID | -- COMMAND ARGS...)')
       .option('pid', { type: 'number', describe: 'process to record (needs ptrace access: root or its owner)' })
-      .option('interval', { type: 'string', default: '100ms', describe: 'time between snapshots (bare number: ms)' })
-      .option('duration', { type: 'string', describe: 'stop after this long (bare number: s); default: until the process exits or Ctrl-C' })
+      .option('interval', { type: 'string', default: '100ms', describe: 'time between snapshots (e.g. 100ms, 1s; bare number: ms)' })
+      .option('duration', { type: 'string', describe: 'stop after this long (e.g. 10s, 2min; bare number: ms); default: until the process exits or Ctrl-C' })
       .option('out', { type: 'string', demandOption: true, describe: 'trace file to write (appears only when complete)' })
       .parserConfiguration({ 'populate--': true }),
   handler: async (argv) => {
@@ -64,9 +65,9 @@ const recordCommand: CommandModule = {
     if (args.pid !== undefined && command.length > 0) throw new CliError('give --pid PID or -- COMMAND ARGS..., not both');
     if (args.pid === undefined && command.length === 0) throw new CliError('name a process: --pid PID or -- COMMAND ARGS...');
     if (args.pid !== undefined && (!Number.isInteger(args.pid) || args.pid < 1)) throw new CliError(`--pid must be a positive integer, got ${args.pid}`);
-    const intervalMs = parseDuration('--interval', args.interval, 'ms');
+    const intervalMs = durationFlag('--interval', args.interval);
     if (!(intervalMs > 0)) throw new CliError(`--interval must be > 0, got ${args.interval}`);
-    const durationMs = args.duration !== undefined ? parseDuration('--duration', args.duration, 's') : undefined;
+    const durationMs = args.duration !== undefined ? durationFlag('--duration', args.duration) : undefined;
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
@@ -118,12 +119,12 @@ const synthCommand: CommandModule = {
       .option('ram', { type: 'string', default: '64M', describe: 'guest size (e.g. 64M, 1G)' })
       .option('page-size', { type: 'number', default: 4096 })
       .option('seed', { type: 'number', default: 1 })
-      .option('duration', { type: 'string', default: '10s', describe: 'simulated time (bare number: s)' })
-      .option('step', { type: 'string', default: '100ms', describe: 'epoch length (bare number: ms)' })
+      .option('duration', { type: 'string', default: '10s', describe: 'simulated time (e.g. 10s; bare number: ms)' })
+      .option('step', { type: 'string', default: '100ms', describe: 'epoch length (e.g. 100ms; bare number: ms)' })
       .option('out', { type: 'string', demandOption: true }),
   handler: async (argv) => {
     const args = argv as unknown as { workload: string; ram: string; pageSize: number; seed: number; duration: string; step: string; out: string };
-    const bytes = parseSize('--ram', args.ram);
+    const bytes = sizeFlag('--ram', args.ram);
     if (bytes < args.pageSize || bytes % args.pageSize !== 0) throw new CliError(`--ram must be a positive multiple of the page size (${args.pageSize}), got ${args.ram}`);
     const controller = new AbortController();
     const onSignal = (): void => controller.abort();
@@ -138,8 +139,8 @@ const synthCommand: CommandModule = {
       pageCount: bytes / args.pageSize,
       pageSize: args.pageSize,
       seed: args.seed,
-      durationMs: parseDuration('--duration', args.duration, 's'),
-      stepMs: parseDuration('--step', args.step, 'ms'),
+      durationMs: durationFlag('--duration', args.duration),
+      stepMs: durationFlag('--step', args.step),
       });
     } catch (error) {
       if (error instanceof SynthesisInterrupted) process.exitCode = 130;

@@ -22,7 +22,7 @@
  */
 import type { Codec } from '../../codecs/codec.js';
 import { getCodec } from '../../codecs/registry.js';
-import { QEMU_C_XBZRLE_GBPS, SEED_CODEC_COLUMNS, SEED_CODEC_TABLE } from '../../scripts/published.js';
+import { QEMU_C_XBZRLE_GBPS, SEED_CODEC_COLUMNS, SEED_CODEC_TABLE } from '../../reference/published.js';
 import { canonicalPagePairs, SCENARIOS } from '../../workloads/scenarios.js';
 
 export type CpuMode = 'model' | 'measured';

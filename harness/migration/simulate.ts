@@ -1,6 +1,6 @@
 /**
- * The simulated pre-copy live migration (docs/migration.md; ../shared/reference/qemu-xbzrle.md
- * sections 3-6). Real codecs on real page bytes, a real cache policy, a workload dirtying the
+ * The simulated pre-copy live migration (docs/migration.md; QEMU's behaviour in
+ * docs/reference.md). Real codecs on real page bytes, a real cache policy, a workload dirtying the
  * guest in simulated time while pages are encoded and sent, and a destination that decodes
  * every record and must end equal to the source.
  *

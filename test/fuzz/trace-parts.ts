@@ -1,5 +1,5 @@
 /** Cuts a binary trace into its parts and joins them again with every length and checksum recomputed. */
-import { checksum, PREAMBLE_BYTES, RECORD_CRC_BYTES, RECORD_HEADER_BYTES } from '../../workloads/trace-format.js';
+import { checksum, PREAMBLE_BYTES, RECORD_CRC_BYTES, RECORD_HEADER_BYTES } from '../../workloads/trace/format.js';
 
 export interface TraceParts {
   preamble: Uint8Array;

@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TraceError } from '../../workloads/trace-format.js';
-import { traceInfo } from '../../workloads/trace-info.js';
-import { writeTrace } from '../../workloads/trace-writer.js';
+import { TraceError } from '../../workloads/trace/format.js';
+import { traceInfo } from '../../workloads/trace/info.js';
+import { writeTrace } from '../../workloads/trace/writer.js';
 import { joinTrace, splitTrace, type TraceParts } from './trace-parts.js';
 import { type FuzzCounts, FuzzRandom, formatCounts, fuzzScale, fuzzSeed, mutateBytes } from './mutate.js';
 

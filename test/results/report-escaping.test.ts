@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseExperiment } from '../../harness/experiment.js';
-import { runExperiment } from '../../harness/runner.js';
+import { parseExperiment } from '../../harness/experiment/experiment.js';
+import { runExperiment } from '../../harness/experiment/runner.js';
 import { buildReport } from '../../results/report.js';
 
 describe('report: user text is escaped in Markdown as in HTML', () => {

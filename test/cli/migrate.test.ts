@@ -1,0 +1,108 @@
+// `pagedelta migrate`: unit parsing, JSON output, and one-line errors for bad input.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseDuration, parseRate, parseSize } from '../../harness/migration.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function expectOneLineError(result: ReturnType<typeof cli>, pattern: RegExp): void {
+  expect(result.status).toBe(1);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+}
+
+describe('units', () => {
+  it('sizes: bare and i prefixes are binary, xB is decimal', () => {
+    expect(parseSize('4096')).toBe(4096);
+    expect(parseSize('64K')).toBe(65536);
+    expect(parseSize('64M')).toBe(64 * 2 ** 20);
+    expect(parseSize('1G')).toBe(2 ** 30);
+    expect(parseSize('1GiB')).toBe(2 ** 30);
+    expect(parseSize('1.5GiB')).toBe(1.5 * 2 ** 30);
+    expect(parseSize('1GB')).toBe(1e9);
+    expect(() => parseSize('12 potatoes', '--ram')).toThrow(/bad --ram "12 potatoes"/);
+  });
+  it('rates: bits with decimal prefixes, bytes per second', () => {
+    expect(parseRate('1Gbit')).toBe(1.25e8);
+    expect(parseRate('1Gbit/s')).toBe(1.25e8);
+    expect(parseRate('10Gbps')).toBe(1.25e9);
+    expect(parseRate('100Mbit')).toBe(1.25e7);
+    expect(parseRate('125MB/s')).toBe(1.25e8);
+    expect(parseRate('128MiB/s')).toBe(128 * 2 ** 20);
+    expect(parseRate('1000')).toBe(1000);
+    expect(() => parseRate('fast')).toThrow(/bad rate "fast"/);
+  });
+  it('durations: us, ms, s, min; bare numbers are ms', () => {
+    expect(parseDuration('300ms')).toBe(300);
+    expect(parseDuration('0.3s')).toBe(300);
+    expect(parseDuration('2min')).toBe(120_000);
+    expect(parseDuration('500us')).toBe(0.5);
+    expect(parseDuration('30')).toBe(30);
+    expect(() => parseDuration('soon')).toThrow(/bad duration "soon"/);
+  });
+});
+
+describe('pagedelta migrate', () => {
+  it('prints one run as JSON with the issue’s fields', () => {
+    const result = cli('migrate', '--workload', 'zipf:skew=0.9,rate=20000', '--ram', '16M', '--bandwidth', '1Gbit', '--downtime', '300ms',
+      '--codec', 'xbzrle', '--cache', 'lirs', '--cache-size', '4M', '--mode', 'qemu', '--cpu', 'model', '--format', 'json');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const run = JSON.parse(result.stdout);
+    for (const key of ['totalTimeMs', 'downtimeMs', 'rounds', 'wireBytes', 'converged', 'verified', 'stats', 'timeline']) expect(run).toHaveProperty(key);
+    expect(run.stats.ram).toHaveProperty('duplicate');
+    expect(run.stats['xbzrle-cache']).toHaveProperty('cache-miss-rate');
+    expect(run.inputs.cache).toMatch(/^lirs/);
+    expect(run.verified).toBe(true);
+  });
+
+  it('prints Markdown tables', () => {
+    const result = cli('migrate', '--workload', 'idle:content=random', '--ram', '4M');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('## Migration');
+    expect(result.stdout).toContain('## Timeline');
+    expect(result.stdout).toContain('| stop-and-copy |');
+  });
+
+  it.each([
+    [['--bandwidth', '0'], /--bandwidth must be positive/],
+    [['--bandwidth=-1Gbit'], /bad --bandwidth/],
+    [['--cache-size', '1K'], /cache size 1024 bytes is smaller than one 4096-byte page/],
+    [['--cache', 'qemu', '--cache-size', '3M'], /768 slots; QEMU's direct-mapped cache needs a power of two/],
+    [['--mode', 'xen'], /unknown mode "xen"/],
+    [['--cache-size', '8M'], /exceeds the guest's RAM/],
+    [['--codec', 'none', '--cache', 'bogus'], /unknown cache policy "bogus"/],
+    [['--ram', 'lots'], /bad --ram "lots"/],
+    [['--ram', '1G', '--ram', '2G'], /--ram given more than once/],
+    [['--downtime', 'short'], /bad --downtime/],
+    [['--cpu', 'fast'], /unknown --cpu "fast"/],
+  ])('rejects %o in one line', (args, pattern) => {
+    const flags = args as string[];
+    const ram = flags.includes('--ram') ? [] : ['--ram', '4M'];
+    expectOneLineError(cli('migrate', '--workload', 'idle', ...ram, ...flags), pattern);
+  });
+});
+
+describe('pagedelta scale', () => {
+  it('runs each guest size in its own process and prints one JSON line per size', () => {
+    const result = cli('scale', '8M,16M');
+    expect(result.status).toBe(0);
+    const rows = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows.map((row) => [row.ramBytes, row.cacheBytes, row.verification])).toEqual([
+      [8 * 2 ** 20, 2 ** 19, 'full'],
+      [16 * 2 ** 20, 2 ** 20, 'full'],
+    ]);
+    for (const row of rows) expect(row.peakOverGuest).toBeCloseTo(row.peakRssBytes / row.ramBytes, 9);
+  });
+  it('checks every size before the first run', () => {
+    expectOneLineError(cli('scale', '8M,12 potatoes'), /bad guest size "12 potatoes"/);
+  });
+});

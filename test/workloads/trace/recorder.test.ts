@@ -1,0 +1,227 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMaps, RecorderError, recordProcess } from '../../../workloads/trace/recorder.js';
+import { readTrace } from '../../../workloads/trace/stream.js';
+import type { TraceRegion } from '../../../workloads/trace/format.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'pagedelta-record-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+const hasGcc = spawnSync('gcc', ['--version']).status === 0;
+
+/**
+ * The child: 16 zeroed pages; every 25 ms, round r (1..rounds) writes r at byte 100 and
+ * 0xA5 at byte 101 of the even pages only. After round 5 it maps 8 new pages and fills byte
+ * 0 of each with 0x5A; after round 10 it unmaps them. It prints the addresses.
+ */
+const PROGRAM = String.raw`
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+int main(int argc, char **argv) {
+  int rounds = atoi(argv[1]);
+  int pages = 16;
+  unsigned char *buf = aligned_alloc(4096, pages * 4096);
+  memset(buf, 0, pages * 4096);
+  printf("buf %lx\n", (unsigned long)buf);
+  fflush(stdout);
+  unsigned char *extra = 0;
+  usleep(60000);
+  for (int r = 1; r <= rounds; r++) {
+    for (int p = 0; p < pages; p += 2) { buf[p * 4096 + 100] = (unsigned char)r; buf[p * 4096 + 101] = 0xA5; }
+    if (r == 5) {
+      extra = mmap(0, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      for (int p = 0; p < 8; p++) extra[p * 4096] = 0x5A;
+      printf("extra %lx\n", (unsigned long)extra);
+      fflush(stdout);
+    }
+    if (r == 10) munmap(extra, 8 * 4096);
+    usleep(25000);
+  }
+  usleep(300000); /* linger so that even a late snapshot on a loaded machine sees the last round */
+  return 0;
+}
+`;
+
+let binary = '';
+beforeAll(() => {
+  if (!hasGcc) return;
+  writeFileSync(join(directory, 'writer.c'), PROGRAM);
+  binary = join(directory, 'writer');
+  const result = spawnSync('gcc', ['-O0', '-o', binary, join(directory, 'writer.c')], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`gcc failed: ${result.stderr}`);
+});
+
+/** Starts the child; resolves its pid and a promise of the addresses it prints. */
+function startChild(rounds: number) {
+  const child = spawn(binary, [String(rounds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const addresses = new Map<string, number>();
+  const lines = createInterface({ input: child.stdout! });
+  const firstLine = new Promise<void>((resolve) => {
+    lines.on('line', (line) => {
+      const [name, hex] = line.split(' ');
+      addresses.set(name!, Number.parseInt(hex!, 16));
+      resolve();
+    });
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return { child, addresses, firstLine, exited };
+}
+
+function pageOf(regions: TraceRegion[], address: number): number {
+  for (const region of regions) {
+    const start = Number.parseInt(region.address!, 16);
+    if (address >= start && address < start + region.pages * 4096) return region.firstPage + Math.floor((address - start) / 4096);
+  }
+  throw new Error(`no region holds 0x${address.toString(16)}`);
+}
+
+describe('parseMaps', () => {
+  it('keeps readable writable mappings, skips the kernel ones', () => {
+    const maps = [
+      '55d4c9a00000-55d4c9a21000 rw-p 00000000 00:00 0                          [heap]',
+      '7f0000000000-7f0000002000 r--p 00000000 08:01 1234                       /usr/lib/libc.so.6',
+      '7f0000010000-7f0000011000 rw-p 00010000 08:01 1234                       /usr/lib/libc.so.6',
+      '7f0000020000-7f0000030000 rw-s 00000000 00:05 99                         /dev/zero (deleted)',
+      '7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]',
+      '7ffd00100000-7ffd00104000 r--p 00000000 00:00 0                          [vvar]',
+      'ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]',
+      '7f0000040000-7f0000041000 rw-p 00000000 00:00 0 ',
+    ].join('\n');
+    expect(parseMaps(maps).map((mapping) => [mapping.start.toString(16), (mapping.end - mapping.start) / 4096, mapping.name])).toEqual([
+      ['55d4c9a00000', 33, '[heap]'],
+      ['7f0000010000', 1, '/usr/lib/libc.so.6'],
+      ['7f0000020000', 16, '/dev/zero (deleted)'],
+      ['7ffd00000000', 33, '[stack]'],
+      ['7f0000040000', 1, ''],
+    ]);
+  });
+});
+
+describe.skipIf(!hasGcc)('recording a real process', () => {
+  it('records the child\'s writes, its new mapping, and keeps the trace when it exits', async () => {
+    const rounds = 16;
+    const { child, addresses, firstLine, exited } = startChild(rounds);
+    await firstLine;
+    const out = join(directory, 'child.pdt');
+    const result = await recordProcess({ pid: child.pid!, out, intervalMs: 15, durationMs: 20_000 });
+    await exited;
+    expect(result.endedBy).toBe('exit');
+    expect(result.snapshots).toBeGreaterThan(4);
+    expect(existsSync(out)).toBe(true);
+    expect(readdirSync(directory).filter((name) => name.includes('.partial-'))).toEqual([]);
+
+    // First pass: the regions (recorded as the mappings were met).
+    const regionPass = await readTrace(out);
+    for await (const _ of regionPass);
+    const regions = regionPass.header.regions;
+    const trace = await readTrace(out);
+    expect(trace.header).toMatchObject({ kind: 'content', pageSize: 4096, complete: true });
+    expect(trace.header.recorder).toMatchObject({ pid: child.pid, intervalMs: 15 });
+    expect(String(trace.header.recorder.command)).toContain('writer');
+    const buf = addresses.get('buf')!;
+    const extra = addresses.get('extra')!;
+    expect(extra).toBeGreaterThan(0);
+    // Collect, per buffer page, the byte-100 values seen in each epoch where it changed.
+    const seen = new Map<number, number[]>();
+    const extraSeen = new Set<number>();
+    const bufferPages = Array.from({ length: 16 }, (_, p) => pageOf(regions, buf + p * 4096));
+    const extraPages = Array.from({ length: 8 }, (_, p) => pageOf(regions, extra + p * 4096));
+    for await (const epoch of trace) {
+      epoch.pages.forEach((page, i) => {
+        const p = bufferPages.indexOf(page);
+        if (p >= 0) {
+          const content = epoch.content!(i);
+          (seen.get(p) ?? seen.set(p, []).get(p)!).push(content[100]!);
+          expect(content[101]).toBe(0xa5);
+          let others = 0;
+          for (let offset = 0; offset < 4096; offset++) if (offset !== 100 && offset !== 101) others |= content[offset]!;
+          expect(others).toBe(0);
+        }
+        if (extraPages.includes(page)) {
+          expect(epoch.content!(i)[0]).toBe(0x5a);
+          extraSeen.add(page);
+        }
+      });
+    }
+    // Only even pages ever changed; each went through increasing round numbers up to the last.
+    expect([...seen.keys()].sort((a, b) => a - b)).toEqual([0, 2, 4, 6, 8, 10, 12, 14]);
+    for (const values of seen.values()) {
+      expect(values.length).toBeGreaterThanOrEqual(3);
+      for (let i = 1; i < values.length; i++) expect(values[i]!).toBeGreaterThan(values[i - 1]!);
+      expect(values[values.length - 1]).toBe(rounds);
+    }
+    // The mapping that appeared mid-recording was picked up (a region added while reading).
+    expect(extraSeen.size).toBe(8);
+  });
+
+  it('stops at --duration and kills nothing (the caller owns the process)', async () => {
+    const { child, firstLine, exited } = startChild(400);
+    await firstLine;
+    const out = join(directory, 'short.pdt');
+    const result = await recordProcess({ pid: child.pid!, out, intervalMs: 20, durationMs: 300 });
+    expect(result.endedBy).toBe('duration');
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(300);
+    expect(result.elapsedMs).toBeLessThan(5000);
+    expect(child.exitCode).toBeNull();
+    child.kill();
+    await exited;
+    const trace = await readTrace(out);
+    let epochs = 0;
+    for await (const epoch of trace) if (!epoch.continued) epochs++;
+    expect(epochs).toBe(result.epochs);
+    expect(epochs).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe.skipIf(!hasGcc)('recording across an exec', () => {
+  it('follows the process into the program it execs (memory is reopened each snapshot)', async () => {
+    const child = spawn('/bin/sh', ['-c', `sleep 0.15; exec ${binary} 12`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let bufLine = '';
+    child.stdout!.on('data', (data: Buffer) => (bufLine += data.toString()));
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const out = join(directory, 'exec.pdt');
+    const result = await recordProcess({ pid: child.pid!, out, intervalMs: 20, durationMs: 20_000 });
+    await exited;
+    expect(result.endedBy).toBe('exit');
+    const buf = Number.parseInt(/buf ([0-9a-f]+)/.exec(bufLine)![1]!, 16);
+    const regionPass = await readTrace(out);
+    for await (const _ of regionPass);
+    const page = pageOf(regionPass.header.regions, buf);
+    const trace = await readTrace(out);
+    const values: number[] = [];
+    for await (const epoch of trace) epoch.pages.forEach((p, i) => p === page && values.push(epoch.content!(i)[100]!));
+    expect(values.length).toBeGreaterThanOrEqual(2);
+    expect(values[values.length - 1]).toBe(12);
+  });
+});
+
+describe('recorder errors', () => {
+  it('a missing process is one clear line and leaves no file', async () => {
+    const out = join(directory, 'none.pdt');
+    await expect(recordProcess({ pid: 2 ** 22 + 12345, out })).rejects.toThrow(new RecorderError(`no process with pid ${2 ** 22 + 12345}`));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('without ptrace access it says so', async () => {
+    const out = join(directory, 'denied.pdt');
+    process.seteuid!(65534);
+    let error: unknown;
+    try {
+      await recordProcess({ pid: 1, out });
+    } catch (caught) {
+      error = caught;
+    } finally {
+      process.seteuid!(0);
+    }
+    expect((error as Error).message).toBe(
+      'cannot read the memory of process 1 (/proc/1/mem: permission denied): recording needs ptrace access to it; run as root, or as its owner with kernel.yama.ptrace_scope=0',
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+});

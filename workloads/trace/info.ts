@@ -1,0 +1,325 @@
+/**
+ * `pagedelta trace info FILE`: what a trace holds, in one streaming pass (memory bounded by
+ * the trace's pages: one counter per page and the decoder's image, never its length).
+ * For content traces the first epoch is the initial image; "dirtied" counts the later ones.
+ */
+import type { Table } from '../../results/table.js';
+import { SparseImage } from '../sparse-image.js';
+import { PAGE_UNCHANGED, PAGE_ZERO, TIME_UNITS, type TraceHeader } from './format.js';
+import { SparseTarget } from './reader.js';
+import { TraceSource, type TraceSourceOptions } from './source.js';
+import { formatBytes } from '../../units/quantities.js';
+
+export interface RateBucket {
+  fromMs: number;
+  toMs: number;
+  epochs: number;
+  /** Page dirtyings (content) or accesses (access) in the bucket. */
+  pages: number;
+  pagesPerSecond: number;
+}
+
+export interface TraceInfo {
+  path: string;
+  header: TraceHeader;
+  fileFormat: string;
+  durationMs: number;
+  /** Logical epochs (content) or access batches. */
+  epochs: number;
+  /** Content: non-zero pages of the first epoch (the initial image). */
+  initialPages: number;
+  /** Page entries after the initial image (content) or accesses. */
+  dirtyings: number;
+  distinctPages: number;
+  /** Fewest pages that take `hotShare` of the dirtyings / accesses. */
+  hotSetPages: number;
+  hotShare: number;
+  meanPagesPerEpoch: number;
+  /** Content: zero pages at the end / pageCount. */
+  zeroPageFraction: number | null;
+  /** Content: entries that set a page to all zeros / entries. */
+  zeroWriteFraction: number | null;
+  /** Content: entries whose bytes did not change / entries. */
+  unchangedWriteFraction: number | null;
+  /** Content: mean bytes that differ from the previous version, per dirtied page. */
+  meanChangedBytes: number | null;
+  rate: RateBucket[];
+}
+
+/** A histogram over time with a fixed number of buckets whose width doubles as needed. */
+class TimeHistogram {
+  private width: number;
+  readonly epochs: Float64Array;
+  readonly pages: Float64Array;
+
+  constructor(
+    readonly buckets: number,
+    initialWidth: number,
+  ) {
+    this.width = initialWidth;
+    this.epochs = new Float64Array(buckets);
+    this.pages = new Float64Array(buckets);
+  }
+
+  private grow(offsetMs: number): void {
+    while (offsetMs > this.width * this.buckets) {
+      for (let i = 0; i < this.buckets / 2; i++) {
+        this.epochs[i] = this.epochs[2 * i]! + this.epochs[2 * i + 1]!;
+        this.pages[i] = this.pages[2 * i]! + this.pages[2 * i + 1]!;
+      }
+      this.epochs.fill(0, this.buckets / 2);
+      this.pages.fill(0, this.buckets / 2);
+      this.width *= 2;
+    }
+  }
+
+  /**
+   * Adds an epoch at `toMs` whose pages were dirtied over (fromMs, toMs]: the pages are
+   * spread over that interval (so buckets finer than the epochs do not alias). Bucket i
+   * holds (i*width, (i+1)*width].
+   */
+  add(fromMs: number, toMs: number, epochs: number, pages: number): void {
+    this.grow(toMs);
+    const last = Math.max(0, Math.ceil(toMs / this.width) - 1);
+    this.epochs[last]! += epochs;
+    if (!(toMs > fromMs)) {
+      this.pages[last]! += pages;
+      return;
+    }
+    const span = toMs - fromMs;
+    for (let index = Math.max(0, Math.floor(fromMs / this.width)); index <= last; index++) {
+      const overlap = Math.min(toMs, (index + 1) * this.width) - Math.max(fromMs, index * this.width);
+      if (overlap > 0) this.pages[index]! += (pages * overlap) / span;
+    }
+  }
+
+  rows(originMs: number, durationMs: number): RateBucket[] {
+    const rows: RateBucket[] = [];
+    for (let i = 0; i < this.buckets; i++) {
+      const from = i * this.width;
+      if (from >= durationMs && i > 0) break;
+      // The last bucket ends with the trace (its last epoch counts in it).
+      let to = Math.min(from + this.width, durationMs);
+      if (to <= from) to = from + this.width;
+      rows.push({
+        fromMs: originMs + from,
+        toMs: originMs + to,
+        epochs: this.epochs[i]!,
+        pages: this.pages[i]!,
+        pagesPerSecond: (this.pages[i]! * 1000) / (to - from),
+      });
+    }
+    return rows;
+  }
+}
+
+/** Per-page counters: an array while page numbers are small, a Map beyond. */
+class PageCounter {
+  private counts = new Uint32Array(1024);
+  private map: Map<number, number> | undefined;
+  distinct = 0;
+
+  add(page: number): void {
+    if (!this.map && page >= this.counts.length) {
+      if (page < 1 << 26) {
+        const grown = new Uint32Array(Math.max(page + 1, this.counts.length * 2));
+        grown.set(this.counts);
+        this.counts = grown;
+      } else {
+        this.map = new Map();
+        for (let i = 0; i < this.counts.length; i++) if (this.counts[i]! > 0) this.map.set(i, this.counts[i]!);
+      }
+    }
+    if (this.map) {
+      const count = this.map.get(page) ?? 0;
+      if (count === 0) this.distinct++;
+      this.map.set(page, count + 1);
+    } else {
+      if (this.counts[page] === 0) this.distinct++;
+      this.counts[page]!++;
+    }
+  }
+
+  /** Fewest pages covering `share` of all counts. */
+  hotSet(share: number, total: number): number {
+    if (total === 0) return 0;
+    const values = this.map ? Float64Array.from(this.map.values()) : Float64Array.from(this.counts.filter((count) => count > 0));
+    values.sort();
+    let covered = 0;
+    let pages = 0;
+    for (let i = values.length - 1; i >= 0 && covered < share * total - 1e-9; i--) {
+      covered += values[i]!;
+      pages++;
+    }
+    return pages;
+  }
+}
+
+export interface TraceInfoOptions extends TraceSourceOptions {
+  buckets?: number;
+  hotShare?: number;
+}
+
+export async function traceInfo(path: string, options: TraceInfoOptions = {}): Promise<TraceInfo> {
+  const source = new TraceSource(path, options);
+  const header = source.header;
+  const unitMs = TIME_UNITS[header.timeUnit];
+  const hotShare = options.hotShare ?? 0.9;
+  const buckets = Math.max(2, Math.round((options.buckets ?? 20) / 2) * 2);
+  const image = new SparseImage(header.pageSize);
+  const target = new SparseTarget(image);
+  const counter = new PageCounter();
+  let histogram: TimeHistogram | undefined;
+  let origin = Number.NaN;
+  let last = Number.NaN;
+  let epochs = 0;
+  let initialPages = 0;
+  let dirtyings = 0;
+  let zeroWrites = 0;
+  let unchangedWrites = 0;
+  let changedBytes = 0;
+  let inInitial = true;
+  let batches = 0;
+  let maxPage = -1;
+  // Content epochs: the time of the current epoch and of the one before it.
+  let epochStart = Number.NaN;
+  let previousEpoch = Number.NaN;
+  try {
+    for (;;) {
+      const batch = source.next(target, header.kind === 'content');
+      if (!batch) break;
+      if (++batches % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (header.kind === 'content') {
+        const timeMs = batch.time * unitMs;
+        if (Number.isNaN(origin)) {
+          origin = timeMs;
+          epochStart = timeMs;
+          previousEpoch = timeMs;
+        }
+        last = timeMs;
+        if (inInitial) {
+          for (let i = 0; i < batch.count; i++) if (batch.kinds![i] !== PAGE_ZERO) initialPages++;
+          for (let i = 0; i < batch.count; i++) maxPage = Math.max(maxPage, batch.pages[i]!);
+          if (!batch.continued) {
+            inInitial = false;
+            epochs++;
+          }
+          continue;
+        }
+        histogram ??= new TimeHistogram(buckets, 1);
+        if (timeMs !== epochStart) {
+          previousEpoch = epochStart;
+          epochStart = timeMs;
+        }
+        for (let i = 0; i < batch.count; i++) {
+          const page = batch.pages[i]!;
+          counter.add(page);
+          if (page > maxPage) maxPage = page;
+          const kind = batch.kinds![i]!;
+          if (kind === PAGE_ZERO) zeroWrites++;
+          else if (kind === PAGE_UNCHANGED) unchangedWrites++;
+          changedBytes += batch.changedBytes![i]!;
+        }
+        dirtyings += batch.count;
+        histogram.add(previousEpoch - origin, timeMs - origin, batch.continued ? 0 : 1, batch.count);
+        if (!batch.continued) epochs++;
+      } else {
+        for (let i = 0; i < batch.count; i++) {
+          const timeMs = batch.times![i]! * unitMs;
+          if (Number.isNaN(origin)) origin = timeMs;
+          last = Number.isNaN(last) ? timeMs : Math.max(last, timeMs);
+          const page = batch.pages[i]!;
+          counter.add(page);
+          if (page > maxPage) maxPage = page;
+          histogram ??= new TimeHistogram(buckets, 1);
+          const offset = Math.max(0, timeMs - origin);
+          histogram.add(offset, offset, 0, 1);
+        }
+        dirtyings += batch.count;
+        epochs++;
+      }
+    }
+  } finally {
+    source.close();
+  }
+  const pageCount = header.pageCount > 0 ? header.pageCount : maxPage + 1;
+  if (header.format === 'text') header.pageCount = pageCount;
+  let zeroPages: number | null = null;
+  if (header.kind === 'content') zeroPages = pageCount - image.nonZeroPages();
+  const durationMs = Number.isNaN(origin) ? 0 : last - origin;
+  const content = header.kind === 'content';
+  const laterEpochs = content ? Math.max(0, epochs - 1) : epochs;
+  return {
+    path,
+    header,
+    fileFormat: header.format === 'binary' ? `pagedelta binary v${header.version}` : 'text (page or time,page per line)',
+    durationMs,
+    epochs,
+    initialPages,
+    dirtyings,
+    distinctPages: counter.distinct,
+    hotSetPages: counter.hotSet(hotShare, dirtyings),
+    hotShare,
+    meanPagesPerEpoch: laterEpochs > 0 ? dirtyings / laterEpochs : 0,
+    zeroPageFraction: content && pageCount > 0 ? zeroPages! / pageCount : null,
+    zeroWriteFraction: content ? (dirtyings > 0 ? zeroWrites / dirtyings : 0) : null,
+    unchangedWriteFraction: content ? (dirtyings > 0 ? unchangedWrites / dirtyings : 0) : null,
+    meanChangedBytes: content ? (dirtyings > 0 ? changedBytes / dirtyings : 0) : null,
+    rate: histogram ? histogram.rows(Number.isNaN(origin) ? 0 : origin, durationMs) : [],
+  };
+}
+
+/** The info as tables: header, summary, dirty rate over time. */
+export function traceInfoTables(info: TraceInfo): Table[] {
+  const h = info.header;
+  const content = h.kind === 'content';
+  const headerRows: [string, string | number][] = [
+    ['file', info.path],
+    ['format', info.fileFormat],
+    ['kind', content ? 'content (page bytes per epoch)' : 'access-only (time, page)'],
+    ['page size', h.pageSize],
+    ['pages', h.pageCount],
+    ['time unit', h.timeUnit],
+    ['source', h.source],
+    ['recorder', JSON.stringify(h.recorder)],
+    ['regions', h.regions.length],
+  ];
+  if (h.createdAt) headerRows.push(['created', h.createdAt]);
+  if (h.format === 'binary') headerRows.push(['closed by writer', String(h.complete)]);
+  const perSecond = info.durationMs > 0 ? (info.dirtyings * 1000) / info.durationMs : 0;
+  const summary: [string, string | number][] = [
+    ['duration', `${(info.durationMs / 1000).toFixed(3)} s`],
+    [content ? 'epochs' : 'access batches', info.epochs],
+  ];
+  if (content) summary.push(['initial image', `${info.initialPages} non-zero pages (${formatBytes(info.initialPages * h.pageSize)})`]);
+  summary.push(
+    [content ? 'page dirtyings after the initial image' : 'accesses', info.dirtyings],
+    [content ? 'distinct pages dirtied' : 'distinct pages', `${info.distinctPages} (${formatBytes(info.distinctPages * h.pageSize)})`],
+    [`hot set (${Math.round(info.hotShare * 100)}% of ${content ? 'dirtyings' : 'accesses'})`, `${info.hotSetPages} pages`],
+    [content ? 'mean dirty rate' : 'mean access rate', `${perSecond.toFixed(1)} pages/s`],
+  );
+  if (content) {
+    summary.push(
+      ['mean pages per epoch', info.meanPagesPerEpoch.toFixed(1)],
+      ['zero pages at the end', `${((info.zeroPageFraction ?? 0) * 100).toFixed(2)}%`],
+      ['writes that zero a page', `${((info.zeroWriteFraction ?? 0) * 100).toFixed(2)}%`],
+      ['writes with unchanged bytes', `${((info.unchangedWriteFraction ?? 0) * 100).toFixed(2)}%`],
+      ['mean changed bytes per dirtied page', (info.meanChangedBytes ?? 0).toFixed(1)],
+    );
+  }
+  return [
+    { title: 'Trace header', columns: [{ key: 'field' }, { key: 'value' }], rows: headerRows.map(([field, value]) => ({ field, value })) },
+    { title: 'Summary', columns: [{ key: 'metric' }, { key: 'value' }], rows: summary.map(([metric, value]) => ({ metric, value })) },
+    {
+      title: content ? 'Dirty rate over time' : 'Access rate over time',
+      columns: [
+        { key: 'fromMs', title: 'from ms', digits: 0 },
+        { key: 'toMs', title: 'to ms', digits: 0 },
+        ...(content ? [{ key: 'epochs' }] : []),
+        { key: 'pages', title: content ? 'pages dirtied' : 'accesses', digits: 1 },
+        { key: 'pagesPerSecond', title: 'pages/s', digits: 1 },
+      ],
+      rows: info.rate.map((bucket) => ({ ...bucket })),
+    },
+  ];
+}

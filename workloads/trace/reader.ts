@@ -1,0 +1,498 @@
+/**
+ * Synchronous streaming reader of binary pagedelta traces. It holds one record in a buffer
+ * (grown to the largest record met, bounded by MAX_RECORD_PAYLOAD) and decodes content
+ * epochs into a page image that the caller owns (the guest memory during replay, a sparse
+ * image otherwise): memory never grows with the length of the trace. Every framing check
+ * names the file offset and what was expected there.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { lz4 } from '../../codecs/native.js';
+import type { GuestMemory } from '../memory.js';
+import { SparseImage } from '../sparse-image.js';
+import {
+  checksum,
+  EPOCH_CONTINUED,
+  FLAG_COMPLETE,
+  hex,
+  KIND_ACCESS,
+  KIND_CONTENT,
+  MAX_HEADER_JSON,
+  MAX_RECORD_PAYLOAD,
+  PAGE_UNCHANGED,
+  PAGE_XOR_LZ4,
+  PAGE_XOR_RAW,
+  PAGE_ZERO,
+  PREAMBLE_BYTES,
+  RECORD_ACCESS,
+  RECORD_CRC_BYTES,
+  RECORD_END,
+  RECORD_EPOCH,
+  RECORD_HEADER_BYTES,
+  RECORD_REGION,
+  TIME_UNITS,
+  TRACE_MAGIC,
+  TRACE_VERSION,
+  TraceError,
+  type TimeUnit,
+  type TraceHeader,
+  type TraceRegion,
+  unzigzag,
+} from './format.js';
+
+/** Largest page count a content trace may declare: 2^32 pages (16 TiB of 4 KiB pages). */
+export const MAX_TRACE_PAGES = 2 ** 32;
+
+/** Header JSON fields and their types; anything else in the header is kept as is. */
+const HEADER_FIELD_TYPES: Record<string, string> = { timeUnit: 'string', source: 'string', recorder: 'object', regions: 'object', createdAt: 'string' };
+
+/** Where decoded pages go: word views of a guest memory or of a sparse image. */
+export interface PageTarget {
+  /** The word array holding `page` (created if need be). */
+  words(page: number): Int32Array;
+  wordOffset(page: number): number;
+}
+
+export class MemoryTarget implements PageTarget {
+  private readonly views: Int32Array[];
+  private readonly pageWords: number;
+
+  constructor(private readonly memory: GuestMemory) {
+    this.views = memory.chunks.map((chunk) => new Int32Array(chunk.buffer, chunk.byteOffset, chunk.byteLength >>> 2));
+    this.pageWords = memory.pageSize >>> 2;
+  }
+
+  words(page: number): Int32Array {
+    return this.views[page >>> this.memory.chunkShift]!;
+  }
+
+  wordOffset(page: number): number {
+    return (page & this.memory.chunkMask) * this.pageWords;
+  }
+}
+
+export class SparseTarget implements PageTarget {
+  constructor(readonly image: SparseImage) {}
+
+  words(page: number): Int32Array {
+    return this.image.block(page, true)!;
+  }
+
+  wordOffset(page: number): number {
+    return this.image.wordOffset(page);
+  }
+}
+
+export interface RawRecord {
+  type: number;
+  flags: number;
+  /** File offset of the record's first byte. */
+  offset: number;
+  /** View of the payload, valid until the next call to next(). */
+  payload: Uint8Array;
+}
+
+const RECORD_NAMES: Record<number, string> = { [RECORD_EPOCH]: 'E', [RECORD_REGION]: 'R', [RECORD_ACCESS]: 'A', [RECORD_END]: 'Z' };
+
+/** True if the first bytes are the trace magic. */
+export function hasTraceMagic(bytes: Uint8Array): boolean {
+  if (bytes.length < TRACE_MAGIC.length) return false;
+  for (let i = 0; i < TRACE_MAGIC.length; i++) if (bytes[i] !== TRACE_MAGIC[i]) return false;
+  return true;
+}
+
+export class TraceFileReader {
+  readonly header!: TraceHeader;
+  readonly fileBytes!: number;
+  private readonly fd: number;
+  private buffer = new Uint8Array(1 << 20);
+  private view = new DataView(this.buffer.buffer);
+  /** File offset of buffer[0]. */
+  private bufferOffset = 0;
+  private start = 0;
+  private end = 0;
+  private readonly firstRecord!: number;
+  private ended = false;
+  // what has been read so far, checked against the end record
+  private recordsSeen = 0;
+  private epochsSeen = 0;
+  private lastEpochTime = Number.NEGATIVE_INFINITY;
+  private previousContinued = false;
+  // decoded epoch entries (reused; grown as needed)
+  pages = new Float64Array(1024);
+  kinds = new Uint8Array(1024);
+  changedBytes = new Int32Array(1024);
+  times = new Float64Array(0);
+  count = 0;
+  private readonly xorBytes!: Uint8Array;
+  private readonly xorWords!: Int32Array;
+
+  constructor(readonly path: string) {
+    try {
+      this.fd = openSync(path, 'r');
+    } catch (error) {
+      throw new TraceError(`cannot open trace ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    try {
+      this.fileBytes = fstatSync(this.fd).size;
+      const have = this.fill(PREAMBLE_BYTES);
+      const bytes = this.buffer;
+      if (!hasTraceMagic(bytes.subarray(0, have))) {
+        throw new TraceError(`${path}: not a pagedelta trace: expected the magic bytes 89 50 44 54 52 0d 0a 1a at offset 0`, 0);
+      }
+      if (have < 10) this.truncated(have, `the ${PREAMBLE_BYTES}-byte preamble`);
+      const version = this.view.getUint16(8, true);
+      if (version !== TRACE_VERSION) {
+        throw new TraceError(`${path}: trace format version ${version} is not supported (this pagedelta reads version ${TRACE_VERSION})`, 8);
+      }
+      if (have < PREAMBLE_BYTES) this.truncated(have, `the ${PREAMBLE_BYTES}-byte preamble`);
+      const kindCode = bytes[10]!;
+      if (kindCode !== KIND_CONTENT && kindCode !== KIND_ACCESS) this.corrupt(10, `trace kind 1 (content) or 2 (access), found ${kindCode}`);
+      const pageSize = this.view.getUint32(12, true);
+      if ((bytes[11]! & ~FLAG_COMPLETE) !== 0) this.corrupt(11, `flags with only bit 0 (complete) defined, found 0x${bytes[11]!.toString(16).padStart(2, '0')}`);
+      const pageCount = Number(this.view.getBigUint64(16, true));
+      // Content traces hold page images: at most 2^32 pages. Access-only traces hold keys (hashed
+      // block addresses may be large), which must only stay exact as numbers.
+      if (kindCode === KIND_CONTENT ? pageCount > MAX_TRACE_PAGES : !Number.isSafeInteger(pageCount)) {
+        this.corrupt(16, `a page count up to ${kindCode === KIND_CONTENT ? '2^32 (content trace)' : '2^53'}, found ${this.view.getBigUint64(16, true)}`);
+      }
+      const epochCount = Number(this.view.getBigUint64(24, true));
+      const recordCount = Number(this.view.getBigUint64(32, true));
+      if (!Number.isSafeInteger(epochCount)) this.corrupt(24, `an epoch/access count below 2^53, found ${this.view.getBigUint64(24, true)}`);
+      if (!Number.isSafeInteger(recordCount)) this.corrupt(32, `a record count below 2^53, found ${this.view.getBigUint64(32, true)}`);
+      const jsonLength = this.view.getUint32(40, true);
+      const storedCrc = this.view.getUint32(44, true);
+      if (jsonLength > MAX_HEADER_JSON) this.corrupt(40, `a header length below ${MAX_HEADER_JSON}, found ${jsonLength}`);
+      const haveJson = this.fill(PREAMBLE_BYTES + jsonLength);
+      if (haveJson < PREAMBLE_BYTES + jsonLength) this.truncated(haveJson, `${jsonLength} bytes of header JSON from offset ${PREAMBLE_BYTES}`);
+      const computed = checksum(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + jsonLength), checksum(bytes.subarray(0, 44)));
+      if (computed !== storedCrc) this.corrupt(44, `header checksum ${hex(storedCrc)}, computed ${hex(computed)}`);
+      if (pageSize < 8 || (pageSize & (pageSize - 1)) !== 0 || pageSize > 1 << 24) this.corrupt(12, `a page size that is a power of two, found ${pageSize}`);
+      let json: { timeUnit?: TimeUnit; source?: string; recorder?: Record<string, unknown>; regions?: TraceRegion[]; createdAt?: string };
+      try {
+        json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + jsonLength)));
+      } catch {
+        return this.corrupt(PREAMBLE_BYTES, 'a JSON header');
+      }
+      if (json === null || typeof json !== 'object' || Array.isArray(json)) this.corrupt(PREAMBLE_BYTES, `a JSON object as the header, found ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);
+      for (const [field, type] of Object.entries(HEADER_FIELD_TYPES)) {
+        const value = (json as Record<string, unknown>)[field];
+        if (value !== undefined && (typeof value !== type || value === null)) this.corrupt(PREAMBLE_BYTES, `header field "${field}" to be ${type === 'object' ? 'an object' : `a ${type}`}, found ${value === null ? 'null' : typeof value}`);
+      }
+      if (json.regions !== undefined && !Array.isArray(json.regions)) this.corrupt(PREAMBLE_BYTES, 'header field "regions" to be an array');
+      if (json.recorder !== undefined && Array.isArray(json.recorder)) this.corrupt(PREAMBLE_BYTES, 'header field "recorder" to be an object, found an array');
+      for (const region of json.regions ?? []) checkRegion(region, pageCount, (expected) => this.corrupt(PREAMBLE_BYTES, expected));
+      const timeUnit = json.timeUnit ?? 'ms';
+      if (!(timeUnit in TIME_UNITS)) this.corrupt(PREAMBLE_BYTES, `a time unit (${Object.keys(TIME_UNITS).join(', ')}), found "${timeUnit}"`);
+      this.header = {
+        format: 'binary',
+        version,
+        kind: kindCode === KIND_CONTENT ? 'content' : 'access',
+        pageSize,
+        pageCount,
+        timeUnit,
+        source: json.source ?? '',
+        recorder: json.recorder ?? {},
+        regions: json.regions ?? [],
+        ...(json.createdAt ? { createdAt: json.createdAt } : {}),
+        complete: (bytes[11]! & FLAG_COMPLETE) !== 0,
+        epochCount,
+        recordCount,
+      };
+      this.firstRecord = PREAMBLE_BYTES + jsonLength;
+      this.start = this.firstRecord;
+      this.xorBytes = new Uint8Array(pageSize);
+      this.xorWords = new Int32Array(this.xorBytes.buffer);
+    } catch (error) {
+      closeSync(this.fd);
+      throw error;
+    }
+  }
+
+  private corrupt(offset: number, expected: string): never {
+    throw new TraceError(`${this.path}: corrupt at offset ${offset}: expected ${expected}`, offset);
+  }
+
+  private truncated(fileEnd: number, expected: string): never {
+    throw new TraceError(`${this.path}: truncated at offset ${fileEnd}: expected ${expected}, the file ends there`, fileEnd);
+  }
+
+  /** Makes `needed` bytes from `start` available if the file has them; returns how many are. */
+  private fill(needed: number): number {
+    if (this.end - this.start >= needed) return needed;
+    if (this.start > 0) {
+      this.buffer.copyWithin(0, this.start, this.end);
+      this.bufferOffset += this.start;
+      this.end -= this.start;
+      this.start = 0;
+    }
+    if (needed > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2));
+      grown.set(this.buffer.subarray(0, this.end));
+      this.buffer = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    while (this.end < needed) {
+      const got = readSync(this.fd, this.buffer, this.end, this.buffer.length - this.end, this.bufferOffset + this.end);
+      if (got === 0) break;
+      this.end += got;
+    }
+    return Math.min(needed, this.end - this.start);
+  }
+
+  /** Bytes of read buffer held (bounded by the largest record). */
+  get bufferBytes(): number {
+    return this.buffer.length;
+  }
+
+  /** Back to the first record. */
+  rewind(): void {
+    this.bufferOffset = 0;
+    this.start = 0;
+    this.end = 0;
+    this.fill(this.firstRecord);
+    this.start = this.firstRecord;
+    this.ended = false;
+    this.recordsSeen = 0;
+    this.epochsSeen = 0;
+    this.lastEpochTime = Number.NEGATIVE_INFINITY;
+    this.previousContinued = false;
+  }
+
+  /** The next record (checksum verified), or null after the end record. */
+  next(): RawRecord | null {
+    if (this.ended) return null;
+    const offset = this.bufferOffset + this.start;
+    const have = this.fill(RECORD_HEADER_BYTES);
+    if (have === 0) {
+      throw new TraceError(
+        `${this.path}: truncated at offset ${offset}: expected a record or the end record, the file ends there (${this.header.complete ? 'file cut short' : 'the writer never closed it'})`,
+        offset,
+      );
+    }
+    if (have < RECORD_HEADER_BYTES) this.truncated(offset + have, `a ${RECORD_HEADER_BYTES}-byte record header at offset ${offset}`);
+    const type = this.buffer[this.start]!;
+    const flags = this.buffer[this.start + 1]!;
+    if (!(type in RECORD_NAMES)) this.corrupt(offset, `a record type (E, R, A or Z), found 0x${type.toString(16).padStart(2, '0')}`);
+    const payloadLength = this.view.getUint32(this.start + 2, true);
+    if (payloadLength > MAX_RECORD_PAYLOAD) this.corrupt(offset + 2, `a record length up to ${MAX_RECORD_PAYLOAD}, found ${payloadLength}`);
+    const total = RECORD_HEADER_BYTES + payloadLength + RECORD_CRC_BYTES;
+    const available = this.fill(total);
+    if (available < total) {
+      this.truncated(offset + available, `${total} bytes for the ${RECORD_NAMES[type]} record at offset ${offset} (${payloadLength}-byte payload and checksum)`);
+    }
+    const stored = this.view.getUint32(this.start + total - RECORD_CRC_BYTES, true);
+    const computed = checksum(this.buffer.subarray(this.start, this.start + total - RECORD_CRC_BYTES));
+    if (stored !== computed) {
+      throw new TraceError(
+        `${this.path}: corrupt at offset ${offset}: ${RECORD_NAMES[type]} record checksum mismatch (expected ${hex(stored)} as stored, computed ${hex(computed)})`,
+        offset,
+      );
+    }
+    const payload = this.buffer.subarray(this.start + RECORD_HEADER_BYTES, this.start + RECORD_HEADER_BYTES + payloadLength);
+    if ((flags & ~(type === RECORD_EPOCH ? EPOCH_CONTINUED : 0)) !== 0) this.corrupt(offset + 1, `${type === RECORD_EPOCH ? 'only bit 0 (continued)' : 'no'} flag bits on a ${RECORD_NAMES[type]} record, found 0x${flags.toString(16).padStart(2, '0')}`);
+    this.start += total;
+    this.recordsSeen++;
+    const record = { type, flags, offset, payload };
+    if (type === RECORD_EPOCH) {
+      const time = this.epochTime(record);
+      if (!Number.isFinite(time)) this.corrupt(offset + RECORD_HEADER_BYTES, `a finite epoch time, found ${time}`);
+      if (time < this.lastEpochTime) this.corrupt(offset + RECORD_HEADER_BYTES, `epoch times that do not decrease, found ${time} after ${this.lastEpochTime}`);
+      if (!this.previousContinued) this.epochsSeen++;
+      this.lastEpochTime = time;
+      this.previousContinued = (flags & EPOCH_CONTINUED) !== 0;
+    }
+    if (type === RECORD_END) {
+      this.ended = true;
+      const after = this.bufferOffset + this.start;
+      if (this.fill(1) > 0) this.corrupt(after, 'the end of the file after the end record, found more bytes');
+      this.checkTotals(record);
+    }
+    return record;
+  }
+
+  /** The end record's totals must agree with the records read and with the preamble. */
+  private checkTotals(record: RawRecord): void {
+    const at = record.offset + RECORD_HEADER_BYTES;
+    let totals: unknown;
+    try {
+      totals = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(record.payload));
+    } catch {
+      this.corrupt(at, 'JSON totals in the end record');
+    }
+    if (totals === null || typeof totals !== 'object' || Array.isArray(totals)) this.corrupt(at, 'a JSON object of totals in the end record');
+    const { records, epochs, accesses } = totals as Record<string, unknown>;
+    if (records !== undefined && records !== this.recordsSeen) this.corrupt(at, `the end record's count of ${records} records to match the ${this.recordsSeen} in the file`);
+    if (this.header.kind === 'content' && epochs !== undefined && epochs !== this.epochsSeen) this.corrupt(at, `the end record's count of ${epochs} epochs to match the ${this.epochsSeen} in the file`);
+    if (this.header.complete) {
+      const declared = this.header.kind === 'content' ? epochs : accesses;
+      if (declared !== undefined && declared !== this.header.epochCount) this.corrupt(24, `the preamble's count of ${this.header.epochCount} ${this.header.kind === 'content' ? 'epochs' : 'accesses'} to match the end record's ${declared}`);
+      if (records !== undefined && records !== this.header.recordCount) this.corrupt(32, `the preamble's count of ${this.header.recordCount} records to match the end record's ${records}`);
+    }
+  }
+
+  /** Parses a region record and appends it to the header's region list. */
+  readRegion(record: RawRecord): TraceRegion {
+    let region: TraceRegion;
+    try {
+      region = JSON.parse(new TextDecoder().decode(record.payload)) as TraceRegion;
+    } catch {
+      return this.corrupt(record.offset + RECORD_HEADER_BYTES, 'a JSON region description');
+    }
+    checkRegion(region, this.header.pageCount, (expected) => this.corrupt(record.offset + RECORD_HEADER_BYTES, expected));
+    this.header.regions.push(region);
+    return region;
+  }
+
+  /** The timestamp of an epoch record (trace units). */
+  epochTime(record: RawRecord): number {
+    if (record.payload.length < 12) this.corrupt(record.offset + RECORD_HEADER_BYTES, 'an epoch payload of at least 12 bytes');
+    return new DataView(record.payload.buffer, record.payload.byteOffset, 12).getFloat64(0, true);
+  }
+
+  private ensureEntries(count: number): void {
+    if (count <= this.pages.length) return;
+    const size = Math.max(count, this.pages.length * 2);
+    this.pages = new Float64Array(size);
+    this.kinds = new Uint8Array(size);
+    this.changedBytes = new Int32Array(size);
+  }
+
+  /**
+   * Decodes an epoch record into `target` (each page's new content), filling `pages`,
+   * `kinds` and (when `countChanged`) `changedBytes` for entries 0..count-1.
+   */
+  decodeEpoch(record: RawRecord, target: PageTarget, countChanged = false): void {
+    const payload = record.payload;
+    const base = record.offset + RECORD_HEADER_BYTES;
+    if (payload.length < 12) this.corrupt(base, 'an epoch payload of at least 12 bytes');
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
+    const entries = view.getUint32(8, true);
+    if (entries > payload.length) this.corrupt(base + 8, `an entry count that fits the ${payload.length}-byte payload, found ${entries}`);
+    this.ensureEntries(entries);
+    const pageSize = this.header.pageSize;
+    const pageWords = pageSize >>> 2;
+    const pageLimit = this.header.pageCount > 0 ? this.header.pageCount : Number.MAX_SAFE_INTEGER;
+    let at = 12;
+    let page = 0;
+    for (let entry = 0; entry < entries; entry++) {
+      const entryOffset = base + at;
+      // page delta (zigzag varint)
+      let value = 0;
+      let scale = 1;
+      for (;;) {
+        if (at >= payload.length) this.corrupt(base + at, `entry ${entry} of ${entries}: a page number varint inside the record`);
+        const byte = payload[at++]!;
+        value += (byte & 0x7f) * scale;
+        if (byte < 0x80) break;
+        scale *= 128;
+        if (scale > 2 ** 56) this.corrupt(base + at, `entry ${entry}: a varint of at most 8 bytes`);
+      }
+      page += unzigzag(value);
+      if (!Number.isInteger(page) || page < 0 || page >= pageLimit) this.corrupt(entryOffset, `entry ${entry}: a page number below ${pageLimit}, found ${page}`);
+      if (at >= payload.length) this.corrupt(base + at, `entry ${entry}: a page kind byte`);
+      const kind = payload[at++]!;
+      const words = target.words(page);
+      const wordBase = target.wordOffset(page);
+      let changed = 0;
+      if (kind === PAGE_XOR_LZ4 || kind === PAGE_XOR_RAW) {
+        let size = pageSize;
+        if (kind === PAGE_XOR_LZ4) {
+          size = 0;
+          scale = 1;
+          for (;;) {
+            if (at >= payload.length) this.corrupt(base + at, `entry ${entry}: a block length varint`);
+            const byte = payload[at++]!;
+            size += (byte & 0x7f) * scale;
+            if (byte < 0x80) break;
+            scale *= 128;
+            if (scale > 2 ** 28) this.corrupt(base + at, `entry ${entry}: a block length varint of at most 4 bytes`);
+          }
+        }
+        if (at + size > payload.length) this.corrupt(base + at, `entry ${entry} (page ${page}): ${size} bytes of page data inside the record, only ${payload.length - at} remain`);
+        if (kind === PAGE_XOR_LZ4) {
+          const decoded = lz4.decodeBlock(payload.subarray(at, at + size), this.xorBytes);
+          if (decoded !== pageSize) this.corrupt(base + at, `entry ${entry} (page ${page}): an LZ4 block that decodes to ${pageSize} bytes, it ${decoded < 0 ? 'is corrupt' : `decodes to ${decoded}`}`);
+        } else {
+          this.xorBytes.set(payload.subarray(at, at + size));
+        }
+        at += size;
+        const xor = this.xorWords;
+        if (countChanged) {
+          const bytes = this.xorBytes;
+          for (let i = 0; i < pageSize; i++) if (bytes[i] !== 0) changed++;
+        }
+        for (let word = 0; word < pageWords; word++) words[wordBase + word] ^= xor[word]!;
+      } else if (kind === PAGE_ZERO) {
+        if (countChanged) {
+          for (let word = 0; word < pageWords; word++) {
+            const value = words[wordBase + word]!;
+            if (value !== 0) changed += (value & 0xff ? 1 : 0) + (value & 0xff00 ? 1 : 0) + (value & 0xff0000 ? 1 : 0) + (value & 0xff000000 ? 1 : 0);
+          }
+        }
+        words.fill(0, wordBase, wordBase + pageWords);
+      } else if (kind !== PAGE_UNCHANGED) {
+        this.corrupt(entryOffset, `entry ${entry} (page ${page}): a page kind 0-3, found ${kind}`);
+      }
+      this.pages[entry] = page;
+      this.kinds[entry] = kind;
+      this.changedBytes[entry] = changed;
+    }
+    if (at !== payload.length) this.corrupt(base + at, `the end of the epoch record after ${entries} entries, ${payload.length - at} bytes remain`);
+    this.count = entries;
+  }
+
+  /** True if the epoch continues in the next record. */
+  static continued(record: RawRecord): boolean {
+    return (record.flags & EPOCH_CONTINUED) !== 0;
+  }
+
+  /** Decodes an access record into `times` (trace units) and `pages`. */
+  decodeAccesses(record: RawRecord): void {
+    const payload = record.payload;
+    const base = record.offset + RECORD_HEADER_BYTES;
+    if (payload.length < 4) this.corrupt(base, 'an access payload of at least 4 bytes');
+    const entries = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0, true);
+    if (entries * 2 > payload.length) this.corrupt(base, `an access count that fits the ${payload.length}-byte payload, found ${entries}`);
+    this.ensureEntries(entries);
+    if (this.times.length < this.pages.length) this.times = new Float64Array(this.pages.length);
+    let at = 4;
+    let time = 0;
+    let page = 0;
+    for (let entry = 0; entry < entries; entry++) {
+      for (let field = 0; field < 2; field++) {
+        let value = 0;
+        let scale = 1;
+        for (;;) {
+          if (at >= payload.length) this.corrupt(base + at, `access ${entry} of ${entries}: a varint inside the record`);
+          const byte = payload[at++]!;
+          value += (byte & 0x7f) * scale;
+          if (byte < 0x80) break;
+          scale *= 128;
+          if (scale > 2 ** 56) this.corrupt(base + at, `access ${entry}: a varint of at most 8 bytes`);
+        }
+        if (field === 0) time += unzigzag(value);
+        else page += unzigzag(value);
+      }
+      if (page < 0) this.corrupt(base + at, `access ${entry}: a page number >= 0, found ${page}`);
+      if (!(time >= 0 && time <= Number.MAX_SAFE_INTEGER)) this.corrupt(base + at, `access ${entry}: a time >= 0 below 2^53, found ${time}`);
+      this.times[entry] = time;
+      this.pages[entry] = page;
+    }
+    if (at !== payload.length) this.corrupt(base + at, `the end of the access record after ${entries} accesses, ${payload.length - at} bytes remain`);
+    this.count = entries;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** A region must be a JSON object of whole page numbers inside the trace's page range. */
+function checkRegion(region: unknown, pageCount: number, fail: (expected: string) => never): void {
+  if (region === null || typeof region !== 'object' || Array.isArray(region)) fail('a region object');
+  const { firstPage, pages } = region as TraceRegion;
+  if (!Number.isSafeInteger(firstPage) || !Number.isSafeInteger(pages) || firstPage < 0 || pages < 0) fail('a region with whole firstPage and pages >= 0');
+  if (pageCount > 0 && firstPage + pages > pageCount) fail(`a region inside the ${pageCount} pages of the trace, found pages ${firstPage}..${firstPage + pages - 1}`);
+}
+
+export { SparseImage };

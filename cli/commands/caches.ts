@@ -33,7 +33,7 @@ interface CachesArgs {
 }
 
 function parseCapacities(values: string[] | undefined): number[] {
-  return splitList(values).map((text) => {
+  return splitList(values, '--capacity').map((text) => {
     const pages = parseCount(text); // SI: 4k = 4000 pages (docs/units.md)
     if (!Number.isInteger(pages)) throw new CliError(`--capacity: "${text}" is not a page count (an integer, optionally with k, M or G)`);
     if (pages < 1) throw new CliError(`--capacity: must be at least 1 page, got ${text}`);

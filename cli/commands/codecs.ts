@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { codecNames, getCodec } from '../../codecs/registry.js';
 import { benchmarkCodecs } from '../../harness/codec-bench.js';
 import { renderTable, TABLE_FORMATS, type Table, type TableFormat } from '../../results/table.js';
-import { CliError, emit, splitList } from '../output.js';
+import { checkFlag, CliError, emit, splitList } from '../output.js';
 
 interface BenchArgs {
   codec?: string[];
@@ -42,15 +42,11 @@ export const codecsCommand: CommandModule = {
       emit(renderTable(table, args.format), args.out);
       return;
     }
-    for (const [flag, value] of [
-      ['--pages', args.pages],
-      ['--time', args.time],
-      ['--batch', args.batch],
-    ] as const) {
-      if (!Number.isFinite(value) || value <= 0) throw new CliError(`${flag} must be a positive number, got ${value}`);
-    }
-    const codecs = splitList(args.codec);
-    const scenarios = splitList(args.scenario);
+    checkFlag('--pages', args.pages, { min: 1, max: 2 ** 18, integer: true, unit: 'page pairs' }); // 2 GiB of pairs at most
+    checkFlag('--time', args.time, { min: 1, max: 600_000, unit: 'ms' });
+    checkFlag('--batch', args.batch, { min: 1, max: args.pages, integer: true, unit: 'pages' });
+    const codecs = splitList(args.codec, '--codec');
+    const scenarios = splitList(args.scenario, '--scenario');
     const rows = await benchmarkCodecs({
       ...(codecs.length > 0 ? { codecs } : {}),
       ...(scenarios.length > 0 ? { scenarios } : {}),

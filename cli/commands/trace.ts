@@ -7,7 +7,7 @@ import { SynthesisInterrupted, synthesizeTrace } from '../../workloads/trace/syn
 import { TIME_UNITS, type TimeUnit } from '../../workloads/trace/format.js';
 import { traceInfo, traceInfoTables } from '../../workloads/trace/info.js';
 import { parseDuration, parseSize } from '../../units/quantities.js';
-import { CliError, emit } from '../output.js';
+import { checkFlag, CliError, emit } from '../output.js';
 
 /** A flag's duration in ms (units/quantities.ts: a bare number is ms), as a CLI error. */
 function durationFlag(flag: string, value: string | number): number {
@@ -40,7 +40,7 @@ const infoCommand: CommandModule = {
       .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
   handler: async (argv) => {
     const args = argv as unknown as { file: string; buckets: number; hotShare: number; unit: TimeUnit; format: TableFormat; out?: string };
-    if (!(args.buckets >= 2)) throw new CliError(`--buckets must be >= 2, got ${args.buckets}`);
+    checkFlag('--buckets', args.buckets, { min: 2, max: 10_000, integer: true });
     if (!(args.hotShare > 0 && args.hotShare <= 1)) throw new CliError(`--hot-share must be in (0, 1], got ${args.hotShare}`);
     const info = await traceInfo(args.file, { buckets: args.buckets, hotShare: args.hotShare, textTimeUnit: args.unit });
     const tables = traceInfoTables(info);
@@ -124,6 +124,8 @@ const synthCommand: CommandModule = {
       .option('out', { type: 'string', demandOption: true }),
   handler: async (argv) => {
     const args = argv as unknown as { workload: string; ram: string; pageSize: number; seed: number; duration: string; step: string; out: string };
+    checkFlag('--page-size', args.pageSize, { min: 8, max: 2 ** 24, integer: true, unit: 'bytes' });
+    if ((args.pageSize & (args.pageSize - 1)) !== 0) throw new CliError(`--page-size must be a power of two, got ${args.pageSize}`);
     const bytes = sizeFlag('--ram', args.ram);
     if (bytes < args.pageSize || bytes % args.pageSize !== 0) throw new CliError(`--ram must be a positive multiple of the page size (${args.pageSize}), got ${args.ram}`);
     const controller = new AbortController();

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { benchmarkTraceIO, benchmarkWorkloads } from '../../workloads/bench.js';
 import { workloadCatalogue } from '../../workloads/registry.js';
 import { renderTable, TABLE_FORMATS, type Table, type TableFormat } from '../../results/table.js';
-import { CliError, emit } from '../output.js';
+import { checkFlag, CliError, emit } from '../output.js';
 
 export const workloadsCommand: CommandModule = {
   command: 'workloads <action>',
@@ -37,15 +37,13 @@ export const workloadsCommand: CommandModule = {
       emit(renderTable(table, args.format), args.out);
       return;
     }
-    for (const [flag, value] of [
-      ['--pages', args.pages],
-      ['--seconds', args.seconds],
-      ['--step', args.step],
-      ['--repeats', args.repeats],
-      ['--trace-pages', args.tracePages],
-    ] as const) {
-      if (!Number.isFinite(value) || value <= 0) throw new CliError(`${flag} must be a positive number, got ${value}`);
-    }
+    // 2^22 pages = a 16 GiB guest image; an hour of simulated time; 1 us steps at the finest.
+    checkFlag('--pages', args.pages, { min: 1, max: 2 ** 22, integer: true, unit: 'pages' });
+    checkFlag('--seconds', args.seconds, { min: 0.001, max: 3600, unit: 's' });
+    checkFlag('--step', args.step, { min: 0.001, max: 60_000, unit: 'ms' });
+    checkFlag('--repeats', args.repeats, { min: 1, max: 1000, integer: true });
+    checkFlag('--trace-pages', args.tracePages, { min: 1, max: 2 ** 22, integer: true, unit: 'pages' });
+    if ((args.seconds * 1000) / args.step > 1e8) throw new CliError(`--seconds ${args.seconds} in --step ${args.step} ms steps is more than 10^8 advance() calls`);
     const specs = (args.workload ?? []).map((spec) => spec.trim()).filter(Boolean);
     const progress = (message: string) => process.stderr.write(`${message}\n`);
     const rows = benchmarkWorkloads({

@@ -4,10 +4,15 @@
  * tracker, including pages written with unchanged bytes). Replaying the trace gives the same
  * bytes at every step boundary.
  */
+import { totalmem } from 'node:os';
 import { DirtyBitmap, GuestMemory } from '../memory.js';
 import { createWorkload } from '../registry.js';
 import { type TraceSummary, writeTrace } from './writer.js';
 import type { Workload } from '../workload.js';
+
+/** Longest simulated time a synthesis may cover, and the most epochs it may write. */
+export const MAX_SYNTH_DURATION_MS = 30 * 86_400_000;
+export const MAX_SYNTH_EPOCHS = 1_000_000;
 
 export interface SynthesizeOptions {
   out: string;
@@ -33,6 +38,13 @@ export async function synthesizeTrace(options: SynthesizeOptions): Promise<Trace
   const pageSize = options.pageSize ?? 4096;
   if (!(options.stepMs > 0)) throw new Error(`step must be > 0 ms, got ${options.stepMs}`);
   if (!(options.durationMs >= 0)) throw new Error(`duration must be >= 0 ms, got ${options.durationMs}`);
+  if (options.durationMs > MAX_SYNTH_DURATION_MS) throw new Error(`duration ${options.durationMs} ms is beyond the limit of 30 simulated days`);
+  const epochs = Math.ceil(options.durationMs / options.stepMs);
+  if (epochs > MAX_SYNTH_EPOCHS) throw new Error(`duration ${options.durationMs} ms in steps of ${options.stepMs} ms is ${epochs} epochs, more than the limit of ${MAX_SYNTH_EPOCHS}: use a longer step`);
+  const imageBytes = options.pageCount * pageSize;
+  if (!Number.isSafeInteger(options.pageCount) || options.pageCount < 1) throw new Error(`page count must be a whole number >= 1, got ${options.pageCount}`);
+  // The guest image is held in memory while the trace is written.
+  if (imageBytes > totalmem() * 0.85) throw new Error(`a ${(imageBytes / 2 ** 30).toFixed(1)} GiB guest image needs that much memory; this machine has ${(totalmem() / 2 ** 30).toFixed(1)} GiB`);
   const workload: Workload = createWorkload(options.spec, { pageCount: options.pageCount, pageSize, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
   const memory = new GuestMemory(options.pageCount, pageSize);
   workload.init(memory);

@@ -1,0 +1,52 @@
+/** Absurd flag values: one line naming the flag and its range, exit 1, before any work. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'pagedelta-limits-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function expectRefused(args: string[], pattern: RegExp): void {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  expect(result.status, result.stderr).toBe(1);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+}
+
+describe('bounded work: absurd flags are refused up front', () => {
+  it('migrate', () => {
+    expectRefused(['migrate', '--workload', 'idle', '--ram', '1e308'], /ram|size/);
+    expectRefused(['migrate', '--workload', 'idle', '--ram', '64M', '--bandwidth', '1bit'], /bandwidth 0\.125 bytes\/s is outside the valid range/);
+    expectRefused(['migrate', '--workload', 'idle', '--ram', '64M', '--bandwidth', '1e308'], /bandwidth .* is outside the valid range/);
+    expectRefused(['migrate', '--workload', 'idle', '--ram', '64M', '--downtime', '1e308'], /downtime/);
+    expectRefused(['migrate', '--workload', 'zipf:rate=1e308', '--ram', '64M'], /rate=1e308 must be <= 100000000/);
+  });
+
+  it('trace synth: a guest beyond the machine, a duration or step that would never end', () => {
+    const out = join(dir, 'x.pdt');
+    expectRefused(['trace', 'synth', '--workload', 'idle', '--ram', '1T', '--out', out], /a 1024\.0 GiB guest image needs that much memory; this machine has/);
+    expectRefused(['trace', 'synth', '--workload', 'idle', '--ram', '1M', '--duration', '99999999h', '--out', out], /beyond the limit of 30 simulated days/);
+    expectRefused(['trace', 'synth', '--workload', 'idle', '--ram', '1M', '--step', '0.0001ms', '--out', out], /100000000 epochs, more than the limit of 1000000/);
+    expectRefused(['trace', 'synth', '--workload', 'idle', '--ram', '1M', '--page-size', '3', '--out', out], /--page-size 3 bytes is outside the valid range 8 /);
+    expectRefused(['trace', 'synth', '--workload', 'idle', '--ram', '1M', '--page-size', '12', '--out', out], /--page-size must be a power of two, got 12/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('benchmarks and tables', () => {
+    expectRefused(['workloads', 'bench', '--pages', '1e308'], /^pagedelta: --pages 1e\+308 pages is outside the valid range 1 \.\. 4194304 pages$/);
+    expectRefused(['codecs', 'bench', '--pages', '1e308'], /--pages .* is outside the valid range/);
+    expectRefused(['trace', 'info', join(dir, 'any'), '--buckets', '2.5'], /^pagedelta: --buckets must be a whole number, got 2\.5$/);
+  });
+
+  it('an empty list is an error, not silently the default', () => {
+    expectRefused(['codecs', 'bench', '--codec', ''], /^pagedelta: --codec is empty/);
+    expectRefused(['codecs', 'bench', '--scenario', ''], /^pagedelta: --scenario is empty/);
+    expectRefused(['caches', 'sim', '--workload', 'zipf', '--capacity', ''], /^pagedelta: --capacity is empty/);
+  });
+});

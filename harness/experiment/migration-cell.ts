@@ -1,10 +1,12 @@
 /** Migration cells: one end-to-end simulated migration (harness/migration.ts) per cell. */
 import { type ExperimentSettings, type MigrationCellParams, resolveTracePath } from './experiment.js';
-import { simulateMigration } from '../migration.js';
+import { getCodec } from '../../codecs/registry.js';
+import { type MigrationOptions, simulateMigration } from '../migration.js';
+import { resolveOptions } from '../migration/options.js';
 
-/** One simulated migration; the row keeps QEMU's statistics and the per-round timeline. */
-export async function runMigrationCell(params: MigrationCellParams, settings: ExperimentSettings): Promise<Record<string, unknown>> {
-  const result = await simulateMigration({
+/** The simulator's options for a cell. */
+function cellOptions(params: MigrationCellParams, settings: ExperimentSettings): MigrationOptions {
+  return {
     workload: resolveTracePath(params.workload, settings.baseDir),
     ramBytes: params.ramBytes,
     pageSize: settings.pageSize,
@@ -18,7 +20,21 @@ export async function runMigrationCell(params: MigrationCellParams, settings: Ex
     cpu: settings.cpu,
     seed: params.seed,
     maxRounds: settings.maxRounds,
-  });
+  };
+}
+
+/**
+ * Checks a cell's options against the simulator's ranges without running it, so a grid with
+ * one absurd cell fails before the first cell starts, naming that cell.
+ */
+export function checkMigrationCell(params: MigrationCellParams, settings: ExperimentSettings): void {
+  const codecKind = params.codec === 'none' ? 'none' : getCodec(params.codec).kind;
+  resolveOptions(cellOptions(params, settings), codecKind, params.cache);
+}
+
+/** One simulated migration; the row keeps QEMU's statistics and the per-round timeline. */
+export async function runMigrationCell(params: MigrationCellParams, settings: ExperimentSettings): Promise<Record<string, unknown>> {
+  const result = await simulateMigration(cellOptions(params, settings));
   const cache = result.stats['xbzrle-cache'];
   const usesCache = params.cache !== null;
   return {

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { type FileLock, lockFile } from '../../io/lock-file.js';
 import { describeCorrupt, readResults, ResultsAppender, type ResultRow } from '../../results/rows.js';
 import { runCell } from './cells.js';
+import { checkMigrationCell } from './migration-cell.js';
 import type { CellRequest, CellResponse } from './cell-worker.js';
 import { type Cell, type CellParams, type Experiment, experimentId, expandCells, shardCells } from './experiment.js';
 
@@ -76,6 +77,14 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   const allCells = expandCells(experiment);
   const id = experimentId(allCells);
   const cells = shardCells(allCells, options.shard);
+  for (const cell of cells) {
+    if (cell.params.kind !== 'migration') continue;
+    try {
+      checkMigrationCell(cell.params, experiment.settings);
+    } catch (error) {
+      throw new Error(`cell ${describeCell(cell.params)}: ${(error as Error).message}`);
+    }
+  }
   const warn = options.onWarning ?? (() => {});
 
   const finished = new Set<string>();

@@ -50,3 +50,14 @@ describe('bounded work: absurd flags are refused up front', () => {
     expectRefused(['caches', 'sim', '--workload', 'zipf', '--capacity', ''], /^pagedelta: --capacity is empty/);
   });
 });
+
+describe('experiment files: every migration cell is checked before the first runs', () => {
+  it('a grid with one absurd bandwidth fails naming that cell, and writes no rows', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const grid = join(dir, 'bad.yaml');
+    writeFileSync(grid, 'name: bad\nkinds: [migration]\ncodecs: [xbzrle]\ncaches: [qemu]\ncacheSizes: [4M]\nworkloads:\n  - { type: idle }\nguestSizes: [64M]\nbandwidths: [1Gbit, 1bit]\ndowntimeLimits: [300ms]\n');
+    const out = join(dir, 'bad.jsonl');
+    expectRefused(['run', grid, '--out', out], /^pagedelta: cell migration .*bandwidth 0\.125 bytes\/s is outside the valid range 125000 /);
+    expect(existsSync(out)).toBe(false);
+  });
+});

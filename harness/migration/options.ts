@@ -98,7 +98,7 @@ export interface RoundEntry {
   wireBytes: number;
   /** Pages marked in the migration bitmap after the sync that ended this period (unsent pages included; 0 for stop-and-copy). */
   dirtyPagesAtSync: number;
-  /** Pages the sync found newly dirty (not already marked). */
+  /** Pages the sync that ended this period found newly dirty, not already marked (stop-and-copy: the final sync). */
   newlyDirtyPages: number;
   /** bandwidth estimate x downtime limit at that sync, bytes. */
   thresholdBytes: number;

@@ -250,13 +250,14 @@ class MigrationRun {
     // Stop-and-copy: the guest stops, max-bandwidth is lifted, QEMU syncs once more and sends
     // everything still marked, carrying on from the cursor.
     const stopMs = nowMs;
-    this.sync(stopMs);
+    const finalNewly = this.sync(stopMs);
     this.round.reset();
     if (this.encoderFreeMs < stopMs) this.encoderFreeMs = stopMs;
     while (this.toSend.count > 0) this.sendPage(this.nextDirtyPage(), STAGE_FINAL);
     const endMs = Math.max(this.link.busyUntilMs, this.decoderFreeMs, this.encoderFreeMs, stopMs) + o.switchoverMs;
     this.final.add(this.round);
     const finalEntry = this.entry(rounds + 1, 'stop-and-copy', stopMs, endMs);
+    finalEntry.newlyDirtyPages = finalNewly;
     timeline.push(finalEntry);
     this.options.onRound?.(finalEntry);
     this.destination.verifyFinal();
@@ -277,9 +278,14 @@ class MigrationRun {
       const before = this.round.wireBytes;
       this.sendPage(page, this.xbzrleEnabled ? STAGE_ITERATIVE : STAGE_BULK);
       window.add(this.round.wireBytes - before);
-      if ((i & 63) === 0 && this.encoderFreeMs - startMs > ITERATION_MS) break;
+      if ((i & 63) === 0 && this.senderClockMs() - startMs > ITERATION_MS) break;
     }
-    return Math.max(startMs, this.encoderFreeMs);
+    return Math.max(startMs, this.senderClockMs());
+  }
+
+  /** The sender's clock: its last page encoded (pipeline), or also sent (serial: it waits for the link). */
+  private senderClockMs(): number {
+    return this.o.pipeline || this.encoderFreeMs > this.link.busyUntilMs ? this.encoderFreeMs : this.link.busyUntilMs;
   }
 
   /** The next page marked in the migration bitmap from the cursor, in guest-physical order; clears its mark. */

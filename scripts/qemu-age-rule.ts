@@ -94,7 +94,7 @@ export function reproduceQemuAgeRule(options: AgeRuleOptions = {}): AgeRuleResul
     loops: loopRate,
     cache: label,
     pubMissRate: published.cacheMissRate,
-    ourMissRate: result.stats['xbzrle-cache']['cache-miss-rate'],
+    ourMissRate: result.wholeRun.cacheMissRatio,
     ourLastMissRate: lastPeriodMissRate(result),
     pubTotalS: published.totalTimeS,
     ourTotalS: result.totalTimeMs / 1000,

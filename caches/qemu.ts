@@ -1,6 +1,6 @@
 /**
  * `qemu` and `qemu-noage`: QEMU's XBZRLE page cache (migration/page_cache.c, described in
- * docs/reference.md, QEMU's page cache; no QEMU code used). Direct-mapped: the number of
+ * docs/migration.md; no QEMU code used). Direct-mapped: the number of
  * slots must be a power of two and slot = page & (slots - 1). Each slot remembers the page
  * and its age, the generation (dirty-bitmap sync count) of its last use; a hit refreshes the
  * age. `qemu` has the age rule of QEMU since 2014: inserting over a different page is refused

@@ -11,3 +11,12 @@ export type { MigrationResult, WireCount } from './migration/stats.js';
 export { CPU_MODEL_TABLE, CPU_MODES, type CodecThroughput, type CpuMode } from './migration/cpu.js';
 export { MigrationVerificationError, type VerifyMode } from './migration/destination.js';
 export { formatBytes, parseDuration, parseRate, parseSize } from '../units/quantities.js';
+export {
+  buildPlacement,
+  defaultPlacement,
+  GUEST_PROGRAM_WORKLOADS,
+  invertPlacement,
+  type Placement,
+  parsePlacement,
+  slotsUsed,
+} from './migration/placement.js';

@@ -17,6 +17,9 @@ interface MigrateArgs {
   maxBandwidth: string;
   downtime: string;
   switchover: string;
+  setup: string;
+  placement?: string;
+  backgroundDirty: number;
   codec: string;
   cache?: string;
   cacheSize?: string;
@@ -54,7 +57,13 @@ export const migrateCommand: CommandModule = {
       .option('bandwidth', { type: 'string', default: '1Gbit', describe: 'link bandwidth (1Gbit, 10Gbps, 125MB/s, 128MiB/s)' })
       .option('max-bandwidth', { type: 'string', default: '128MiB/s', describe: "QEMU's max-bandwidth cap per 100 ms window ('none' for no cap)" })
       .option('downtime', { type: 'string', default: '300ms', describe: 'downtime limit (stop threshold = bandwidth x limit)' })
-      .option('switchover', { type: 'string', default: '0ms', describe: 'fixed switchover cost added to the downtime' })
+      .option('switchover', { type: 'string', default: '10ms', describe: 'fixed switchover cost added to the downtime (final sync, device state)' })
+      .option('setup', { type: 'string', default: '0ms', describe: "time before the first page is sent (QEMU's setup-time)" })
+      .option('placement', {
+        type: 'string',
+        describe: 'guest-physical placement of the workload pages: identity, random, runs:N (default random for guest-program workloads)',
+      })
+      .option('background-dirty', { type: 'number', default: 0, describe: "the guest kernel's own page writes per second (e.g. 27 for an idle Linux guest)" })
       .option('codec', { type: 'string', default: 'xbzrle', describe: `codec: none (every page whole) or ${codecNames().join(', ')}` })
       .option('cache', { type: 'string', describe: 'cache policy spec (default qemu; set-assoc:ways=2 in mode qemu-2011)' })
       .option('cache-size', { type: 'string', describe: "cache size (default QEMU's 64M, or the largest power-of-two number of pages of a smaller guest)" })
@@ -63,7 +72,7 @@ export const migrateCommand: CommandModule = {
       .option('pipeline', { type: 'boolean', default: true, describe: 'overlap encoding and sending (--no-pipeline: serial)' })
       .option('encoder-threads', { type: 'number', default: 1, describe: 'encoder threads (scale encode throughput)' })
       .option('seed', { type: 'number', default: 1, describe: 'workload seed' })
-      .option('max-rounds', { type: 'number', default: 30, describe: 'pre-copy passes before giving up (did not converge)' })
+      .option('max-rounds', { type: 'number', default: 1000, describe: 'pre-copy dirty-log syncs before giving up (did not converge)' })
       .option('max-time', { type: 'string', describe: 'simulated time before giving up (did not converge)' })
       .option('auto-converge', { type: 'boolean', default: false, describe: "QEMU's auto-converge (vCPU throttling)" })
       .option('headers', { type: 'boolean', default: true, describe: 'count per-page wire headers (--no-headers: payload only)' })
@@ -95,6 +104,9 @@ export const migrateCommand: CommandModule = {
       maxBandwidthBps,
       downtimeLimitMs: parsed(() => parseDuration(args.downtime, '--downtime')),
       switchoverMs: parsed(() => parseDuration(args.switchover, '--switchover')),
+      setupMs: parsed(() => parseDuration(args.setup, '--setup')),
+      backgroundDirtyRate: args.backgroundDirty,
+      ...(args.placement !== undefined ? { placement: args.placement } : {}),
       codec: args.codec,
       mode: args.mode as MigrationMode,
       cpu: args.cpu as CpuMode,

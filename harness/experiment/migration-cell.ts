@@ -49,7 +49,7 @@ export async function runMigrationCell(params: MigrationCellParams, settings: Ex
     missRate: usesCache ? cache['cache-miss-rate'] : null,
     hitRatio: usesCache ? result.cacheHitRatio : null,
     encodingRate: usesCache ? cache['encoding-rate'] : null,
-    expectedDowntimeMs: result.stats.ram['expected-downtime'],
+    expectedDowntimeMs: result.stats['expected-downtime'],
     dirtySyncCount: result.stats.ram['dirty-sync-count'],
     encodeSeconds: result.cpu.encodeSeconds,
     decodeSeconds: result.cpu.decodeSeconds,

@@ -1,12 +1,18 @@
 /**
- * The migration link: a serial byte pipe of `bandwidthBps`, optionally rate-limited the way
- * QEMU enforces max-bandwidth (a byte quota per 100 ms window; once a window's quota is used
- * the sender waits for the next window), and QEMU's bandwidth estimate (bytes sent / time
- * over periods of at least 100 ms) from which the stop threshold is computed.
+ * The migration link and QEMU's rate window.
  *
- * Times are ms of simulated time. While the link stays busy, completion times are computed
- * from one anchor (anchor time + bytes since the anchor / rate), so that a saturated link's
- * times carry no accumulated rounding: an idle guest's total time is exactly bytes / rate.
+ * `Link`: a serial byte pipe of `bandwidthBps`. Times are ms of simulated time. While the link
+ * stays busy, completion times are computed from one anchor (anchor time + bytes since the
+ * anchor / rate), so that a saturated link's times carry no accumulated rounding: an idle
+ * guest's total time is exactly bytes / rate.
+ *
+ * `RateWindow`: QEMU's max-bandwidth and bandwidth estimate, both on the sender's side
+ * (bytes put into the migration stream, not bytes leaving the wire). A window opens at a
+ * counter update; its quota is max-bandwidth x 100 ms; once more than the quota has been put
+ * in, the sender waits until the window is 100 ms old. At the first counter update at least
+ * 100 ms after the window opened, the bandwidth estimate becomes the window's bytes / its
+ * length, the stop threshold becomes estimate x downtime limit, and a new window opens.
+ * Before the first update the estimate, hence the threshold, is 0.
  */
 
 /** QEMU's rate-limit and bandwidth-measurement period (BUFFER_DELAY). */
@@ -15,72 +21,92 @@ export const WINDOW_MS = 100;
 export class Link {
   /** Bytes per ms. */
   private readonly bytesPerMs: number;
-  /** Max-bandwidth quota per window (Infinity: no cap). */
-  private readonly windowQuota: number;
   private anchorMs = 0;
   private bytesSinceAnchor = 0;
   /** When the last byte queued so far leaves. */
   busyUntilMs = 0;
-  private quotaWindow = 0;
-  private quotaUsed = 0;
-  /** Bandwidth estimate (bytes per ms) of the last completed measuring period; 0 before one. */
-  measuredBytesPerMs = 0;
-  private periodStartMs = 0;
-  private periodBytes = 0;
   /** Every byte ever sent. */
   totalBytes = 0;
 
-  constructor(bandwidthBps: number, maxBandwidthBps: number) {
+  constructor(bandwidthBps: number) {
     this.bytesPerMs = bandwidthBps / 1000;
-    this.windowQuota = Number.isFinite(maxBandwidthBps) && maxBandwidthBps > 0 ? (maxBandwidthBps * WINDOW_MS) / 1000 : Infinity;
-  }
-
-  /** Bytes per second the link can carry at most (link speed and cap). */
-  get effectiveBps(): number {
-    return Math.min(this.bytesPerMs * 1000, (this.windowQuota * 1000) / WINDOW_MS);
   }
 
   /** Queues `bytes` that are ready to go at `readyMs`; returns when their last byte has left. */
   send(bytes: number, readyMs: number): number {
-    let startMs = this.busyUntilMs;
-    if (readyMs > startMs) {
-      startMs = readyMs;
-      this.anchorMs = startMs;
+    if (readyMs > this.busyUntilMs) {
+      this.anchorMs = readyMs;
       this.bytesSinceAnchor = 0;
-    }
-    if (this.windowQuota !== Infinity) {
-      const window = Math.floor(startMs / WINDOW_MS);
-      if (window !== this.quotaWindow) {
-        this.quotaWindow = window;
-        this.quotaUsed = 0;
-      }
-      if (this.quotaUsed >= this.windowQuota) {
-        // Quota used up: wait for the next window.
-        this.quotaWindow = window + 1;
-        this.quotaUsed = 0;
-        startMs = this.quotaWindow * WINDOW_MS;
-        this.anchorMs = startMs;
-        this.bytesSinceAnchor = 0;
-      }
-      this.quotaUsed += bytes;
     }
     this.bytesSinceAnchor += bytes;
     const doneMs = this.anchorMs + this.bytesSinceAnchor / this.bytesPerMs;
     this.busyUntilMs = doneMs;
     this.totalBytes += bytes;
-    this.periodBytes += bytes;
-    if (doneMs - this.periodStartMs >= WINDOW_MS) {
-      this.measuredBytesPerMs = this.periodBytes / (doneMs - this.periodStartMs);
-      this.periodStartMs = doneMs;
-      this.periodBytes = 0;
-    }
     return doneMs;
   }
+}
 
-  /** QEMU's bandwidth estimate; before the first 100 ms period ends, the estimate so far. */
-  bandwidthEstimateBytesPerMs(nowMs: number): number {
-    if (this.measuredBytesPerMs > 0) return this.measuredBytesPerMs;
-    const elapsed = nowMs - this.periodStartMs;
-    return elapsed > 0 ? this.periodBytes / elapsed : 0;
+export class RateWindow {
+  /** Max-bandwidth quota per window, bytes (Infinity: no cap). */
+  private readonly quota: number;
+  private startMs = 0;
+  private startBytes = 0;
+  private startPages = 0;
+  private used = 0;
+  /** Bandwidth estimate of the last closed window, bytes per ms (0 before the first). */
+  bytesPerMs = 0;
+  /** Pages per second of the last closed window (QEMU's pages-per-second). */
+  pagesPerSecond = 0;
+  /** Mbit/s of the last closed window. */
+  mbps = 0;
+
+  constructor(maxBandwidthBps: number) {
+    this.quota = Number.isFinite(maxBandwidthBps) && maxBandwidthBps > 0 ? (maxBandwidthBps * WINDOW_MS) / 1000 : Infinity;
+  }
+
+  /** Opens a window at `nowMs`, with the run's byte and page totals at that time. */
+  start(nowMs: number, totalBytes: number, totalPages: number): void {
+    this.startMs = nowMs;
+    this.startBytes = totalBytes;
+    this.startPages = totalPages;
+    this.used = 0;
+  }
+
+  /** Bytes put into the stream. */
+  add(bytes: number): void {
+    this.used += bytes;
+  }
+
+  /** More than the window's quota has been put in (QEMU's qemu_file_rate_limit). */
+  limited(): boolean {
+    return this.used > this.quota;
+  }
+
+  /** When the sender may go on after a used-up quota. */
+  endMs(): number {
+    return this.startMs + WINDOW_MS;
+  }
+
+  /** A counter update is due (the window is at least 100 ms old). */
+  due(nowMs: number): boolean {
+    return nowMs >= this.startMs + WINDOW_MS;
+  }
+
+  /** Stop threshold in bytes. */
+  thresholdBytes(downtimeLimitMs: number): number {
+    return this.bytesPerMs * downtimeLimitMs;
+  }
+
+  /** Closes the window at `nowMs` (a counter update) and opens the next; returns the bytes it carried. */
+  close(nowMs: number, totalBytes: number, totalPages: number): number {
+    const elapsed = nowMs - this.startMs;
+    const transferred = totalBytes - this.startBytes;
+    if (elapsed > 0) {
+      this.bytesPerMs = transferred / elapsed;
+      this.mbps = (transferred * 8) / (elapsed / 1000) / 1e6;
+      this.pagesPerSecond = (totalPages - this.startPages) / (elapsed / 1000);
+    }
+    this.start(nowMs, totalBytes, totalPages);
+    return transferred;
   }
 }

@@ -21,13 +21,35 @@ export interface MigrationOptions {
   maxBandwidthBps?: number;
   /** QEMU's downtime-limit (default 300 ms). */
   downtimeLimitMs?: number;
-  /** Fixed cost of the switchover (device state, resume), added to the downtime (default 0). */
+  /**
+   * Fixed cost of the switchover added to the downtime: the final dirty-log sync, device state
+   * and the end of the stream (default 10 ms; real QEMU 7.2 runs on loopback took 7-25 ms).
+   */
   switchoverMs?: number;
+  /** Time from the start of the migration to the first page sent (QEMU's setup-time; default 0). */
+  setupMs?: number;
+  /**
+   * Where the workload's pages sit in guest-physical memory (the order pages are sent in and
+   * the key of the cache): `identity`, `random` (a seeded permutation of every page, as a
+   * kernel's page allocator scatters a program's pages) or `runs:N` (runs of N contiguous
+   * pages in random order). Default: `random` for workloads that stand for a guest program
+   * (qemu-age-test, hotset, uniform, zipf, scan), `identity` for the others.
+   */
+  placement?: string;
+  /** The guest kernel's own background dirtying, page writes per second of guest time (default 0). */
+  backgroundDirtyRate?: number;
+  /** Pages the background writes go to: the last `backgroundDirtyPages` pages of the workload's numbering (default 512). */
+  backgroundDirtyPages?: number;
   /** Codec name from the codec registry, or `none`: every page sent whole (default `xbzrle`). */
   codec?: string;
   /** Cache policy spec or instance (default: `qemu` in mode qemu, `set-assoc:ways=2` in qemu-2011). */
   cache?: string | PageCache;
-  /** Cache size in bytes (default QEMU's 64 MiB, or less for a smaller guest: the largest power-of-two number of its pages). */
+  /**
+   * Cache size in bytes (default QEMU's 64 MiB, or less for a smaller guest: the largest
+   * power-of-two number of its pages). For QEMU's direct-mapped cache a size that is not a
+   * power-of-two number of pages is rounded down, as QEMU's cache_init does (the result's
+   * `notes` says so).
+   */
   cacheBytes?: number;
   /** Per-page sender behaviour (default `qemu`). */
   mode?: MigrationMode;
@@ -39,7 +61,7 @@ export interface MigrationOptions {
   encoderThreads?: number;
   /** Seed of the workload (default 1). */
   seed?: number;
-  /** Pre-copy passes (bulk included) after which the run stops as "did not converge" (default 30, Xen's limit). */
+  /** Pre-copy dirty-log syncs (QEMU's passes, setup sync excluded) after which the run stops as "did not converge" (default 1000). */
   maxRounds?: number;
   /** Simulated time after which the run stops as "did not converge" (default none). */
   maxTimeMs?: number;
@@ -53,13 +75,17 @@ export interface MigrationOptions {
   workloadTickMs?: number;
   /** Fault injection for tests: corrupt the payload of the `send`-th transmission (1-based, default 1) of a page. */
   corruptWire?: { pageNumber: number; send?: number };
-  /** Called after each pre-copy pass (progress). */
+  /** Called after each pre-copy sync and after stop-and-copy (progress). */
   onRound?: (entry: RoundEntry) => void;
 }
 
-/** One line of the per-round timeline. */
+/**
+ * One line of the timeline: the period from one dirty-log sync to the next (QEMU's "pass"),
+ * and one line for stop-and-copy.
+ */
 export interface RoundEntry {
   round: number;
+  /** `bulk` while the first walk over memory was not finished when the period began. */
   stage: 'bulk' | 'iterative' | 'stop-and-copy';
   startMs: number;
   durationMs: number;
@@ -71,9 +97,11 @@ export interface RoundEntry {
   pagesIdentical: number;
   cacheMisses: number;
   wireBytes: number;
-  /** Dirty pages found by the sync that ended this pass (0 for stop-and-copy). */
+  /** Pages marked in the migration bitmap after the sync that ended this period (unsent pages included; 0 for stop-and-copy). */
   dirtyPagesAtSync: number;
-  /** bandwidth x downtime limit at that sync, bytes. */
+  /** Pages the sync that ended this period found newly dirty, not already marked (stop-and-copy: the final sync). */
+  newlyDirtyPages: number;
+  /** bandwidth estimate x downtime limit at that sync, bytes. */
   thresholdBytes: number;
   /** vCPU throttle in percent during the pass (auto-converge). */
   throttlePercent: number;
@@ -87,6 +115,9 @@ export interface ResolvedOptions {
   maxBandwidthBps: number;
   downtimeLimitMs: number;
   switchoverMs: number;
+  setupMs: number;
+  backgroundDirtyRate: number;
+  backgroundDirtyPages: number;
   codec: string;
   cacheSpec: string | null;
   cacheBytes: number;
@@ -101,6 +132,8 @@ export interface ResolvedOptions {
   wireHeaders: boolean;
   verify: VerifyMode;
   workloadTickMs: number;
+  /** What was adjusted to follow QEMU (e.g. the cache size rounded down). */
+  notes: string[];
 }
 
 export const DEFAULTS = {
@@ -109,14 +142,16 @@ export const DEFAULTS = {
   bandwidthBps: 1e9 / 8,
   maxBandwidthBps: 128 * 2 ** 20,
   downtimeLimitMs: 300,
-  switchoverMs: 0,
+  switchoverMs: 10,
+  setupMs: 0,
+  backgroundDirtyPages: 512,
   codec: 'xbzrle',
   cacheBytes: 64 * 2 ** 20,
   mode: 'qemu' as MigrationMode,
   cpu: 'model' as CpuMode,
   encoderThreads: 1,
   seed: 1,
-  maxRounds: 30,
+  maxRounds: 1000,
   /** Largest guest verified with a full destination copy under verify `auto`. */
   fullVerifyMaxBytes: 4 * 2 ** 30,
   workloadTickMs: 1,
@@ -134,8 +169,8 @@ function nonNegative(value: number, flag: string): number {
 
 /**
  * Fills in defaults and rejects nonsense with one clear line. Cache-specific checks (a page at
- * least; QEMU's direct-mapped cache needs a power-of-two number of slots) are done here too,
- * so that the error names the flag rather than the policy's internals.
+ * least; QEMU's direct-mapped cache gets a power-of-two number of slots, rounded down as QEMU
+ * does) are done here too, so that the error names the flag rather than the policy's internals.
  */
 export function resolveOptions(options: MigrationOptions, codecKind: 'delta' | 'whole' | 'none', cacheSpec: string | null): ResolvedOptions {
   const pageSize = options.pageSize ?? DEFAULTS.pageSize;
@@ -155,6 +190,12 @@ export function resolveOptions(options: MigrationOptions, codecKind: 'delta' | '
   }
   const downtimeLimitMs = nonNegative(options.downtimeLimitMs ?? DEFAULTS.downtimeLimitMs, 'downtime limit');
   const switchoverMs = nonNegative(options.switchoverMs ?? DEFAULTS.switchoverMs, 'switchover cost');
+  const setupMs = nonNegative(options.setupMs ?? DEFAULTS.setupMs, 'setup time');
+  const backgroundDirtyRate = nonNegative(options.backgroundDirtyRate ?? 0, 'background dirty rate');
+  const backgroundDirtyPages = options.backgroundDirtyPages ?? Math.min(DEFAULTS.backgroundDirtyPages, ramBytes / pageSize);
+  if (!Number.isInteger(backgroundDirtyPages) || backgroundDirtyPages < 1 || backgroundDirtyPages > ramBytes / pageSize) {
+    throw new Error(`background dirty pages must be an integer from 1 to the guest's ${ramBytes / pageSize} pages, got ${backgroundDirtyPages}`);
+  }
   const mode = options.mode ?? DEFAULTS.mode;
   if (!MIGRATION_MODES.includes(mode)) throw new Error(`unknown mode "${mode}"; valid modes: ${MIGRATION_MODES.join(', ')}`);
   const cpu = options.cpu ?? DEFAULTS.cpu;
@@ -170,15 +211,21 @@ export function resolveOptions(options: MigrationOptions, codecKind: 'delta' | '
   const workloadTickMs = positive(options.workloadTickMs ?? DEFAULTS.workloadTickMs, 'workload tick');
 
   // QEMU's 64 MiB default; for a smaller guest, the largest power-of-two number of its pages.
-  const cacheBytes = options.cacheBytes ?? Math.min(DEFAULTS.cacheBytes, pageSize * 2 ** Math.floor(Math.log2(ramBytes / pageSize)));
+  let cacheBytes = options.cacheBytes ?? Math.min(DEFAULTS.cacheBytes, pageSize * 2 ** Math.floor(Math.log2(ramBytes / pageSize)));
+  const notes: string[] = [];
   if (codecKind === 'delta') {
     if (typeof cacheBytes !== 'number' || !Number.isFinite(cacheBytes) || cacheBytes < pageSize) {
       throw new Error(`cache size ${cacheBytes} bytes is smaller than one ${pageSize}-byte page`);
     }
     if (cacheBytes > ramBytes) throw new Error(`cache size ${cacheBytes} bytes exceeds the guest's RAM (${ramBytes} bytes), as QEMU refuses too`);
     const slots = Math.floor(cacheBytes / pageSize);
-    if (cacheSpec !== null && /^qemu(-noage)?(:|$)/.test(cacheSpec) && (slots & (slots - 1)) !== 0) {
-      throw new Error(`cache size ${cacheBytes} bytes gives ${slots} slots; QEMU's direct-mapped cache needs a power of two`);
+    if (cacheSpec !== null && /^qemu(-noage)?(:|$)/.test(cacheSpec) && (slots > 2 ** 30 || (slots & (slots - 1)) !== 0 || cacheBytes !== slots * pageSize)) {
+      // QEMU's cache_init keeps the largest power-of-two number of pages that fits.
+      const rounded = 2 ** Math.floor(Math.log2(slots));
+      notes.push(
+        `cache size ${cacheBytes} bytes is not a power-of-two number of ${pageSize}-byte pages: rounded down to ${rounded} pages (${rounded * pageSize} bytes), as QEMU's cache_init does`,
+      );
+      cacheBytes = rounded * pageSize;
     }
   }
   const verifyOption = options.verify ?? 'auto';
@@ -192,6 +239,9 @@ export function resolveOptions(options: MigrationOptions, codecKind: 'delta' | '
     maxBandwidthBps,
     downtimeLimitMs,
     switchoverMs,
+    setupMs,
+    backgroundDirtyRate,
+    backgroundDirtyPages,
     codec: options.codec ?? DEFAULTS.codec,
     cacheSpec,
     cacheBytes,
@@ -206,6 +256,7 @@ export function resolveOptions(options: MigrationOptions, codecKind: 'delta' | '
     wireHeaders: options.wireHeaders ?? true,
     verify,
     workloadTickMs,
+    notes,
   };
   checkMigrationLimits(resolved);
   return resolved;

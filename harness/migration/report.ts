@@ -16,7 +16,9 @@ export function migrationTables(result: MigrationResult): Table[] {
     'stop reason': result.stopReason,
     'total time (ms)': round(result.totalTimeMs),
     'downtime (ms)': round(result.downtimeMs),
-    rounds: result.rounds,
+    'syncs (rounds)': result.rounds,
+    passes: result.passes,
+    'setup time (ms)': round(result.setupTimeMs),
     'wire bytes': result.wireBytes,
     'normal pages / bytes': `${result.wire.normal.pages} / ${result.wire.normal.bytes}`,
     'zero pages / bytes': `${result.wire.zero.pages} / ${result.wire.zero.bytes}`,
@@ -34,11 +36,17 @@ export function migrationTables(result: MigrationResult): Table[] {
     `Inputs: ${Object.entries(result.inputs)
       .map(([key, value]) => `${key}=${value}`)
       .join(', ')}`,
+    ...result.notes,
   ];
   const stats = kv('query-migrate', {
+    'total-time': round(result.stats['total-time'], 4),
+    downtime: round(result.stats.downtime, 4),
+    'setup-time': round(result.stats['setup-time'], 4),
+    'expected-downtime': round(result.stats['expected-downtime'], 4),
     ...Object.fromEntries(Object.entries(result.stats.ram).map(([key, value]) => [`ram.${key}`, round(value, 4)])),
     ...Object.fromEntries(Object.entries(result.stats['xbzrle-cache']).map(([key, value]) => [`xbzrle-cache.${key}`, round(value, 4)])),
     ...Object.fromEntries(Object.entries(result.stats.compression).map(([key, value]) => [`compression.${key}`, round(value, 4)])),
+    ...Object.fromEntries(Object.entries(result.wholeRun).map(([key, value]) => [`whole run: ${key}`, round(value, 4)])),
   });
   const timeline: Table = {
     title: 'Timeline',
@@ -55,6 +63,7 @@ export function migrationTables(result: MigrationResult): Table[] {
       { key: 'cacheMisses', title: 'cache miss' },
       { key: 'wireBytes', title: 'wire bytes' },
       { key: 'dirtyPagesAtSync', title: 'dirty at sync' },
+      { key: 'newlyDirtyPages', title: 'newly dirty' },
       { key: 'thresholdBytes', title: 'threshold bytes', digits: 0 },
       { key: 'throttlePercent', title: 'throttle %' },
     ],

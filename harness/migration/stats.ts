@@ -12,8 +12,14 @@ export interface MigrationResult {
   totalTimeMs: number;
   /** Guest stopped to guest running at the destination (stop-and-copy + switchover), ms. */
   downtimeMs: number;
-  /** Pre-copy passes, the bulk pass included (stop-and-copy not counted). */
+  /** Pre-copy dirty-log syncs after the setup sync (QEMU's passes; the final sync not counted). */
   rounds: number;
+  /** Complete walks of the sender over guest memory before the stop (the first is the bulk stage). */
+  passes: number;
+  /** Start of the migration to the first page sent (QEMU's setup-time), ms. */
+  setupTimeMs: number;
+  /** Adjustments made to follow QEMU (e.g. the cache size rounded down), one line each. */
+  notes: string[];
   /** Every byte put on the wire. */
   wireBytes: number;
   /** The stop rule was met (false: stopped by the round or time cap, then a forced stop-and-copy). */
@@ -32,27 +38,50 @@ export interface MigrationResult {
   cacheHitRatio: number;
   /** vCPU throttle at the end, percent (auto-converge). */
   throttlePercent: number;
+  /**
+   * query-migrate of the completed migration, QEMU's names with QEMU's meaning (QEMU 7.2).
+   * Period figures (rates) are the last period's, as QEMU leaves them; whole-run figures are
+   * in `wholeRun`.
+   */
   stats: {
+    'total-time': number;
+    downtime: number;
+    'setup-time': number;
+    /**
+     * ms: bytes marked dirty at the last sync before the 100 ms counter update / the bandwidth
+     * estimate of that update (QEMU shows it while active; 0 until a dirty-page rate exists).
+     */
+    'expected-downtime': number;
     ram: {
       transferred: number;
+      /** Bytes still marked dirty (0: QEMU reports 0 once completed). */
+      remaining: number;
       total: number;
       duplicate: number;
+      /** Always 0 in QEMU 7.2 (a legacy field). */
+      skipped: number;
       normal: number;
       'normal-bytes': number;
       'dirty-sync-count': number;
-      /** ms: dirty bytes at the last sync / bandwidth estimate. */
-      'expected-downtime': number;
-      /** Average wire rate over the migration, Mbit/s. */
+      /** Pages per second newly dirtied, over the last rate period (>= 1 s, ended at a sync). */
+      'dirty-pages-rate': number;
+      /** Pages handled per second over the last 100 ms counter period before the stop. */
+      'pages-per-second': number;
+      'page-size': number;
+      /** Mbit/s over the whole run without setup, as QEMU sets it at completion. */
       mbps: number;
       'precopy-bytes': number;
       'downtime-bytes': number;
+      'postcopy-bytes': number;
     };
     'xbzrle-cache': {
       'cache-size': number;
       bytes: number;
       pages: number;
       'cache-miss': number;
+      /** Cache misses / pages handled, over the last rate period (QEMU's meaning). */
       'cache-miss-rate': number;
+      /** Unencoded bytes of cache hits / their encoded bytes, over the last rate period. */
       'encoding-rate': number;
       overflow: number;
     };
@@ -64,6 +93,17 @@ export interface MigrationResult {
       /** Pages that did not shrink and went as normal pages. */
       overflow: number;
     };
+  };
+  /** The same kinds of figures over the whole run (not QEMU's: QEMU only keeps the last period's). */
+  wholeRun: {
+    /** Cache misses / pages handled by the pre-copy iterations. */
+    cacheMissRate: number;
+    /** Cache misses / cache lookups, pre-copy and stop-and-copy. */
+    cacheMissRatio: number;
+    encodingRate: number;
+    /** Newly dirty pages found by all syncs / pre-copy time, pages/s. */
+    dirtyPagesRate: number;
+    pagesPerSecond: number;
   };
   timeline: RoundEntry[];
 }

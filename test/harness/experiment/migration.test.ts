@@ -16,7 +16,7 @@ const GRID = {
   codecs: ['none', 'xbzrle'],
   caches: ['qemu'],
   cacheSizes: ['4M'],
-  workloads: ['hotset:rate=5000,hot=512,share=0.95,bytes=16'],
+  workloads: ['hotset:rate=5000,hot=256,share=0.95,bytes=16'],
   guestSizes: ['8M'],
   bandwidths: ['20Mbit', '1Gbit'],
   settings: { cpu: 'model', maxRounds: 15 },
@@ -41,11 +41,15 @@ describe('migration cells', () => {
     for (const row of inThread.rows) {
       expect(row).toMatchObject({ kind: 'migration', verified: true, ramBytes: 8 * 2 ** 20, mode: 'qemu', seed: 1 });
       expect(Array.isArray(row.timeline)).toBe(true);
-      expect((row.timeline as { stage: string }[])[0]!.stage).toBe('bulk');
+      // A guest sent whole before the first 100 ms bandwidth estimate stops without a pre-copy sync.
+      const stages = (row.timeline as { stage: string }[]).map((entry) => entry.stage);
+      expect(stages.at(-1)).toBe('stop-and-copy');
+      expect(stages.slice(0, -1).every((stage) => stage === 'bulk' || stage === 'iterative')).toBe(true);
       expect(row.wireBytes).toBeGreaterThan(0);
     }
     const slow = (codec: string): ResultRow => inThread.rows.find((row) => row.codec === codec && row.bandwidthBps === 20e6 / 8)!;
-    // The hot set (2 MiB) rewritten at 5,000 writes/s outruns 20 Mbit/s whole; deltas fit.
+    // The hot set (1 MiB) rewritten at 5,000 writes/s outruns 20 Mbit/s whole; deltas fit
+    // (its 256 pages, placed at random, collide little in the 1024-slot cache).
     expect(slow('none')).toMatchObject({ cache: null, cacheBytes: 0, converged: false, missRate: null });
     expect(slow('xbzrle')).toMatchObject({ cache: 'qemu', converged: true });
     expect(slow('xbzrle').downtimeMs as number).toBeLessThan(slow('none').downtimeMs as number);

@@ -46,3 +46,16 @@ describe('migration options: every value inside a documented range, checked befo
     expect(String(failure)).toMatch(/a 16384 GiB guest needs about 16512 GiB of memory here/);
   });
 });
+
+describe('--max-time is honoured inside a pass', () => {
+  it('a run that cannot converge stops within one iteration (<= 50 ms of sending, one 100 ms window) of the limit', async () => {
+    // 64 MiB guest at 100 Mbit/s: the bulk pass alone takes 5.4 s, far beyond the 1 s limit.
+    const result = await simulateMigration({ workload: 'uniform:rate=20000,bytes=page', ramBytes: 64 * 2 ** 20, bandwidthBps: 12.5e6, maxBandwidthBps: 0, maxTimeMs: 1000, codec: 'none' });
+    expect(result.converged).toBe(false);
+    expect(result.stopReason).toBe('max-time');
+    const stop = result.timeline.find((entry) => entry.stage === 'stop-and-copy')!;
+    expect(stop.startMs).toBeGreaterThanOrEqual(1000);
+    expect(stop.startMs).toBeLessThanOrEqual(1000 + 100);
+    expect(result.verified).toBe(true);
+  });
+});

@@ -130,13 +130,16 @@ export function allocatePages(count: number, pageSize: number): Uint8Array {
  * codecs call it per page: one comparison when the page is in the arena of the last lookup.
  */
 export function arenaOf(bytes: Uint8Array): PageArena | null {
-  const buffer = bytes.buffer;
+  return bytes.byteOffset >= SCRATCH_BYTES ? arenaOfBuffer(bytes.buffer) : null;
+}
+
+/** The open arena whose memory is `buffer`, or null (callers check the offset is past the scratch). */
+export function arenaOfBuffer(buffer: ArrayBufferLike): PageArena | null {
   const last = lastFound;
-  if (last !== null && last.buffer === buffer) return bytes.byteOffset >= SCRATCH_BYTES ? last : null;
+  if (last !== null && last.buffer === buffer) return last;
   for (let k = 0; k < open.length; k++) {
     const arena = open[k]!;
     if (arena.buffer === buffer) {
-      if (bytes.byteOffset < SCRATCH_BYTES) return null;
       lastFound = arena;
       return arena;
     }

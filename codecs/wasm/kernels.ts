@@ -13,7 +13,7 @@
  * Scratch layout of every arena: old page at 0, new page at 16384, encode output at 32768
  * (32 KiB), decode input at 65536 (32 KiB), a page being decoded at 98304.
  */
-import { arenaOf, type PageArena, SCRATCH_BYTES, scratchArena } from '../page-memory.js';
+import { arenaOfBuffer, type PageArena, SCRATCH_BYTES, scratchArena } from '../page-memory.js';
 import { DELTA_KERNELS_WASM_BASE64 } from './delta-kernels-binary.js';
 
 // The ES2022 lib has no WebAssembly types (they live in the DOM lib): the little we use.
@@ -91,26 +91,31 @@ export class DeltaWasmKernels {
   }
 
   private encodeWith(which: number, old: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
-    const arena = arenaOf(cur) ?? arenaOf(old) ?? this.scratch;
-    const kernels = kernelsOf(arena);
+    // Each .buffer / .byteOffset is read once: they are not free on the per-page path.
+    const curBuffer = cur.buffer;
+    const curOffset = cur.byteOffset;
+    const oldBuffer = old.buffer;
+    const oldOffset = old.byteOffset;
+    let arena = curOffset >= SCRATCH_BYTES ? arenaOfBuffer(curBuffer) : null;
+    if (arena === null) arena = (oldOffset >= SCRATCH_BYTES ? arenaOfBuffer(oldBuffer) : null) ?? this.scratch;
+    const kernels = (arena.kernels as ArenaKernels | null) ?? kernelsOf(arena);
     const buffer = arena.buffer;
-    const bytes = arena.bytes;
     let curAt = CUR_AT;
-    if (cur.buffer === buffer && cur.byteOffset >= SCRATCH_BYTES) curAt = cur.byteOffset;
-    else bytes.set(cur, CUR_AT);
+    if (curBuffer === buffer && curOffset >= SCRATCH_BYTES) curAt = curOffset;
+    else arena.bytes.set(cur, CUR_AT);
     let oldAt = OLD_AT;
-    if (old.buffer === buffer && old.byteOffset >= SCRATCH_BYTES) oldAt = old.byteOffset;
-    else bytes.set(old, OLD_AT);
+    if (oldBuffer === buffer && oldOffset >= SCRATCH_BYTES) oldAt = oldOffset;
+    else arena.bytes.set(old, OLD_AT);
     const kernel = which === XBZRLE ? kernels.xbzrleEncode : kernels.xbrleEncode;
-    if (out.buffer === buffer && out.byteOffset >= SCRATCH_BYTES) {
-      return kernel(oldAt, curAt, out.byteOffset, cur.length, out.length);
-    }
+    const outOffset = out.byteOffset;
+    if (outOffset >= SCRATCH_BYTES && out.buffer === buffer) return kernel(oldAt, curAt, outOffset, cur.length, out.length);
     const limit = out.length < WASM_MAX_INPUT ? out.length : WASM_MAX_INPUT;
     const encodedBytes = kernel(oldAt, curAt, OUT_AT, cur.length, limit);
     if (encodedBytes > SMALL_COPY) {
       const views = kernels.outputViews;
-      out.set(views[encodedBytes] ?? (views[encodedBytes] = bytes.subarray(OUT_AT, OUT_AT + encodedBytes)));
+      out.set(views[encodedBytes] ?? (views[encodedBytes] = arena.bytes.subarray(OUT_AT, OUT_AT + encodedBytes)));
     } else {
+      const bytes = arena.bytes;
       for (let k = 0; k < encodedBytes; k++) out[k] = bytes[OUT_AT + k]!;
     }
     return encodedBytes;
@@ -122,14 +127,18 @@ export class DeltaWasmKernels {
    * kernel-visible or the delta too long for the scratch space (nothing done).
    */
   xbzrleDecodeInPlace(encoded: Uint8Array, page: Uint8Array): number {
-    const arena = arenaOf(page);
+    const pageOffset = page.byteOffset;
+    const arena = pageOffset >= SCRATCH_BYTES ? arenaOfBuffer(page.buffer) : null;
     if (arena === null) return -1;
-    const kernels = kernelsOf(arena);
-    let inAt = IN_AT;
-    if (encoded.buffer === arena.buffer && encoded.byteOffset >= SCRATCH_BYTES) inAt = encoded.byteOffset;
-    else if (encoded.length > WASM_MAX_INPUT) return -1;
-    else arena.bytes.set(encoded, IN_AT);
-    return kernels.xbzrleDecode(page.byteOffset, page.length, inAt, encoded.length) === 0 ? 1 : 0;
+    const kernels = (arena.kernels as ArenaKernels | null) ?? kernelsOf(arena);
+    const inputLength = encoded.length;
+    let inAt = encoded.byteOffset;
+    if (inAt < SCRATCH_BYTES || encoded.buffer !== arena.buffer) {
+      if (inputLength > WASM_MAX_INPUT) return -1;
+      arena.bytes.set(encoded, IN_AT);
+      inAt = IN_AT;
+    }
+    return kernels.xbzrleDecode(pageOffset, page.length, inAt, inputLength) === 0 ? 1 : 0;
   }
 
   /**

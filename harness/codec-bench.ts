@@ -12,7 +12,8 @@
  * task once, in an order rotated per round), median over the rounds: a plain XOR pass over the
  * same pages, and, when a C compiler exists, the project's own C reference (scalar XBZRLE,
  * word-at-a-time XBRLE; codecs/reference-c/xbzrle.c) over the same page pairs. Every sample
- * runs for at least timeMs / rounds (whole calls), so no sample is a few microseconds long.
+ * runs for at least timeMs / rounds of CPU time (whole calls), so no sample is a few
+ * microseconds long; throughputs are per CPU second on both sides.
  */
 import { join } from 'node:path';
 import type { Codec } from '../codecs/codec.js';
@@ -99,15 +100,26 @@ function pageViews(pages: Uint8Array, pageSize: number): Uint8Array[] {
 /** One timed task: runs `count` calls from `cursor` on; returns the next cursor. */
 type Stretch = (cursor: number, count: number) => number;
 
-/** Runs whole stretches of `batch` calls until `minMs` have passed; MB/s of input pages. */
+/** CPU time this process has used, ms (user + system). */
+function cpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+/**
+ * Runs whole stretches of `batch` calls until `minMs` of CPU time have passed; MB/s of input
+ * pages per CPU second. CPU time, not wall time, on both sides (the C reference uses its
+ * thread's CPU clock): on a shared machine the scheduler would otherwise favour whichever side
+ * had just slept, and preemption would count as codec time.
+ */
 function sample(stretch: Stretch, batch: number, pageSize: number, minMs: number, state: { cursor: number }): number {
   let calls = 0;
-  const started = performance.now();
+  const started = cpuMs();
   let elapsed = 0;
   do {
     state.cursor = stretch(state.cursor, batch);
     calls += batch;
-    elapsed = performance.now() - started;
+    elapsed = cpuMs() - started;
   } while (elapsed < minMs);
   return (calls * pageSize) / 1e6 / (elapsed / 1e3);
 }

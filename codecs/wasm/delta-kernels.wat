@@ -18,9 +18,6 @@
 (module
   (import "env" "memory" (memory 2))
 
-  ;; Lane numbers 0..15, to build "the first n lanes" masks.
-  (global $iota v128 (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15))
-
   ;; Copies `length` bytes from `from` to `to` where the 16 bytes after `to + length` may be
   ;; overwritten (an output buffer with room): whole vectors for short runs, memory.copy
   ;; (a call out of the module) for long ones.
@@ -33,28 +30,43 @@
       (local.set $k (i32.add (local.get $k) (i32.const 16)))
       (br_if $vectors (i32.lt_u (local.get $k) (local.get $length)))))
 
-  ;; Copies `length` bytes from `from` to `to` without touching any byte outside
-  ;; [to, to + length): whole vectors, the last one blended with what is there.
-  ;; `to + length` must leave 16 addressable bytes after it (true inside an arena).
+  ;; Copies `length` (>= 1) bytes from `from` to `to` without touching any byte outside
+  ;; [to, to + length), and without reading the destination (a read of a cold page line would
+  ;; stall; stores do not): two overlapping loads/stores of the largest width that fits, whole
+  ;; vectors then one overlapping vector for longer runs, memory.copy for long ones.
   (func $copyExact (param $to i32) (param $from i32) (param $length i32)
-    (local $k i32) (local $rest i32)
-    (if (i32.gt_u (local.get $length) (i32.const 128))
-      (then (memory.copy (local.get $to) (local.get $from) (local.get $length)) (return)))
-    (block $vectorsEnd
-      (loop $vectors
-        (br_if $vectorsEnd (i32.gt_u (i32.add (local.get $k) (i32.const 16)) (local.get $length)))
-        (v128.store (i32.add (local.get $to) (local.get $k)) (v128.load (i32.add (local.get $from) (local.get $k))))
-        (local.set $k (i32.add (local.get $k) (i32.const 16)))
-        (br $vectors)))
-    (local.set $rest (i32.sub (local.get $length) (local.get $k)))
-    (if (local.get $rest)
+    (local $k i32) (local $last i32)
+    (if (i32.ge_u (local.get $length) (i32.const 16))
       (then
-        (local.set $to (i32.add (local.get $to) (local.get $k)))
-        (v128.store (local.get $to)
-          (v128.bitselect
-            (v128.load (i32.add (local.get $from) (local.get $k)))
-            (v128.load (local.get $to))
-            (i8x16.lt_u (global.get $iota) (i8x16.splat (local.get $rest))))))))
+        (if (i32.gt_u (local.get $length) (i32.const 128))
+          (then (memory.copy (local.get $to) (local.get $from) (local.get $length)) (return)))
+        ;; The last 16 bytes are loaded before any store (the regions do not overlap anyway).
+        (local.set $last (i32.sub (local.get $length) (i32.const 16)))
+        (v128.store (i32.add (local.get $to) (local.get $last)) (v128.load (i32.add (local.get $from) (local.get $last))))
+        (loop $vectors
+          (v128.store (i32.add (local.get $to) (local.get $k)) (v128.load (i32.add (local.get $from) (local.get $k))))
+          (local.set $k (i32.add (local.get $k) (i32.const 16)))
+          (br_if $vectors (i32.lt_u (local.get $k) (local.get $last))))
+        (return)))
+    (if (i32.ge_u (local.get $length) (i32.const 8))
+      (then
+        (i64.store (local.get $to) (i64.load (local.get $from)))
+        (local.set $last (i32.sub (local.get $length) (i32.const 8)))
+        (i64.store (i32.add (local.get $to) (local.get $last)) (i64.load (i32.add (local.get $from) (local.get $last))))
+        (return)))
+    (if (i32.ge_u (local.get $length) (i32.const 4))
+      (then
+        (i32.store (local.get $to) (i32.load (local.get $from)))
+        (local.set $last (i32.sub (local.get $length) (i32.const 4)))
+        (i32.store (i32.add (local.get $to) (local.get $last)) (i32.load (i32.add (local.get $from) (local.get $last))))
+        (return)))
+    (if (i32.ge_u (local.get $length) (i32.const 2))
+      (then
+        (i32.store16 (local.get $to) (i32.load16_u (local.get $from)))
+        (local.set $last (i32.sub (local.get $length) (i32.const 2)))
+        (i32.store16 (i32.add (local.get $to) (local.get $last)) (i32.load16_u (i32.add (local.get $from) (local.get $last))))
+        (return)))
+    (i32.store8 (local.get $to) (i32.load8_u (local.get $from))))
 
   ;; Writes a small ULEB128 `value` at `at`; returns the new output position.
   (func $uleb (param $at i32) (param $value i32) (result i32)

@@ -56,6 +56,8 @@ export interface PageArena {
 const open: PageArena[] = [];
 /** Arena of the last lookup: pages of one guest are looked up over and over. */
 let lastFound: PageArena | null = null;
+/** Buffer of the last lookup that found no arena (pages from elsewhere come in runs too). */
+let lastMissed: ArrayBufferLike | null = null;
 /** Largest arena this process could create (halved on refusal), in wasm pages. */
 let arenaWasmPages = MAX_ARENA_WASM_PAGES;
 let scratchOnly: PageArena | null = null;
@@ -137,6 +139,8 @@ export function arenaOf(bytes: Uint8Array): PageArena | null {
 export function arenaOfBuffer(buffer: ArrayBufferLike): PageArena | null {
   const last = lastFound;
   if (last !== null && last.buffer === buffer) return last;
+  // An ordinary buffer never becomes an arena: remember the last one seen.
+  if (buffer === lastMissed) return null;
   for (let k = 0; k < open.length; k++) {
     const arena = open[k]!;
     if (arena.buffer === buffer) {
@@ -144,6 +148,7 @@ export function arenaOfBuffer(buffer: ArrayBufferLike): PageArena | null {
       return arena;
     }
   }
+  lastMissed = buffer;
   return null;
 }
 

@@ -95,7 +95,7 @@
             (br_if $bigEnd (i32.gt_u (i32.add (local.get $i) (i32.const 64)) (local.get $length)))
             (local.set $po (i32.add (local.get $old) (local.get $i)))
             (local.set $pc (i32.add (local.get $cur) (local.get $i)))
-            (br_if $bigEnd (i32.eqz (i8x16.all_true
+            (br_if $bigEnd (i32.ne (i32.const 0xffff) (i8x16.bitmask
               (v128.and
                 (v128.and (i8x16.eq (v128.load (local.get $po)) (v128.load (local.get $pc)))
                           (i8x16.eq (v128.load offset=16 (local.get $po)) (v128.load offset=16 (local.get $pc))))
@@ -159,7 +159,11 @@
         (local.set $o (call $uleb (local.get $o) (local.get $run)))
         ;; Whole vectors may run up to 15 bytes past the run: only where the output has room.
         (if (i32.le_u (i32.add (i32.add (local.get $o) (local.get $run)) (i32.const 16)) (local.get $outEnd))
-          (then (call $copyOver (local.get $o) (i32.add (local.get $cur) (local.get $start)) (local.get $run)))
+          (then
+            ;; A run of at most 16 bytes, the usual case, is one vector, without a call.
+            (if (i32.le_u (local.get $run) (i32.const 16))
+              (then (v128.store (local.get $o) (v128.load (i32.add (local.get $cur) (local.get $start)))))
+              (else (call $copyOver (local.get $o) (i32.add (local.get $cur) (local.get $start)) (local.get $run)))))
           (else (memory.copy (local.get $o) (i32.add (local.get $cur) (local.get $start)) (local.get $run))))
         (local.set $o (i32.add (local.get $o) (local.get $run)))
         (br $runs)))
@@ -273,7 +277,7 @@
   (func (export "xbrle_encode") (param $old i32) (param $cur i32) (param $out i32) (param $length i32) (param $limit i32) (result i32)
     (local $i i32) (local $o i32) (local $outEnd i32) (local $runStart i32) (local $value i32)
     (local $starts i32) (local $position i32) (local $block v128) (local $previous v128)
-    (local $po i32) (local $pc i32)
+    (local $po i32) (local $pc i32) (local $run i32)
     (local.set $o (local.get $out))
     (local.set $outEnd (i32.add (local.get $out) (local.get $limit)))
     (local.set $value (i32.xor (i32.load8_u (local.get $old)) (i32.load8_u (local.get $cur))))
@@ -286,7 +290,7 @@
             (block $skipEnd
               (loop $skip
                 (br_if $skipEnd (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $length)))
-                (br_if $skipEnd (i32.eqz (i8x16.all_true
+                (br_if $skipEnd (i32.ne (i32.const 0xffff) (i8x16.bitmask
                   (i8x16.eq (v128.load (i32.add (local.get $old) (local.get $i))) (v128.load (i32.add (local.get $cur) (local.get $i)))))))
                 (local.set $i (i32.add (local.get $i) (i32.const 16)))
                 (br $skip)))))
@@ -332,9 +336,16 @@
           (loop $eachStart
             (br_if $startsEnd (i32.eqz (local.get $starts)))
             (local.set $position (i32.add (local.get $i) (i32.ctz (local.get $starts))))
-            (local.set $o (call $xbrleRun (local.get $o) (local.get $outEnd)
-              (i32.sub (local.get $position) (local.get $runStart)) (local.get $value)))
-            (if (i32.lt_s (local.get $o) (i32.const 0)) (then (return (i32.const -1))))
+            (local.set $run (i32.sub (local.get $position) (local.get $runStart)))
+            ;; The common pair inline (a call per run costs more than the pair).
+            (if (i32.and (i32.le_u (local.get $run) (i32.const 255))
+                         (i32.le_u (i32.add (local.get $o) (i32.const 2)) (local.get $outEnd)))
+              (then
+                (i32.store16 (local.get $o) (i32.or (local.get $run) (i32.shl (local.get $value) (i32.const 8))))
+                (local.set $o (i32.add (local.get $o) (i32.const 2))))
+              (else
+                (local.set $o (call $xbrleRun (local.get $o) (local.get $outEnd) (local.get $run) (local.get $value)))
+                (if (i32.lt_s (local.get $o) (i32.const 0)) (then (return (i32.const -1))))))
             (local.set $runStart (local.get $position))
             (local.set $value (i32.xor (i32.load8_u (i32.add (local.get $old) (local.get $position)))
                                        (i32.load8_u (i32.add (local.get $cur) (local.get $position)))))

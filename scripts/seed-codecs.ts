@@ -76,7 +76,7 @@ export function seedCodecTables(rows: CodecBenchRow[], options: CodecBenchOption
     rows: sideBySide,
     notes: [
       `Inputs: canonical page pairs (splitmix64 seed ${CANONICAL_SEED}, ${pages} distinct 4096-byte pages), scenarios SPARSE 1111/12, MEDIUM 701/33, DENSE 203/41, VERY-DENSE 121/43.`,
-      'MB/s = 10^6 bytes of input page per second, median over batches (tinybench); "enc / XOR pass" is the encode throughput over a plain XOR pass of the same pages measured in the same run.',
+      'MB/s = 10^6 bytes of input page per second through the public API, per CPU second, median of 7 interleaved rounds; "our" figures are on kernel-visible pages (allocatePages) for xbzrle/xbrle; "enc / XOR pass" is the encode throughput over a plain XOR pass of the same pages measured in the same run.',
       'The 2011 machine and benchmark program differ: compare shapes (orderings, ratios), not absolute figures. LZ4 stands in for LZO.',
     ],
     figures: [

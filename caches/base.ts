@@ -4,6 +4,7 @@
  * `lookupKey` (record an access; slot or -1), `insertKey` (make resident; slot or -1) and,
  * where it can do better than lookup-then-insert, `access` (the replay step of simulateCache).
  */
+import { allocatePages } from '../codecs/page-memory.js';
 import type { CacheStats, PageCache } from './cache.js';
 
 const MAX_KEY = Number.MAX_SAFE_INTEGER;
@@ -45,7 +46,8 @@ export abstract class BaseCache implements PageCache {
     if (options.storeData) {
       const bytes = options.capacityPages * options.pageSize;
       try {
-        this.slab = new Uint8Array(bytes);
+        // Kernel-visible memory: the delta codecs read cached pages in place.
+        this.slab = allocatePages(options.capacityPages, options.pageSize);
       } catch {
         throw new RangeError(`cannot allocate a ${bytes}-byte page slab (${options.capacityPages} pages x ${options.pageSize} B); use storeData: false for access-only studies`);
       }

@@ -11,13 +11,14 @@
  */
 import { type Codec, CodecError, checkDecodePage, checkEncodeArgs } from './codec.js';
 import { type DeltaWasmKernels, deltaWasmKernels, WASM_MAX_INPUT, WASM_MAX_PAGE } from './wasm/kernels.js';
+import { WordView } from './words.js';
 
 /**
- * Deltas shorter than this decode faster in TypeScript (they touch few bytes); longer ones go
- * to the WebAssembly kernel, whose fixed cost is copying the page in and out.
+ * On an ordinary page (not from allocatePages), deltas shorter than this decode faster in
+ * TypeScript (they touch few bytes) than in the kernel, whose fixed cost there is copying the
+ * page in and out. Kernel-visible pages decode in the kernel at every size.
  */
 const WASM_DECODE_MIN_INPUT = 384;
-import { WordView } from './words.js';
 
 /** Which encoder does the work: the SIMD WebAssembly kernel (default where available) or TypeScript. */
 export type DeltaKernel = 'wasm' | 'js';
@@ -164,10 +165,15 @@ export class XbzrleCodec implements Codec {
 
   decode(encoded: Uint8Array, page: Uint8Array): void {
     checkDecodePage(this, page);
-    if (this.wasm !== null && encoded.length >= WASM_DECODE_MIN_INPUT && encoded.length <= WASM_MAX_INPUT && page.length <= WASM_MAX_PAGE) {
-      if (this.wasm.xbzrleDecode(encoded, page)) return;
-      this.walk(encoded, page, false); // corrupt: throws the reason; the page was not touched
-      throw this.corrupt('rejected by the WebAssembly decoder'); // unreachable if both parsers agree
+    if (this.wasm !== null && page.length <= WASM_MAX_PAGE) {
+      // Kernel-visible page: decoded in place at any size (1 applied, 0 corrupt, -1 not handled).
+      const inPlace = this.wasm.xbzrleDecodeInPlace(encoded, page);
+      if (inPlace === 1) return;
+      if (inPlace === 0) this.rejected(encoded, page);
+      if (inPlace === -1 && encoded.length >= WASM_DECODE_MIN_INPUT && encoded.length <= WASM_MAX_INPUT) {
+        if (this.wasm.xbzrleDecodeCopy(encoded, page)) return;
+        this.rejected(encoded, page);
+      }
     }
     // Validate the whole delta first so that a corrupt one leaves the page untouched.
     this.walk(encoded, page, false);
@@ -208,6 +214,12 @@ export class XbzrleCodec implements Codec {
       s += changedRun;
       d += changedRun;
     }
+  }
+
+  /** The kernel rejected the delta (page untouched): throws the reason from the parser. */
+  private rejected(encoded: Uint8Array, page: Uint8Array): never {
+    this.walk(encoded, page, false);
+    throw this.corrupt('rejected by the WebAssembly decoder'); // unreachable if both parsers agree
   }
 
   private corrupt(message: string): CodecError {

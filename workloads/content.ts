@@ -8,6 +8,7 @@
  * - `splitmix`: the region is the splitmix64 stream of the seed, 8 little-endian bytes per
  *   output: with seed 20110706 these are exactly the canonical old pages of the codec table.
  */
+import { isZeroPage } from '../codecs/words.js';
 import type { GuestMemory } from './memory.js';
 import type { ParamReader } from './params.js';
 import { Xoshiro128 } from './prng.js';
@@ -130,7 +131,10 @@ export function fillRegion(memory: GuestMemory, region: Region, content: Content
       kind = roll < content.zeroFraction ? 'zero' : roll < content.zeroFraction + content.textFraction ? 'text' : 'random';
     }
     if (kind === 'zero') {
-      chunk.fill(0, offset, offset + pageSize);
+      // Fresh guest memory is zero already: a read leaves an untouched page unbacked (the
+      // kernel maps its shared zero page), a write would fault in and zero a private one.
+      const page = chunk.subarray(offset, offset + pageSize);
+      if (!isZeroPage(page)) page.fill(0);
     } else if (kind === 'text') {
       if (textSlots > 0) {
         const from = rng.nextBelow(textSlots) << 3;

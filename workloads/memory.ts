@@ -1,6 +1,10 @@
+import { allocatePages } from '../codecs/page-memory.js';
+
 /**
  * The guest's memory image: pageCount pages of pageSize bytes, stored in chunks of at most
- * 1 GiB so that guests larger than one ArrayBuffer can be held. Writers address a page as
+ * 512 MiB so that guests larger than one ArrayBuffer can be held. The chunks come from
+ * allocatePages, so the delta codecs read guest pages in place (no copy into the kernels);
+ * half-GiB chunks pack a 4 GiB arena with a cache slab beside them (7 chunks + 256 MiB). Writers address a page as
  * (chunk, byte offset) to avoid creating a view per write:
  *
  *   const chunk = memory.chunks[page >>> memory.chunkShift];
@@ -20,13 +24,13 @@ export class GuestMemory {
     if (!Number.isInteger(pageSize) || pageSize < 8 || (pageSize & (pageSize - 1)) !== 0) {
       throw new Error(`page size must be a power of two >= 8, got ${pageSize}`);
     }
-    const maxChunkPages = Math.max(1, Math.floor(2 ** 30 / pageSize));
+    const maxChunkPages = Math.max(1, Math.floor(2 ** 29 / pageSize));
     this.chunkShift = Math.floor(Math.log2(maxChunkPages));
     this.chunkMask = (1 << this.chunkShift) - 1;
     const pagesPerChunk = 1 << this.chunkShift;
     this.chunks = [];
     for (let first = 0; first < pageCount; first += pagesPerChunk) {
-      this.chunks.push(new Uint8Array(Math.min(pagesPerChunk, pageCount - first) * pageSize));
+      this.chunks.push(allocatePages(Math.min(pagesPerChunk, pageCount - first), pageSize));
     }
   }
 

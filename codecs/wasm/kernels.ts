@@ -2,10 +2,18 @@
  * The WebAssembly SIMD page-delta kernels (codecs/wasm/delta-kernels.wat): the XBZRLE encoder
  * and decoder and the XBRLE encoder. Plain JavaScript compares at most 8 bytes per step and
  * pays about 3 ns per byte in byte loops on this machine class; the kernels compare 16 bytes
- * per step and copy with memory.copy. Pages are copied into the module's memory (old at 0,
- * new at 16384) and the result copied out. Output is identical to the TypeScript encoders
- * (checked by the tests), which stay as the reference and the fallback.
+ * per step.
+ *
+ * The module imports its memory: one instance per page arena (codecs/page-memory.ts). A page
+ * that lives in an arena is worked on in place; a page from anywhere else is copied into the
+ * scratch space at the start of the arena of the other page (or of a small scratch-only
+ * arena), and the encoded bytes are copied out unless `out` is in the same arena. Output is
+ * identical to the TypeScript encoders (checked by the tests), which stay as the reference.
+ *
+ * Scratch layout of every arena: old page at 0, new page at 16384, encode output at 32768
+ * (32 KiB), decode input at 65536 (32 KiB), a page being decoded at 98304.
  */
+import { arenaOfBuffer, type PageArena, SCRATCH_BYTES, scratchArena } from '../page-memory.js';
 import { DELTA_KERNELS_WASM_BASE64 } from './delta-kernels-binary.js';
 
 // The ES2022 lib has no WebAssembly types (they live in the DOM lib): the little we use.
@@ -15,73 +23,156 @@ declare const WebAssembly: {
 };
 
 const OLD_AT = 0;
-const NEW_AT = 16384;
+const CUR_AT = 16384;
 const OUT_AT = 32768;
-/** Largest page the kernels' memory layout holds. */
+const IN_AT = 65536;
+const PAGE_AT = 98304;
+/** Largest page the scratch layout holds. */
 export const WASM_MAX_PAGE = 16384;
-/** Largest encoded input the XBZRLE decoder takes (the rest of the memory). */
+/** Largest encoded input the XBZRLE decoder takes through the scratch space. */
 export const WASM_MAX_INPUT = 32768;
+/** Encodings at most this long are copied out byte by byte (cheaper than a set() call). */
+const SMALL_COPY = 48;
 
-type EncodeExport = (length: number, limit: number) => number;
+type EncodeExport = (old: number, cur: number, out: number, length: number, limit: number) => number;
+type DecodeExport = (page: number, pageLength: number, input: number, inputLength: number) => number;
+
+interface ArenaKernels {
+  xbzrleEncode: EncodeExport;
+  xbzrleDecode: DecodeExport;
+  xbrleEncode: EncodeExport;
+  /** Views of the output region by length, made once each, so copying out never allocates. */
+  outputViews: Array<Uint8Array | undefined>;
+  /** Views of the scratch page region by length. */
+  pageViews: Array<Uint8Array | undefined>;
+}
+
+let compiled: object | null = null;
+
+function kernelsOf(arena: PageArena): ArenaKernels {
+  if (arena.kernels !== null) return arena.kernels as ArenaKernels;
+  compiled ??= new WebAssembly.Module(Buffer.from(DELTA_KERNELS_WASM_BASE64, 'base64'));
+  const exports = new WebAssembly.Instance(compiled, { env: { memory: arena.memory } }).exports as {
+    xbzrle_encode: EncodeExport;
+    xbzrle_decode: DecodeExport;
+    xbrle_encode: EncodeExport;
+  };
+  const kernels: ArenaKernels = {
+    xbzrleEncode: exports.xbzrle_encode,
+    xbzrleDecode: exports.xbzrle_decode,
+    xbrleEncode: exports.xbrle_encode,
+    outputViews: [],
+    pageViews: [],
+  };
+  arena.kernels = kernels;
+  return kernels;
+}
+
+/** Which kernel to run. */
+const XBZRLE = 0;
+const XBRLE = 1;
 
 export class DeltaWasmKernels {
-  private readonly xbzrleEncodeExport: EncodeExport;
-  private readonly xbzrleDecodeExport: (pageLength: number, inputLength: number) => number;
-  private readonly xbrleEncodeExport: EncodeExport;
-  private readonly bytes: Uint8Array;
-  /** Views of the output region by length, made once each, so copying out never allocates. */
-  private readonly outputViews: Array<Uint8Array | undefined> = [];
-  /** Views of the page region by length, for copying a decoded page out. */
-  private readonly pageViews: Array<Uint8Array | undefined> = [];
+  private readonly scratch: PageArena;
 
   constructor() {
-    const module = new WebAssembly.Module(Buffer.from(DELTA_KERNELS_WASM_BASE64, 'base64'));
-    const exports = new WebAssembly.Instance(module, {}).exports as {
-      memory: { buffer: ArrayBuffer };
-      xbzrle_encode: EncodeExport;
-      xbzrle_decode: (pageLength: number, inputLength: number) => number;
-      xbrle_encode: EncodeExport;
-    };
-    this.xbzrleEncodeExport = exports.xbzrle_encode;
-    this.xbzrleDecodeExport = exports.xbzrle_decode;
-    this.xbrleEncodeExport = exports.xbrle_encode;
-    this.bytes = new Uint8Array(exports.memory.buffer);
+    this.scratch = scratchArena();
+    kernelsOf(this.scratch); // compile now, so that a missing SIMD support shows here
   }
 
   /** XBZRLE encode, same contract as Codec.encode; pages of at most WASM_MAX_PAGE bytes. */
   xbzrleEncode(old: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
-    return this.encodeWith(this.xbzrleEncodeExport, old, cur, out);
+    return this.encodeWith(XBZRLE, old, cur, out);
   }
 
   /** XBRLE encode, same contract as Codec.encode; pages of at most WASM_MAX_PAGE bytes. */
   xbrleEncode(old: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
-    return this.encodeWith(this.xbrleEncodeExport, old, cur, out);
+    return this.encodeWith(XBRLE, old, cur, out);
   }
 
-  private encodeWith(kernel: EncodeExport, old: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
-    const bytes = this.bytes;
-    bytes.set(old, OLD_AT);
-    bytes.set(cur, NEW_AT);
-    const limit = out.length < OUT_AT ? out.length : OUT_AT;
-    const encodedBytes = kernel(cur.length, limit);
-    if (encodedBytes > 0) {
-      const view = this.outputViews[encodedBytes] ?? (this.outputViews[encodedBytes] = bytes.subarray(OUT_AT, OUT_AT + encodedBytes));
-      out.set(view);
+  private encodeWith(which: number, old: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
+    // Typed-array .buffer and .byteOffset cost tens of ns each in Node 20: each is read at most
+    // once, and only where the answer matters (pages from elsewhere read two .buffer).
+    const curBuffer = cur.buffer;
+    const oldBuffer = old.buffer;
+    let arena = arenaOfBuffer(curBuffer);
+    let curAt = CUR_AT;
+    let oldAt = OLD_AT;
+    if (arena !== null) {
+      const offset = cur.byteOffset;
+      if (offset >= SCRATCH_BYTES) curAt = offset;
+      else arena = null; // a view of an arena's scratch space: treated as a page from elsewhere
+    }
+    if (arena === null) {
+      arena = arenaOfBuffer(oldBuffer);
+      if (arena !== null) {
+        const offset = old.byteOffset;
+        if (offset >= SCRATCH_BYTES) oldAt = offset;
+        else arena = null;
+      }
+      arena ??= this.scratch;
+      arena.bytes.set(cur, CUR_AT);
+      if (oldAt === OLD_AT) arena.bytes.set(old, OLD_AT);
+    } else {
+      const offset = oldBuffer === arena.buffer ? old.byteOffset : 0;
+      if (offset >= SCRATCH_BYTES) oldAt = offset;
+      else arena.bytes.set(old, OLD_AT);
+    }
+    const kernels = (arena.kernels as ArenaKernels | null) ?? kernelsOf(arena);
+    const kernel = which === XBZRLE ? kernels.xbzrleEncode : kernels.xbrleEncode;
+    // Output in place when `out` lives in the same arena (never the scratch-only one).
+    if (arena !== this.scratch && out.buffer === arena.buffer) {
+      const outOffset = out.byteOffset;
+      if (outOffset >= SCRATCH_BYTES) return kernel(oldAt, curAt, outOffset, cur.length, out.length);
+    }
+    const limit = out.length < WASM_MAX_INPUT ? out.length : WASM_MAX_INPUT;
+    const encodedBytes = kernel(oldAt, curAt, OUT_AT, cur.length, limit);
+    if (encodedBytes > SMALL_COPY) {
+      const views = kernels.outputViews;
+      out.set(views[encodedBytes] ?? (views[encodedBytes] = arena.bytes.subarray(OUT_AT, OUT_AT + encodedBytes)));
+    } else {
+      const bytes = arena.bytes;
+      for (let k = 0; k < encodedBytes; k++) out[k] = bytes[OUT_AT + k]!;
     }
     return encodedBytes;
   }
 
   /**
-   * Applies the XBZRLE delta `encoded` to `page` in place when it is valid and returns true;
-   * returns false (page untouched) when it is corrupt. Inputs up to WASM_MAX_INPUT bytes.
+   * Applies the XBZRLE delta `encoded` to a kernel-visible `page` in place: 1 when applied,
+   * 0 when the delta is corrupt (the page is then untouched), -1 when the page is not
+   * kernel-visible or the delta too long for the scratch space (nothing done).
    */
-  xbzrleDecode(encoded: Uint8Array, page: Uint8Array): boolean {
-    const bytes = this.bytes;
-    bytes.set(page, OLD_AT);
-    bytes.set(encoded, OUT_AT);
-    if (this.xbzrleDecodeExport(page.length, encoded.length) !== 0) return false;
+  xbzrleDecodeInPlace(encoded: Uint8Array, page: Uint8Array): number {
+    const arena = arenaOfBuffer(page.buffer);
+    if (arena === null) return -1;
+    const pageOffset = page.byteOffset;
+    if (pageOffset < SCRATCH_BYTES) return -1;
+    const kernels = (arena.kernels as ArenaKernels | null) ?? kernelsOf(arena);
+    const inputLength = encoded.length;
+    let inAt = encoded.byteOffset;
+    if (inAt < SCRATCH_BYTES || encoded.buffer !== arena.buffer) {
+      if (inputLength > WASM_MAX_INPUT) return -1;
+      arena.bytes.set(encoded, IN_AT);
+      inAt = IN_AT;
+    }
+    return kernels.xbzrleDecode(pageOffset, page.length, inAt, inputLength) === 0 ? 1 : 0;
+  }
+
+  /**
+   * Applies the XBZRLE delta to an ordinary page through the scratch space (page copied in,
+   * decoded, copied back): true when applied, false (page untouched) when corrupt.
+   * Inputs up to WASM_MAX_INPUT bytes, pages up to WASM_MAX_PAGE.
+   */
+  xbzrleDecodeCopy(encoded: Uint8Array, page: Uint8Array): boolean {
+    const arena = this.scratch;
+    const kernels = kernelsOf(arena);
+    const bytes = arena.bytes;
+    bytes.set(page, PAGE_AT);
+    bytes.set(encoded, IN_AT);
+    if (kernels.xbzrleDecode(PAGE_AT, page.length, IN_AT, encoded.length) !== 0) return false;
     const length = page.length;
-    page.set(this.pageViews[length] ?? (this.pageViews[length] = bytes.subarray(OLD_AT, OLD_AT + length)));
+    const views = kernels.pageViews;
+    page.set(views[length] ?? (views[length] = bytes.subarray(PAGE_AT, PAGE_AT + length)));
     return true;
   }
 }

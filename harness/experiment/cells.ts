@@ -14,7 +14,11 @@ type CellRunner<P extends CellParams> = (params: P, settings: ExperimentSettings
 
 /** Codec micro-benchmark cell: one (codec, scenario) on the canonical page pairs. */
 async function runCodecCell(params: Extract<CellParams, { kind: 'codec' }>, settings: ExperimentSettings): Promise<Metrics> {
-  const [row] = await benchmarkCodecs({
+  // The first row: kernel-visible pages for the delta codecs (as the simulator holds them).
+  const {
+    rows: [row],
+  } = await benchmarkCodecs({
+    cReference: false,
     codecs: [params.codec],
     scenarios: [params.scenario],
     pages: settings.codecPages,

@@ -17,6 +17,7 @@
  * Buffer (memcpy/memcmp) over whole chunks, without a view per page.
  */
 import type { Codec } from '../../codecs/codec.js';
+import { isZeroPage } from '../../codecs/words.js';
 import { GuestMemory } from '../../workloads/memory.js';
 
 export type VerifyMode = 'full' | 'digest';
@@ -121,8 +122,13 @@ export class Destination {
     if (this.memory !== null) {
       const chunk = pageNumber >>> this.chunkShift;
       const offset = (pageNumber & this.chunkMask) * this.pageSize;
-      this.buffers[chunk]!.fill(fillByte, offset, offset + this.pageSize);
-      if (fillByte !== 0) this.checkAgainstSource(pageNumber, this.buffers[chunk]!, offset);
+      if (fillByte !== 0) {
+        this.buffers[chunk]!.fill(fillByte, offset, offset + this.pageSize);
+        this.checkAgainstSource(pageNumber, this.buffers[chunk]!, offset);
+      } else if (!isZeroPage(this.memory.page(pageNumber))) {
+        // A page never written is zero already (fresh memory): leave it unbacked.
+        this.buffers[chunk]!.fill(0, offset, offset + this.pageSize);
+      }
       return;
     }
     this.scratch.fill(fillByte);

@@ -4,6 +4,7 @@
  * contract (slab, views, refusals, errors) and the numeric key index.
  */
 import fc from 'fast-check';
+import { isKernelVisible } from '../codecs/page-memory.js';
 import { describe, expect, it } from 'vitest';
 import { KeyIndex } from '../../caches/key-index.js';
 import { cacheNames, createCache, simulateCache } from '../../caches/registry.js';
@@ -215,7 +216,11 @@ describe('API contract', () => {
     const view = cache.data(slot);
     expect(cache.data(slot)).toBe(view);
     expect(view.byteLength).toBe(16);
-    expect(view.buffer.byteLength).toBe(48);
+    // One slab: the slots are consecutive pages of one buffer (kernel-visible page memory).
+    const other = cache.data(slot === 0 ? 1 : 0);
+    expect(other.buffer).toBe(view.buffer);
+    expect(Math.abs(other.byteOffset - view.byteOffset)).toBe(16);
+    expect(isKernelVisible(view)).toBe(true);
     expect([...view]).toEqual(new Array(16).fill(7));
     expect(() => cache.data(3)).toThrow(/slot 3 outside/);
     expect(() => cache.insert(1, new Uint8Array(8))).toThrow(/8 bytes/);

@@ -30,11 +30,22 @@ describe('pagedelta CLI: codecs', () => {
     const result = run('codecs', 'bench', '--codec', 'xbzrle,xbrle', '--scenario', 'SPARSE', '--pages', '64', '--time', '20', '--batch', '16', '--format', 'json');
     expect(result.status).toBe(0);
     const table = JSON.parse(result.stdout) as { rows: Array<Record<string, unknown>> };
-    expect(table.rows).toHaveLength(2);
-    expect(table.rows[0]).toMatchObject({ codec: 'xbzrle', scenario: 'SPARSE', encodedBytes: 59, overflowPages: 0, verified: true });
+    // Both page kinds for each delta codec, kernel-visible first.
+    expect(table.rows.map((row) => `${row.codec} ${row.pages}`)).toEqual(['xbzrle kernel-visible', 'xbzrle ordinary', 'xbrle kernel-visible', 'xbrle ordinary']);
+    for (const row of table.rows) expect(row).toMatchObject({ scenario: 'SPARSE', overflowPages: 0, verified: true });
+    expect(table.rows[0]).toMatchObject({ encodedBytes: 59 });
+    expect(table.rows[1]).toMatchObject({ encodedBytes: 59 });
     expect(table.rows[0]!.encodeMBps as number).toBeGreaterThan(0);
     expect(table.rows[0]!.xorMBps as number).toBeGreaterThan(0);
-    expect(table.rows[1]).toMatchObject({ codec: 'xbrle', verified: true });
+  });
+
+  it('codecs bench --no-c says the C reference was skipped; a bad --rounds is one line', () => {
+    const result = run('codecs', 'bench', '--codec', 'xbzrle', '--scenario', 'SPARSE', '--pages', '16', '--time', '7', '--rounds', '1', '--no-c', '--format', 'json');
+    expect(result.status).toBe(0);
+    const table = JSON.parse(result.stdout) as { rows: Array<Record<string, unknown>>; notes: string[] };
+    expect(table.rows[0]).toMatchObject({ cEncodeMBps: null, encodeVsC: null });
+    expect(table.notes.join(' ')).toMatch(/C reference .*skipped: not requested/);
+    expectOneLineError(run('codecs', 'bench', '--rounds', '0', '--pages', '8'), /--rounds 0 is outside the valid range 1 \.\. 1000$/);
   });
 
   it('rejects an unknown codec naming the valid ones', () => {
@@ -43,8 +54,8 @@ describe('pagedelta CLI: codecs', () => {
 
   it('rejects an unknown scenario, a bad number and an unknown flag', () => {
     expectOneLineError(run('codecs', 'bench', '--scenario', 'HUGE', '--pages', '8'), /unknown scenario "HUGE"/);
-    expectOneLineError(run('codecs', 'bench', '--pages', '-5'), /--pages must be a positive number/);
-    expectOneLineError(run('codecs', 'bench', '--pages', 'many'), /--pages must be a positive number/);
+    expectOneLineError(run('codecs', 'bench', '--pages', '-5'), /--pages -5 page pairs is outside the valid range 1 \.\. 262144 page pairs/);
+    expectOneLineError(run('codecs', 'bench', '--pages', 'many'), /--pages must be a number, got NaN/);
     expectOneLineError(run('codecs', 'list', '--bogus'), /Unknown argument/i);
     expectOneLineError(run('codecs', 'frobnicate'), /Invalid values|choices/i);
     expectOneLineError(run('reproduce', 'nothing'), /Invalid values|choices/i);

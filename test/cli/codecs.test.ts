@@ -58,7 +58,7 @@ describe('pagedelta CLI: codecs', () => {
     expectOneLineError(run('codecs', 'bench', '--pages', 'many'), /--pages must be a number, got NaN/);
     expectOneLineError(run('codecs', 'list', '--bogus'), /Unknown argument/i);
     expectOneLineError(run('codecs', 'frobnicate'), /"frobnicate" is not a valid action; valid: list, bench$/);
-    expectOneLineError(run('reproduce', 'nothing'), /"frobnicate" is not a valid action; valid: list, bench$/);
+    expectOneLineError(run('reproduce', 'nothing'), /"nothing" is not a valid name; valid: seed-codecs, /);
     expectOneLineError(run(), /name a command/);
   });
 });

@@ -6,6 +6,7 @@ import { migrateCommand } from './migrate.js';
 import { reproduceCommand } from './reproduce.js';
 import { traceCommand } from './trace.js';
 import { workloadsCommand } from './workloads.js';
+import { qemuCommand } from './qemu.js';
 // harness (issue #6)
 import { gateCommand } from './gate.js';
 import { mergeCommand } from './merge.js';
@@ -22,6 +23,7 @@ export const commands: CommandModule<any, any>[] = [
   traceCommand,
   workloadsCommand,
   migrateCommand,
+  qemuCommand,
   // harness (issue #6)
   runCommand,
   mergeCommand,

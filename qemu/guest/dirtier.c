@@ -353,6 +353,47 @@ static uint64_t fnv1a64(const uint8_t *data, uint64_t length) {
   return hash;
 }
 
+/*
+ * Where the kernel put the buffer in guest-physical memory (what QEMU's RAM block offsets
+ * follow): the lowest and highest page frame and the number of contiguous runs.
+ */
+static void report_placement(void) {
+  FILE *file = fopen("/proc/self/pagemap", "rb");
+  if (!file) return;
+  uint64_t lowest = UINT64_MAX, highest = 0, runs = 0, previous = UINT64_MAX, resident = 0;
+  for (uint64_t page = 0; page < pages; page++) {
+    uint64_t entry;
+    uint64_t virtual_page = ((uintptr_t)buffer >> 12) + page;
+    if (fseeko(file, (off_t)(virtual_page * 8), SEEK_SET) != 0 || fread(&entry, 8, 1, file) != 1) break;
+    if (!(entry >> 63)) continue; /* not present */
+    uint64_t frame = entry & ((1ull << 55) - 1);
+    resident++;
+    if (frame < lowest) lowest = frame;
+    if (frame > highest) highest = frame;
+    if (frame != previous + 1) runs++;
+    previous = frame;
+  }
+  fclose(file);
+  if (resident > 0 && highest > 0) {
+    printf("pd: placement resident=%llu runs=%llu lowest-frame=%llu highest-frame=%llu\n", (unsigned long long)resident,
+           (unsigned long long)runs, (unsigned long long)lowest, (unsigned long long)highest);
+  }
+}
+
+/* The guest kernel's own memory use at ready (MemTotal and MemFree, KiB). */
+static void report_memory(void) {
+  FILE *file = fopen("/proc/meminfo", "r");
+  if (!file) return;
+  char line[256];
+  unsigned long long total = 0, free_kib = 0;
+  while (fgets(line, sizeof line, file)) {
+    sscanf(line, "MemTotal: %llu kB", &total);
+    sscanf(line, "MemFree: %llu kB", &free_kib);
+  }
+  fclose(file);
+  printf("pd: meminfo total-kib=%llu free-kib=%llu\n", total, free_kib);
+}
+
 static void read_cmdline(void) {
   mkdir("/proc", 0555);
   if (mount("proc", "/proc", "proc", 0, NULL) != 0 && errno != EBUSY) fail("cannot mount /proc", strerror(errno));
@@ -421,6 +462,8 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  report_placement();
+  report_memory();
   printf("pd: ready workload=%s pages=%llu rate=%g content=%s seed=%llu\n", workload, (unsigned long long)pages, rate, content,
          (unsigned long long)seed);
   const double start = now_ms();

@@ -45,7 +45,10 @@ type Info = Record<string, unknown>;
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 const field = (info: Info, block: string, key: string): number | null => num((info[block] as Info | undefined)?.[key]);
 
-/** The last poll of the first pass (dirty-sync-count still 1), or null. */
+/**
+ * The first poll after the bulk pass ended (dirty-sync-count 2 or more; else the last poll):
+ * its transferred bytes bound the bulk pass from above by at most one polling period of sending.
+ */
 export function bulkPassPoll(run: QemuRunResult): Info | null {
   let last: Info | null = null;
   for (const poll of run.polls) {

@@ -115,6 +115,8 @@ static double mib = -1, rate = -1, hot = -1, share = -1, bytes_per_write = -1, r
 static double zero_fraction = -1, text_fraction = -1, seed_param = -1, report_ms = -1;
 
 static void set_param(const char *key, const char *value) {
+  char name[64];
+  snprintf(name, sizeof name, "pd.%s", key);
   struct {
     const char *name;
     double *target;
@@ -133,12 +135,12 @@ static void set_param(const char *key, const char *value) {
       char *end;
       errno = 0;
       double parsed = strtod(value, &end);
-      if (errno != 0 || end == value || *end != '\0' || parsed < 0) fail("bad number for pd.", key);
+      if (errno != 0 || end == value || *end != '\0' || parsed < 0) fail("bad number for", name);
       *numbers[i].target = parsed;
       return;
     }
   }
-  fail("unknown parameter pd.", key);
+  fail("unknown parameter", name);
 }
 
 /* Takes every pd.KEY=VALUE word of `text` (space separated). */

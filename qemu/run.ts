@@ -256,11 +256,12 @@ class QemuProcess {
 export async function runQemuMigration(options: QemuRunOptions): Promise<QemuRunResult> {
   const log = options.log ?? (() => {});
   const { guest, ramBytes, cacheBytes } = validateRunOptions(options);
-  const qemuBinary = requireExecutable('qemu-system-x86_64', options.searchPath, 'qemu-system-x86');
-  const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const kernel = findKernel(cacheDir, options.kernel);
+  // Cheapest checks first, all before anything is built or started.
   const port = options.port ?? (await freePort());
   await checkPortFree(port);
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const kernel = findKernel(cacheDir, options.kernel);
+  const qemuBinary = requireExecutable('qemu-system-x86_64', options.searchPath, 'qemu-system-x86');
   const dirtier = buildDirtier(cacheDir, options.searchPath);
   const initramfs = buildInitramfs(cacheDir, dirtier);
   const accelerator = chooseAccelerator(options.accelerator ?? 'auto');

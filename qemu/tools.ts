@@ -67,9 +67,18 @@ export function chooseAccelerator(requested: 'auto' | 'kvm' | 'tcg'): 'kvm' | 't
 /**
  * Fetches Debian's kernel (the package linux-image-amd64 depends on) with apt-get download
  * and unpacks it with dpkg-deb -x into the cache. Returns the vmlinuz path. Nothing is
- * installed on the host.
+ * installed on the host. An already unpacked kernel is kept unless `force`.
  */
-export function installKernel(cacheDir: string, log: (line: string) => void = () => {}): string {
+export function installKernel(cacheDir: string, log: (line: string) => void = () => {}, force = false): string {
+  if (!force) {
+    try {
+      const present = findKernel(cacheDir);
+      log(`kernel already unpacked: ${present}`);
+      return present;
+    } catch {
+      // not there yet: fetch it
+    }
+  }
   const aptCache = requireExecutable('apt-cache', undefined, 'apt');
   const aptGet = requireExecutable('apt-get', undefined, 'apt');
   const dpkgDeb = requireExecutable('dpkg-deb', undefined, 'dpkg');

@@ -208,10 +208,11 @@ const installCommand: CommandModule = {
   builder: (yargs) =>
     yargs
       .option('cache-dir', { type: 'string', describe: 'folder to unpack the kernel into (default ~/.cache/pagedelta/qemu)' })
+      .option('force', { type: 'boolean', default: false, describe: 'fetch the kernel again even if one is unpacked' })
       .example('$0 qemu install', "unpack Debian's linux-image-amd64 kernel into the cache"),
   handler: (argv) => {
-    const args = argv as unknown as { cacheDir?: string };
-    const kernel = parsed(() => installKernel(args.cacheDir ?? defaultCacheDir(), (line) => process.stderr.write(`qemu: ${line}\n`)));
+    const args = argv as unknown as { cacheDir?: string; force: boolean };
+    const kernel = parsed(() => installKernel(args.cacheDir ?? defaultCacheDir(), (line) => process.stderr.write(`qemu: ${line}\n`), args.force));
     process.stdout.write(`kernel: ${kernel}\n`);
     for (const [name, pkg] of [['qemu-system-x86_64', 'qemu-system-x86'], ['gcc', 'gcc']] as const) {
       if (!findExecutable(name)) process.stdout.write(`missing ${name}: apt-get install ${pkg}\n`);

@@ -150,7 +150,7 @@ const compareCommand: CommandModule = {
   describe: 'a real QEMU migration (or a saved run) beside simulateMigration on the same configuration',
   builder: (yargs) =>
     migrationFlags(yargs)
-      .option('from', { type: 'string', describe: 'compare a run saved by "qemu run --out" instead of running QEMU' })
+      .option('from', { type: 'string', describe: 'compare a run saved by "qemu run --out" or "qemu compare --out" instead of running QEMU' })
       .option('kernel-pages', { type: 'number', describe: "guest kernel's non-zero pages outside the buffer (default: from this run's bulk pass)" })
       .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat, describe: 'table format on stdout' })
       .example('$0 qemu compare --workload qemu-age-test:rate=2 --max-bandwidth 32MiB/s --downtime 300ms', "QEMU's cache-age pattern, XBZRLE off")
@@ -162,7 +162,9 @@ const compareCommand: CommandModule = {
       checkWritable(args.out);
       if (!existsSync(args.from)) throw new CliError(`--from ${args.from} does not exist`);
       try {
-        run = JSON.parse(readFileSync(args.from, 'utf8')) as QemuRunResult;
+        const saved = JSON.parse(readFileSync(args.from, 'utf8')) as QemuRunResult & { qemu: unknown };
+        // Either a "qemu run" result or a "qemu compare" result (which holds the run under `qemu`).
+        run = (saved?.qemu as { final?: unknown } | undefined)?.final !== undefined ? (saved.qemu as unknown as QemuRunResult) : saved;
       } catch {
         throw new CliError(`--from ${args.from} is not JSON`);
       }

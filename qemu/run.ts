@@ -355,6 +355,8 @@ export async function runQemuMigration(options: QemuRunOptions): Promise<QemuRun
       final = info;
       const status = String(info.status ?? '');
       if (status === 'completed') break;
+      // Cancelled by us at the time limit: a result (did not converge), not an error.
+      if (status === 'cancelled' && timedOut) break;
       if (status === 'failed' || status === 'cancelled') throw new QemuRunError(`the migration ${status}: ${String(info['error-desc'] ?? 'QEMU gave no reason')}`);
       if (Date.now() - started > migrateTimeoutMs && !timedOut) {
         timedOut = true;

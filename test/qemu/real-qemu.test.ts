@@ -4,7 +4,11 @@
 // destination runs, every page of QEMU's RAM went at least once, the bytes cover the guest's
 // non-zero pages, and the simulator, given the guest kernel's pages measured on the first run,
 // predicts the second run's bulk-pass bytes within 10%.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bulkPassPoll, compareWithSimulator } from '../../qemu/compare.js';
 import { runQemuMigration } from '../../qemu/run.js';
@@ -93,5 +97,31 @@ describe.skipIf(reason !== null)('real QEMU', () => {
   it('a guest that is not ready in time: one line, nothing left running', { timeout: 60000 }, async () => {
     await expect(runQemuMigration({ ...common, workload: 'idle', bootTimeoutMs: 300 })).rejects.toThrow(/^the guest did not print its ready line within 0.3 s$/);
     expect(qemuChildren()).toEqual([]);
+  });
+
+  it('SIGINT to "pagedelta qemu run" stops both QEMUs by pid: one line, non-zero exit', { timeout: 60000 }, async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'pd-qemu-sigint-'));
+    try {
+      const cli = spawn(process.execPath, [fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)), 'qemu', 'run', '--accel', 'tcg', '--ram', '128M', '--buffer', '8M', '--cache-dir', cacheDir, '--kernel', findKernel(defaultCacheDir())], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      const exited = new Promise<number | null>((resolve) => cli.on('exit', (code) => resolve(code)));
+      // Synchronise on the harness's own progress line: both QEMUs have started by then.
+      await new Promise<void>((resolve) => {
+        cli.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (stderr.includes('booting the guest')) resolve();
+        });
+      });
+      const running = (): string[] => execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(cacheDir) && line.includes('qemu-system'));
+      expect(running()).toHaveLength(2);
+      cli.kill('SIGINT');
+      expect(await exited).not.toBe(0);
+      expect(stderr.trim().split('\n').pop()).toBe('pagedelta: interrupted; both QEMUs stopped');
+      expect(running()).toEqual([]);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 });

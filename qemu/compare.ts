@@ -20,7 +20,7 @@ export interface CompareOptions {
    * run (e.g. an idle guest of the same RAM size) for a prediction.
    */
   kernelPages?: number;
-  /** Simulated time limit (default: QEMU's total time x 3 + 30 s). */
+  /** Simulated time limit (default: QEMU's total time x 3 + 30 s; QEMU's own limit when it was cancelled there). */
   maxTimeMs?: number;
 }
 
@@ -90,7 +90,10 @@ export function compareWithSimulator(run: QemuRunResult, options: CompareOptions
   if (kernelPages + bufferPages > ramBytes / PAGE) kernelPages = ramBytes / PAGE - bufferPages;
   // Kernel pages at the bottom, the buffer right above them, zero pages above that.
   const workload = simulatorSpec(guest, kernelPages, kernelPages);
-  const qemuTotalMs = num(run.final['total-time']) ?? 60000;
+  const qemuTotalMs = num(run.final['total-time']) ?? run.polls[run.polls.length - 1]?.atMs ?? 60000;
+  // QEMU cancelled at its time limit: give the simulator the same limit, so both answer "did not
+  // converge within T"; otherwise leave it room to converge later than QEMU did.
+  const simulatedLimitMs = run.timedOut ? qemuTotalMs : qemuTotalMs * 3 + 30000;
   const simulator = simulateMigration({
     workload,
     ramBytes,
@@ -104,7 +107,7 @@ export function compareWithSimulator(run: QemuRunResult, options: CompareOptions
     mode: 'qemu',
     seed: Number(run.config.workloadParams.seed ?? 1),
     maxRounds: 100000,
-    maxTimeMs: options.maxTimeMs ?? qemuTotalMs * 3 + 30000,
+    maxTimeMs: options.maxTimeMs ?? simulatedLimitMs,
     verify: 'digest',
   });
   return {

@@ -94,7 +94,7 @@ export interface QemuRunResult {
   parameters: unknown;
   guest: GuestReport;
   polls: MigratePoll[];
-  /** The last query-migrate answer. */
+  /** The last query-migrate answer (when cancelled at the time limit: the last active one, status cancelled). */
   final: Record<string, unknown>;
   destinationStatus: string | null;
   timedOut: boolean;
@@ -346,6 +346,7 @@ export async function runQemuMigration(options: QemuRunOptions): Promise<QemuRun
     log('migrating');
     const polls: MigratePoll[] = [];
     let final: Record<string, unknown> = {};
+    let lastActive: Record<string, unknown> = {};
     let timedOut = false;
     const migrateTimeoutMs = options.migrateTimeoutMs ?? DEFAULTS.migrateTimeoutMs;
     for (;;) {
@@ -355,8 +356,13 @@ export async function runQemuMigration(options: QemuRunOptions): Promise<QemuRun
       final = info;
       const status = String(info.status ?? '');
       if (status === 'completed') break;
-      // Cancelled by us at the time limit: a result (did not converge), not an error.
-      if (status === 'cancelled' && timedOut) break;
+      // Cancelled by us at the time limit: a result (did not converge), not an error. QEMU's
+      // answer then has no counters, so the final figures are those of the last active poll.
+      if (status === 'cancelled' && timedOut) {
+        final = { ...lastActive, status: 'cancelled' };
+        break;
+      }
+      if (status === 'active') lastActive = info;
       if (status === 'failed' || status === 'cancelled') throw new QemuRunError(`the migration ${status}: ${String(info['error-desc'] ?? 'QEMU gave no reason')}`);
       if (Date.now() - started > migrateTimeoutMs && !timedOut) {
         timedOut = true;

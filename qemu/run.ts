@@ -329,6 +329,14 @@ export async function runQemuMigration(options: QemuRunOptions): Promise<QemuRun
     }
     log('guest ready; warming up');
     await sleep(options.warmupMs ?? DEFAULTS.warmupMs);
+    // The warm-up lasts at least until the guest has printed one rate line (one a second), so
+    // that its achieved rate is known even when the migration is shorter than a second.
+    const rateDeadline = Date.now() + 10000;
+    while (!/^pd: rate /m.test(readFileSync(sourceSerial, 'latin1')) && Date.now() < rateDeadline) {
+      aborted();
+      checkAlive();
+      await sleep(100);
+    }
     aborted();
 
     await client.execute('migrate-set-capabilities', {

@@ -102,7 +102,8 @@ export function compareWithSimulator(run: QemuRunResult, options: CompareOptions
     maxBandwidthBps: run.config.maxBandwidthBps,
     downtimeLimitMs: run.config.downtimeLimitMs,
     codec: run.config.xbzrle ? 'xbzrle' : 'none',
-    ...(run.config.xbzrle ? { cache: 'qemu', cacheBytes: run.config.cacheBytes } : {}),
+    // The cache size QEMU used: it rounds a size that is not a power-of-two number of pages down.
+    ...(run.config.xbzrle ? { cache: 'qemu', cacheBytes: field(run.final, 'xbzrle-cache', 'cache-size') ?? run.config.cacheBytes } : {}),
     autoConverge: run.config.autoConverge,
     mode: 'qemu',
     seed: Number(run.config.workloadParams.seed ?? 1),

@@ -148,6 +148,9 @@ export function validateRunOptions(options: QemuRunOptions): { guest: GuestWorkl
   const cacheBytes = options.cacheBytes ?? DEFAULTS.cacheBytes;
   if (!Number.isInteger(cacheBytes) || cacheBytes < 4096) throw new QemuRunError(`xbzrle cache size must be at least one 4096-byte page, got ${cacheBytes}`);
   if (cacheBytes > ramBytes) throw new QemuRunError(`xbzrle cache size ${cacheBytes} bytes exceeds the guest's RAM, which QEMU refuses`);
+  // QEMU 7.2 refuses such a size in migrate-set-parameters ("expects a power of two no less than
+  // the target page size"): say so before booting anything.
+  if (!Number.isInteger(Math.log2(cacheBytes))) throw new QemuRunError(`xbzrle cache size ${cacheBytes} bytes is not a power of two, which QEMU's migrate-set-parameters refuses`);
   const bandwidth = options.maxBandwidthBps ?? DEFAULTS.maxBandwidthBps;
   if (!Number.isFinite(bandwidth) || bandwidth <= 0) throw new QemuRunError(`max-bandwidth must be a positive rate, got ${bandwidth}`);
   const downtime = options.downtimeLimitMs ?? DEFAULTS.downtimeLimitMs;

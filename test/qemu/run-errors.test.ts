@@ -59,6 +59,7 @@ describe('runQemuMigration refuses before starting anything', () => {
     expect(() => validateRunOptions({ workload: 'idle', ramBytes: 100 * 2 ** 20 + 5 })).toThrow(/whole number of MiB/);
     expect(() => validateRunOptions({ workload: 'idle', bufferBytes: 240 * 2 ** 20 })).toThrow(/leaves the guest kernel less than 48 MiB/);
     expect(() => validateRunOptions({ workload: 'idle', cacheBytes: 512 * 2 ** 20 })).toThrow(/exceeds the guest's RAM/);
+    expect(() => validateRunOptions({ workload: 'idle', cacheBytes: 48 * 2 ** 20 })).toThrow(/^xbzrle cache size 50331648 bytes is not a power of two, which QEMU's migrate-set-parameters refuses$/);
     expect(() => validateRunOptions({ workload: 'hotset:hot=2,share=3' })).toThrow(/share/);
     expect(() => validateRunOptions({ workload: 'idle', port: 70000 })).toThrow(/port must be 1..65535/);
   });

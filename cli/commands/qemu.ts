@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration, parseRate, parseSize } from '../../harness/migration/units.js';
 import { buildDirtier, buildInitramfs } from '../../qemu/build.js';
+import { calibrateKernelPages } from '../../qemu/calibrate.js';
 import { compareWithSimulator, comparisonTable } from '../../qemu/compare.js';
 import { type QemuRunOptions, type QemuRunResult, runQemuMigration, validateRunOptions } from '../../qemu/run.js';
 import { APT_PACKAGES, chooseAccelerator, defaultCacheDir, findExecutable, findKernel, INSTALL_HINT, installKernel } from '../../qemu/tools.js';
@@ -32,6 +33,7 @@ interface RunArgs {
   out?: string;
   format: TableFormat;
   kernelPages?: number;
+  calibrate: boolean;
   from?: string;
 }
 
@@ -152,12 +154,16 @@ const compareCommand: CommandModule = {
     migrationFlags(yargs)
       .option('from', { type: 'string', describe: 'compare a run saved by "qemu run --out" or "qemu compare --out" instead of running QEMU' })
       .option('kernel-pages', { type: 'number', describe: "guest kernel's non-zero pages outside the buffer (default: from this run's bulk pass)" })
+      .option('calibrate', { type: 'boolean', default: false, describe: "first migrate an idle guest of the same RAM to measure the kernel's non-zero pages (a prediction, not a fit)" })
       .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat, describe: 'table format on stdout' })
       .example('$0 qemu compare --workload qemu-age-test:rate=2 --max-bandwidth 32MiB/s --downtime 300ms', "QEMU's cache-age pattern, XBZRLE off")
+      .example('$0 qemu compare --workload hotset:hot=8192,rate=20000 --xbzrle --cache-size 32M --calibrate', 'kernel pages measured on an idle guest first')
       .example('$0 qemu compare --from run.json --kernel-pages 12000', 'a saved run, with the kernel pages of an idle run'),
   handler: async (argv) => {
     const args = argv as unknown as RunArgs;
     let run: QemuRunResult;
+    if (args.calibrate && args.kernelPages !== undefined) throw new CliError('--calibrate and --kernel-pages both give the kernel pages; pass one');
+    if (args.calibrate && args.from !== undefined) throw new CliError('--calibrate boots QEMU; with --from pass --kernel-pages instead');
     if (args.from !== undefined) {
       checkWritable(args.out);
       if (!existsSync(args.from)) throw new CliError(`--from ${args.from} does not exist`);
@@ -170,7 +176,16 @@ const compareCommand: CommandModule = {
       }
       if (!run.final || !run.config || !Array.isArray(run.polls)) throw new CliError(`--from ${args.from} is not a "pagedelta qemu run" result`);
     } else {
-      run = await interruptible((signal) => runQemuMigration(checkFlags(args, signal)));
+      run = await interruptible(async (signal) => {
+        const options = checkFlags(args, signal);
+        if (args.calibrate) {
+          const { workload: _workload, bufferBytes: _buffer, xbzrle: _xbzrle, autoConverge: _autoConverge, ...machine } = options;
+          const calibration = await calibrateKernelPages({ ...machine, log: (line) => process.stderr.write(`qemu: calibration: ${line}\n`) });
+          args.kernelPages = calibration.kernelPages;
+          process.stderr.write(`qemu: calibration: the idle guest's kernel has ${calibration.kernelPages} non-zero pages\n`);
+        }
+        return runQemuMigration(options);
+      });
     }
     if (args.kernelPages !== undefined && (!Number.isInteger(args.kernelPages) || args.kernelPages < 0)) throw new CliError(`--kernel-pages must be an integer >= 0, got ${args.kernelPages}`);
     const comparison = parsed(() => compareWithSimulator(run, args.kernelPages !== undefined ? { kernelPages: args.kernelPages } : {}));

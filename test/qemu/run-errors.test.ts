@@ -76,6 +76,7 @@ describe('pagedelta qemu: one line, exit 1', () => {
     writeFileSync(path, '{"a": 1}');
     expectOneLine(cli('compare', '--from', path), /is not a "pagedelta qemu run" result$/);
   });
+  it('--calibrate with --kernel-pages', () => expectOneLine(cli('compare', '--calibrate', '--kernel-pages', '5'), /^pagedelta: --calibrate and --kernel-pages both give the kernel pages; pass one$/));
   it('unknown flag (strict)', () => expectOneLine(cli('run', '--colour', 'red'), /^pagedelta: Unknown argument: colour$/));
 });
 

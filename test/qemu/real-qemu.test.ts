@@ -3,14 +3,14 @@
 // otherwise. Asserts what must hold whatever the host's speed: the migration completes and the
 // destination runs, every page of QEMU's RAM went at least once, the bytes cover the guest's
 // non-zero pages, and the simulator, given the guest kernel's pages measured on the first run,
-// predicts the second run's bulk-pass bytes within 10%.
+// predicts the second run's bytes, normal and duplicate pages within 10%.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bulkPassPoll, compareWithSimulator } from '../../qemu/compare.js';
+import { compareWithSimulator } from '../../qemu/compare.js';
 import { runQemuMigration } from '../../qemu/run.js';
 import { defaultCacheDir, findExecutable, findKernel } from '../../qemu/tools.js';
 
@@ -66,12 +66,12 @@ describe.skipIf(reason !== null)('real QEMU', () => {
     expect(ram.transferred).toBeGreaterThanOrEqual(common.bufferBytes);
     expect(ram['normal-bytes']).toBe(ram.normal * PAGE);
     expect(run.polls.length).toBeGreaterThan(0);
-    const bulk = bulkPassPoll(run)!;
-    kernelPages = (bulk.ram as Record<string, number>).normal - common.bufferBytes / PAGE;
+    // Every non-zero page went once (an idle guest re-dirties only a few of its kernel's pages).
+    kernelPages = ram.normal - common.bufferBytes / PAGE;
     expect(kernelPages).toBeGreaterThan(0);
   });
 
-  it('hot set with XBZRLE: completes, the guest reports its rate, the simulator predicts the bulk pass within 10%', { timeout: 120000 }, async () => {
+  it('hot set with XBZRLE: completes, the guest reports its rate, the simulator predicts the bytes and pages within 10%', { timeout: 120000 }, async () => {
     const run = await runQemuMigration({ ...common, workload: 'hotset:hot=1024,rate=2000,content=random', xbzrle: true, cacheBytes: 16 * 2 ** 20 });
     expect(qemuChildren()).toEqual([]);
     expect(run.final.status).toBe('completed');
@@ -86,9 +86,15 @@ describe.skipIf(reason !== null)('real QEMU', () => {
 
     const comparison = compareWithSimulator(run, { kernelPages: kernelPages || undefined });
     expect(comparison.kernelPagesSource).toBe(kernelPages ? 'given' : 'bulk pass of this run');
-    const bulk = comparison.rows.find((row) => row.metric === 'bulk pass transferred (bytes)')!;
-    expect(bulk.ratio).toBeGreaterThan(0.9);
-    expect(bulk.ratio).toBeLessThan(1.1);
+    // At this bandwidth QEMU may end its first pass by stopping the guest in the middle of it, so
+    // "the bulk pass" is not a stable poll; the bytes of the whole run are (every non-zero page
+    // once, plus the few the hot set re-dirties).
+    const transferred = comparison.rows.find((row) => row.metric === 'transferred (bytes)')!;
+    expect(transferred.ratio).toBeGreaterThan(0.9);
+    expect(transferred.ratio).toBeLessThan(1.1);
+    const normal = comparison.rows.find((row) => row.metric === 'normal (pages)')!;
+    expect(normal.ratio).toBeGreaterThan(0.9);
+    expect(normal.ratio).toBeLessThan(1.1);
     const duplicate = comparison.rows.find((row) => row.metric === 'duplicate (pages)')!;
     expect(duplicate.ratio).toBeGreaterThan(0.9);
     expect(duplicate.ratio).toBeLessThan(1.1);

@@ -7,6 +7,7 @@ import { reproduceCommand } from './reproduce.js';
 import { scaleCommand } from './scale.js';
 import { traceCommand } from './trace.js';
 import { workloadsCommand } from './workloads.js';
+import { qemuCommand } from './qemu.js';
 // harness (issue #6)
 import { gateCommand } from './gate.js';
 import { mergeCommand } from './merge.js';
@@ -24,6 +25,7 @@ export const commands: CommandModule<any, any>[] = [
   workloadsCommand,
   migrateCommand,
   scaleCommand,
+  qemuCommand,
   // harness (issue #6)
   runCommand,
   mergeCommand,

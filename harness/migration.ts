@@ -14,9 +14,11 @@ export { formatBytes, parseDuration, parseRate, parseSize } from '../units/quant
 export {
   buildPlacement,
   defaultPlacement,
+  explicitPlacement,
   GUEST_PROGRAM_WORKLOADS,
   invertPlacement,
   type Placement,
   parsePlacement,
+  placeAround,
   slotsUsed,
 } from './migration/placement.js';

@@ -33,9 +33,11 @@ export interface MigrationOptions {
    * the key of the cache): `identity`, `random` (a seeded permutation of every page, as a
    * kernel's page allocator scatters a program's pages) or `runs:N` (runs of N contiguous
    * pages in random order). Default: `random` for workloads that stand for a guest program
-   * (qemu-age-test, hotset, uniform, zipf, scan), `identity` for the others.
+   * (qemu-age-test, hotset, uniform, zipf, scan), `identity` for the others. A Uint32Array
+   * gives the guest-physical page of every workload page (a permutation; e.g. the frames a
+   * real guest reported, through placeAround).
    */
-  placement?: string;
+  placement?: string | Uint32Array;
   /** The guest kernel's own background dirtying, page writes per second of guest time (default 0). */
   backgroundDirtyRate?: number;
   /** Pages the background writes go to: the last `backgroundDirtyPages` pages of the workload's numbering (default 512). */

@@ -18,14 +18,55 @@
  */
 import { deriveSeed, Xoshiro128 } from '../../workloads/prng.js';
 
-export type PlacementKind = 'identity' | 'random' | 'runs';
+export type PlacementKind = 'identity' | 'random' | 'runs' | 'explicit';
 
 export interface Placement {
   kind: PlacementKind;
   /** Run length in pages (1 for random, the page count for identity). */
   run: number;
-  /** Normalised spec: `identity`, `random`, `runs:N`. */
+  /** Normalised spec: `identity`, `random`, `runs:N`, or `explicit` (a given permutation). */
   spec: string;
+  /** For `explicit`: physical[p] = the guest-physical page of workload page p. */
+  physical?: Uint32Array;
+}
+
+/**
+ * A placement given page by page (for instance the frames a real guest kernel gave a program,
+ * as the project's QEMU guest reports them). Throws one line unless `physical` is a
+ * permutation of 0..pageCount-1.
+ */
+export function explicitPlacement(physical: Uint32Array, pageCount: number): Placement {
+  if (physical.length !== pageCount) throw new Error(`placement: ${physical.length} pages given for a guest of ${pageCount} pages`);
+  const seen = new Uint8Array(pageCount);
+  for (let page = 0; page < pageCount; page++) {
+    const frame = physical[page]!;
+    if (frame >= pageCount || seen[frame] === 1) throw new Error(`placement: page ${page} maps to ${frame >= pageCount ? `frame ${frame}, beyond the guest` : `frame ${frame}, which another page already has`}`);
+    seen[frame] = 1;
+  }
+  return { kind: 'explicit', run: 0, spec: 'explicit', physical };
+}
+
+/**
+ * A full permutation from the frames of some pages: `frames[i]` is the frame of workload page
+ * `first + i`; every other workload page takes the frames left over, in ascending order (so
+ * kernel and zero pages fill the rest of memory around the placed buffer).
+ */
+export function placeAround(frames: Uint32Array, first: number, pageCount: number): Uint32Array {
+  const physical = new Uint32Array(pageCount);
+  const taken = new Uint8Array(pageCount);
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i]!;
+    if (frame >= pageCount || taken[frame] === 1) throw new Error(`placement: frame ${frame} of buffer page ${i} is beyond the guest or given twice`);
+    taken[frame] = 1;
+    physical[first + i] = frame;
+  }
+  let free = 0;
+  for (let page = 0; page < pageCount; page++) {
+    if (page >= first && page < first + frames.length) continue;
+    while (taken[free] === 1) free++;
+    physical[page] = free++;
+  }
+  return physical;
 }
 
 /** Workloads that stand for a guest program: their pages are placed as a kernel would. */
@@ -60,6 +101,7 @@ export function defaultPlacement(workloadSpec: string): Placement {
  */
 export function buildPlacement(placement: Placement, pageCount: number, seed: number): Uint32Array | null {
   if (placement.kind === 'identity') return null;
+  if (placement.kind === 'explicit') return placement.physical!;
   const run = Math.min(placement.run, pageCount);
   const runs = Math.ceil(pageCount / run);
   const order = new Uint32Array(runs);

@@ -30,7 +30,7 @@ import { CpuModel } from './cpu.js';
 import { chunkBuffers, Destination } from './destination.js';
 import { Link, RateWindow } from './link.js';
 import { type MigrationOptions, type ResolvedOptions, type RoundEntry, resolveOptions } from './options.js';
-import { buildPlacement, defaultPlacement, invertPlacement, type Placement, parsePlacement } from './placement.js';
+import { buildPlacement, defaultPlacement, explicitPlacement as givenPlacement, invertPlacement, type Placement, parsePlacement } from './placement.js';
 import { checkCacheSpec, resolveCache, resolveWorkload } from './specs.js';
 import { Counters, type MigrationResult } from './stats.js';
 
@@ -71,7 +71,8 @@ export function simulateMigration(options: MigrationOptions): MigrationResult {
   if (codec !== null && resolved.pageSize > codec.maxPageSize) {
     throw new Error(`codec ${codec.name} cannot encode ${resolved.pageSize}-byte pages (its format's limit is ${codec.maxPageSize})`);
   }
-  const explicitPlacement = options.placement === undefined ? null : parsePlacement(options.placement);
+  const explicitPlacement =
+    options.placement === undefined ? null : typeof options.placement === 'string' ? parsePlacement(options.placement) : givenPlacement(options.placement, resolved.pageCount);
   const workload = resolveWorkload(options.workload, resolved);
   const placement = explicitPlacement ?? defaultPlacement(typeof options.workload === 'string' ? workload.spec : '');
   const cache =

@@ -70,6 +70,12 @@ export interface GuestReport {
   measuredRate: number | null;
   rateUnit: 'writes/s' | 'loops/s';
   placement: { resident: number; runs: number; lowestFrame: number; highestFrame: number } | null;
+  /**
+   * The buffer's guest-physical frames as runs [first frame, pages] in buffer order (first -1:
+   * not resident), from the guest's `pd: frames` lines; null when it printed none or they do
+   * not cover the buffer in order.
+   */
+  frameRuns: Array<[number, number]> | null;
   meminfo: { totalKiB: number; freeKiB: number } | null;
 }
 
@@ -178,6 +184,7 @@ export function parseGuestLog(text: string, migrationStartLine: number | undefin
   const placement = /^pd: placement resident=(\d+) runs=(\d+) lowest-frame=(\d+) highest-frame=(\d+)/m.exec(text);
   const meminfo = /^pd: meminfo total-kib=(\d+) free-kib=(\d+)/m.exec(text);
   return {
+    frameRuns: parseFrameRuns(lines),
     readyLine,
     rates,
     measuredRate: sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)]! : null,
@@ -185,6 +192,37 @@ export function parseGuestLog(text: string, migrationStartLine: number | undefin
     placement: placement ? { resident: Number(placement[1]), runs: Number(placement[2]), lowestFrame: Number(placement[3]), highestFrame: Number(placement[4]) } : null,
     meminfo: meminfo ? { totalKiB: Number(meminfo[1]), freeKiB: Number(meminfo[2]) } : null,
   };
+}
+
+/** The `pd: frames INDEX FRAME+N ...` lines, checked to follow one another from index 0. */
+export function parseFrameRuns(lines: readonly string[]): Array<[number, number]> | null {
+  const runs: Array<[number, number]> = [];
+  let next = 0;
+  for (const line of lines) {
+    if (!line.startsWith('pd: frames ')) continue;
+    const [index, ...items] = line.slice('pd: frames '.length).trim().split(/\s+/);
+    if (Number(index) !== next) return null;
+    for (const item of items) {
+      const match = /^(x|\d+)\+(\d+)$/.exec(item);
+      if (!match) return null;
+      const length = Number(match[2]);
+      runs.push([match[1] === 'x' ? -1 : Number(match[1]), length]);
+      next += length;
+    }
+  }
+  return runs.length > 0 ? runs : null;
+}
+
+/** Frames of every buffer page from runs; null if a page was not resident. */
+export function framesOf(runs: ReadonlyArray<readonly [number, number]>): Uint32Array | null {
+  const total = runs.reduce((sum, [, length]) => sum + length, 0);
+  const frames = new Uint32Array(total);
+  let at = 0;
+  for (const [first, length] of runs) {
+    if (first < 0) return null;
+    for (let i = 0; i < length; i++) frames[at++] = first + i;
+  }
+  return frames;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -363,18 +363,47 @@ static void report_placement(void) {
   FILE *file = fopen("/proc/self/pagemap", "rb");
   if (!file) return;
   uint64_t lowest = UINT64_MAX, highest = 0, runs = 0, previous = UINT64_MAX, resident = 0;
-  for (uint64_t page = 0; page < pages; page++) {
-    uint64_t entry;
-    uint64_t virtual_page = ((uintptr_t)buffer >> 12) + page;
-    if (fseeko(file, (off_t)(virtual_page * 8), SEEK_SET) != 0 || fread(&entry, 8, 1, file) != 1) break;
-    if (!(entry >> 63)) continue; /* not present */
-    uint64_t frame = entry & ((1ull << 55) - 1);
-    resident++;
-    if (frame < lowest) lowest = frame;
-    if (frame > highest) highest = frame;
-    if (frame != previous + 1) runs++;
-    previous = frame;
+  /* The frames themselves, as runs "FRAME+LENGTH" (x+LENGTH: not resident), a few per line,
+     each line starting with the index of its first buffer page: the harness rebuilds the
+     buffer's guest-physical placement from them. */
+  uint64_t run_first = 0, run_length = 0, run_index = 0;
+  int run_present = 0, on_line = 0;
+  for (uint64_t page = 0; page <= pages; page++) {
+    uint64_t entry = 0, frame = 0;
+    int present = 0;
+    if (page < pages) {
+      uint64_t virtual_page = ((uintptr_t)buffer >> 12) + page;
+      if (fseeko(file, (off_t)(virtual_page * 8), SEEK_SET) != 0 || fread(&entry, 8, 1, file) != 1) break;
+      present = (int)(entry >> 63);
+      frame = entry & ((1ull << 55) - 1);
+      if (present) {
+        resident++;
+        if (frame < lowest) lowest = frame;
+        if (frame > highest) highest = frame;
+        if (frame != previous + 1) runs++;
+        previous = frame;
+      }
+    }
+    int extends = page < pages && run_length > 0 && present == run_present && (!present || frame == run_first + run_length);
+    if (extends) {
+      run_length++;
+      continue;
+    }
+    if (run_length > 0) {
+      if (on_line == 0) printf("pd: frames %llu", (unsigned long long)run_index);
+      if (run_present) printf(" %llu+%llu", (unsigned long long)run_first, (unsigned long long)run_length);
+      else printf(" x+%llu", (unsigned long long)run_length);
+      if (++on_line == 16) {
+        printf("\n");
+        on_line = 0;
+      }
+    }
+    run_index = page;
+    run_first = frame;
+    run_length = 1;
+    run_present = present;
   }
+  if (on_line > 0) printf("\n");
   fclose(file);
   if (resident > 0 && highest > 0) {
     printf("pd: placement resident=%llu runs=%llu lowest-frame=%llu highest-frame=%llu\n", (unsigned long long)resident,
@@ -459,6 +488,7 @@ int main(int argc, char **argv) {
   setup_writes(seed);
 
   if (test_mode) {
+    if (getenv("PD_PLACEMENT")) report_placement(); /* tests of the frame report */
     apply(test_writes);
     printf("pd: fnv1a64 %016llx\n", (unsigned long long)fnv1a64(buffer, pages * PAGE));
     return 0;

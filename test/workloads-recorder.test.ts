@@ -13,9 +13,11 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 const hasGcc = spawnSync('gcc', ['--version']).status === 0;
 
 /**
- * The child: 16 zeroed pages; every 25 ms, round r (1..rounds) writes r at byte 100 and
- * 0xA5 at byte 101 of the even pages only. After round 5 it maps 8 new pages and fills byte
- * 0 of each with 0x5A; after round 10 it unmaps them. It prints the addresses.
+ * The child, in lockstep with the test: 16 zeroed pages; it prints their address, then for
+ * each line read on stdin does one round r (1..rounds): writes r at byte 100 and 0xA5 at
+ * byte 101 of the even pages only. In round 5 it maps 8 new pages and fills byte 0 of each
+ * with 0x5A; in round 10 it unmaps them. It prints "round r" when a round is done, and exits
+ * at the line after the last round (or at end of input).
  */
 const PROGRAM = String.raw`
 #include <stdio.h>
@@ -26,24 +28,25 @@ const PROGRAM = String.raw`
 int main(int argc, char **argv) {
   int rounds = atoi(argv[1]);
   int pages = 16;
+  char line[64];
   unsigned char *buf = aligned_alloc(4096, pages * 4096);
   memset(buf, 0, pages * 4096);
   printf("buf %lx\n", (unsigned long)buf);
   fflush(stdout);
   unsigned char *extra = 0;
-  usleep(60000);
   for (int r = 1; r <= rounds; r++) {
+    if (!fgets(line, sizeof line, stdin)) return 0;
     for (int p = 0; p < pages; p += 2) { buf[p * 4096 + 100] = (unsigned char)r; buf[p * 4096 + 101] = 0xA5; }
     if (r == 5) {
       extra = mmap(0, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       for (int p = 0; p < 8; p++) extra[p * 4096] = 0x5A;
       printf("extra %lx\n", (unsigned long)extra);
-      fflush(stdout);
     }
     if (r == 10) munmap(extra, 8 * 4096);
-    usleep(25000);
+    printf("round %d\n", r);
+    fflush(stdout);
   }
-  usleep(300000); /* linger so that even a late snapshot on a loaded machine sees the last round */
+  fgets(line, sizeof line, stdin);
   return 0;
 }
 `;
@@ -57,20 +60,45 @@ beforeAll(() => {
   if (result.status !== 0) throw new Error(`gcc failed: ${result.stderr}`);
 });
 
-/** Starts the child; resolves its pid and a promise of the addresses it prints. */
-function startChild(rounds: number) {
-  const child = spawn(binary, [String(rounds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts the child. `step()` lets it do one round and resolves when it has printed
+ * "round r" (or exited): passed as the recorder's onSnapshot, each snapshot sees one round.
+ */
+function startChild(rounds: number, command: string[] = [binary, String(rounds)]) {
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
   const addresses = new Map<string, number>();
   const lines = createInterface({ input: child.stdout! });
+  let waiting: (() => void) | undefined;
+  let gone = false;
   const firstLine = new Promise<void>((resolve) => {
     lines.on('line', (line) => {
-      const [name, hex] = line.split(' ');
-      addresses.set(name!, Number.parseInt(hex!, 16));
+      const [name, value] = line.split(' ');
+      if (name === 'round' || (name === 'buf' && waiting)) {
+        if (name === 'buf') addresses.set(name, Number.parseInt(value!, 16));
+        waiting?.();
+        waiting = undefined;
+        return;
+      }
+      addresses.set(name!, Number.parseInt(value!, 16));
       resolve();
     });
   });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return { child, addresses, firstLine, exited };
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', () => {
+      gone = true;
+      waiting?.();
+      resolve();
+    }),
+  );
+  child.stdin!.on('error', () => {}); // the child may be gone when the last line is written
+  const step = (): Promise<void> => {
+    if (gone) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      waiting = resolve;
+      child.stdin!.write('go\n');
+    });
+  };
+  return { child, addresses, firstLine, exited, step };
 }
 
 function pageOf(regions: TraceRegion[], address: number): number {
@@ -106,13 +134,18 @@ describe('parseMaps', () => {
 describe.skipIf(!hasGcc)('recording a real process', () => {
   it('records the child\'s writes, its new mapping, and keeps the trace when it exits', async () => {
     const rounds = 16;
-    const { child, addresses, firstLine, exited } = startChild(rounds);
+    const { child, addresses, firstLine, exited, step } = startChild(rounds);
     await firstLine;
     const out = join(directory, 'child.pdt');
-    const result = await recordProcess({ pid: child.pid!, out, intervalMs: 15, durationMs: 20_000 });
+    const notices: string[] = [];
+    const result = await recordProcess({ pid: child.pid!, out, intervalMs: 5, durationMs: 60_000, onSnapshot: step, onNotice: (line) => notices.push(line) });
     await exited;
     expect(result.endedBy).toBe('exit');
-    expect(result.snapshots).toBeGreaterThan(4);
+    // One snapshot before round 1, one after each round; the exit is found by the next one.
+    expect(result.snapshots).toBe(rounds + 1);
+    expect(result.exited).toEqual([{ pid: child.pid, afterMs: expect.any(Number) }]);
+    expect(notices.filter((line) => line.startsWith('dirty tracking: '))).toHaveLength(1);
+    expect(notices.some((line) => line.startsWith(`process ${child.pid} exited after `) && line.endsWith('its epochs recorded so far are kept'))).toBe(true);
     expect(existsSync(out)).toBe(true);
     expect(readdirSync(directory).filter((name) => name.includes('.partial-'))).toEqual([]);
 
@@ -122,7 +155,7 @@ describe.skipIf(!hasGcc)('recording a real process', () => {
     const regions = regionPass.header.regions;
     const trace = await readTrace(out);
     expect(trace.header).toMatchObject({ kind: 'content', pageSize: 4096, complete: true });
-    expect(trace.header.recorder).toMatchObject({ pid: child.pid, intervalMs: 15 });
+    expect(trace.header.recorder).toMatchObject({ pid: child.pid, intervalMs: 5 });
     expect(String(trace.header.recorder.command)).toContain('writer');
     const buf = addresses.get('buf')!;
     const extra = addresses.get('extra')!;
@@ -149,20 +182,16 @@ describe.skipIf(!hasGcc)('recording a real process', () => {
         }
       });
     }
-    // Only even pages ever changed; each went through increasing round numbers up to the last.
+    // Only even pages ever changed; each snapshot saw exactly one more round.
     expect([...seen.keys()].sort((a, b) => a - b)).toEqual([0, 2, 4, 6, 8, 10, 12, 14]);
-    for (const values of seen.values()) {
-      expect(values.length).toBeGreaterThanOrEqual(3);
-      for (let i = 1; i < values.length; i++) expect(values[i]!).toBeGreaterThan(values[i - 1]!);
-      expect(values[values.length - 1]).toBe(rounds);
-    }
+    for (const values of seen.values()) expect(values).toEqual(Array.from({ length: rounds }, (_, i) => i + 1));
     // The mapping that appeared mid-recording was picked up (a region added while reading).
     expect(extraSeen.size).toBe(8);
   });
 
   it('stops at --duration and kills nothing (the caller owns the process)', async () => {
     const { child, firstLine, exited } = startChild(400);
-    await firstLine;
+    await firstLine; // the child now waits for input: it is alive for the whole recording
     const out = join(directory, 'short.pdt');
     const result = await recordProcess({ pid: child.pid!, out, intervalMs: 20, durationMs: 300 });
     expect(result.endedBy).toBe('duration');
@@ -181,23 +210,20 @@ describe.skipIf(!hasGcc)('recording a real process', () => {
 
 describe.skipIf(!hasGcc)('recording across an exec', () => {
   it('follows the process into the program it execs (memory is reopened each snapshot)', async () => {
-    const child = spawn('/bin/sh', ['-c', `sleep 0.15; exec ${binary} 12`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let bufLine = '';
-    child.stdout!.on('data', (data: Buffer) => (bufLine += data.toString()));
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    // The shell takes the first line, then execs the writer, which takes the others.
+    const { child, addresses, exited, step } = startChild(12, ['/bin/sh', '-c', `read line; exec ${binary} 12`]);
     const out = join(directory, 'exec.pdt');
-    const result = await recordProcess({ pid: child.pid!, out, intervalMs: 20, durationMs: 20_000 });
+    const result = await recordProcess({ pid: child.pid!, out, intervalMs: 5, durationMs: 60_000, onSnapshot: step });
     await exited;
     expect(result.endedBy).toBe('exit');
-    const buf = Number.parseInt(/buf ([0-9a-f]+)/.exec(bufLine)![1]!, 16);
+    const buf = addresses.get('buf')!;
     const regionPass = await readTrace(out);
     for await (const _ of regionPass);
     const page = pageOf(regionPass.header.regions, buf);
     const trace = await readTrace(out);
     const values: number[] = [];
     for await (const epoch of trace) epoch.pages.forEach((p, i) => p === page && values.push(epoch.content!(i)[100]!));
-    expect(values.length).toBeGreaterThanOrEqual(2);
-    expect(values[values.length - 1]).toBe(12);
+    expect(values).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   });
 });
 

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DirtyBitmap, GuestMemory } from '../workloads/memory.js';
 import { createWorkload } from '../workloads/registry.js';
 import { synthesizeTrace } from '../workloads/synthesize.js';
+import { parseAccessKeys } from '../harness/access-keys.js';
 import { readAccessKeys, readTrace } from '../workloads/trace.js';
 import { PAGE_UNCHANGED, PAGE_XOR_LZ4, PAGE_XOR_RAW, PAGE_ZERO, TraceError } from '../workloads/trace-format.js';
 import { traceInfo, traceInfoTables } from '../workloads/trace-info.js';
@@ -259,11 +260,48 @@ describe('access-only traces', () => {
   it('text errors name the line', async () => {
     const bad = tempFile('bad.txt');
     writeFileSync(bad, '1\n2\nthree\n');
-    expect((await errorOf(readAccessKeys(bad))).message).toMatch(/bad.txt line 3: expected a page number \(integer >= 0\), found "three"/);
+    expect((await errorOf(readAccessKeys(bad))).message).toMatch(/bad.txt line 3: expected a page number \(an integer 0 to 2\^53-1\), found "three"$/);
     writeFileSync(bad, '1,2\n3\n');
-    expect((await errorOf(readAccessKeys(bad))).message).toMatch(/line 2: expected "time,page" like the first line, found "3"/);
+    expect((await errorOf(readAccessKeys(bad))).message).toMatch(/line 2: expected "time,page" like the first line, found "3"$/);
     writeFileSync(bad, '1,2,3\n');
-    expect((await errorOf(readAccessKeys(bad))).message).toMatch(/line 1: expected "page" or "time,page"/);
+    expect((await errorOf(readAccessKeys(bad))).message).toMatch(/line 1: expected "page" or "time,page" \(two integers at most\), found "1,2,3"$/);
+  });
+
+  it('one text grammar: strict integers, BOM, CR LF, header, CR-only and empty files refused', async () => {
+    const file = tempFile('grammar.txt');
+    const keysOf = async (text: string | Uint8Array): Promise<number[]> => {
+      writeFileSync(file, text);
+      return [...(await readAccessKeys(file))];
+    };
+    const messageOf = async (text: string): Promise<string> => {
+      writeFileSync(file, text);
+      const viaTrace = (await errorOf(readAccessKeys(file))).message;
+      // The cache tooling reads text through the same parser: the same message.
+      expect(() => parseAccessKeys(text, file)).toThrow(viaTrace);
+      return viaTrace.slice(file.length + 1);
+    };
+    expect(await keysOf(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('time,page\r\n1,5\r\n2\t6\r\n3  7\n')]))).toEqual([5, 6, 7]);
+    expect(await keysOf('page\n# a comment\n\n  9\t\n9007199254740991\n')).toEqual([9, 9007199254740991]);
+    for (const number of ['1e3', '0x10', '2.0', '1;2']) expect(await messageOf(`1\n${number}\n`)).toBe(`line 2: expected an integer 0 to 2^53-1, then a comma, tab or space, found "${number}"`);
+    expect(await messageOf('1\n+5\n')).toBe('line 2: expected a page number (an integer 0 to 2^53-1), found "+5"');
+    expect(await messageOf('1\r2\r3\r')).toBe('line 1: a carriage return inside the line (CR-only line endings? lines must end with LF or CR LF), found "1\\r2\\r3"');
+    expect(await messageOf('this is not a trace\n')).toBe('line 1: expected a page number (an integer 0 to 2^53-1), found "this is not a trace"');
+    writeFileSync(file, 'time,page\n# nothing else\n');
+    expect((await errorOf(readAccessKeys(file))).message).toBe(`${file}: no accesses: expected lines of "page" or "time,page" (integers), found only a header`);
+    writeFileSync(file, '\n\n');
+    expect((await errorOf(traceInfo(file))).message).toBe(`${file}: no accesses: expected lines of "page" or "time,page" (integers), found no data lines`);
+  });
+
+  it('text traces stream in 1 MiB reads: lines across read boundaries parse as whole lines', async () => {
+    const file = tempFile('long.txt');
+    const count = 300_000;
+    const lines: string[] = [];
+    for (let i = 0; i < count; i++) lines.push(`${i * 3},${(i * 7919) % 100_003}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const keys = await readAccessKeys(file);
+    expect(keys.length).toBe(count);
+    for (let i = 0; i < count; i += 9973) expect(keys[i]).toBe((i * 7919) % 100_003);
+    expect(keys[count - 1]).toBe(((count - 1) * 7919) % 100_003);
   });
 
   it('replays access traces as writes to the accessed pages', async () => {

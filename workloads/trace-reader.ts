@@ -94,6 +94,12 @@ export function hasTraceMagic(bytes: Uint8Array): boolean {
   return true;
 }
 
+/** Non-zero bytes of a 32-bit word: the high bit of each byte lane set when the lane is non-zero, then counted by a multiply. */
+export function nonZeroBytes(value: number): number {
+  const lanes = (((value & 0x7f7f7f7f) + 0x7f7f7f7f) | value) & 0x80808080;
+  return Math.imul(lanes >>> 7, 0x01010101) >>> 24;
+}
+
 export class TraceFileReader {
   readonly header!: TraceHeader;
   readonly fileBytes!: number;
@@ -357,15 +363,19 @@ export class TraceFileReader {
         at += size;
         const xor = this.xorWords;
         if (countChanged) {
-          const bytes = this.xorBytes;
-          for (let i = 0; i < pageSize; i++) if (bytes[i] !== 0) changed++;
+          for (let word = 0; word < pageWords; word++) {
+            const delta = xor[word]!;
+            words[wordBase + word] ^= delta;
+            if (delta !== 0) changed += nonZeroBytes(delta);
+          }
+        } else {
+          for (let word = 0; word < pageWords; word++) words[wordBase + word] ^= xor[word]!;
         }
-        for (let word = 0; word < pageWords; word++) words[wordBase + word] ^= xor[word]!;
       } else if (kind === PAGE_ZERO) {
         if (countChanged) {
           for (let word = 0; word < pageWords; word++) {
             const value = words[wordBase + word]!;
-            if (value !== 0) changed += (value & 0xff ? 1 : 0) + (value & 0xff00 ? 1 : 0) + (value & 0xff0000 ? 1 : 0) + (value & 0xff000000 ? 1 : 0);
+            if (value !== 0) changed += nonZeroBytes(value);
           }
         }
         words.fill(0, wordBase, wordBase + pageWords);

@@ -3,6 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { simulateMigration } from '../harness/migration.js';
+import { migrationTables } from '../harness/migration/report.js';
 import { DirtyBitmap, GuestMemory } from '../workloads/memory.js';
 import { createWorkload } from '../workloads/registry.js';
 import { synthesizeTrace } from '../workloads/synthesize.js';
@@ -88,6 +90,83 @@ describe('content traces: write, read, replay', () => {
     expect(dirty.isDirty(100)).toBe(true);
     expect(dirty.isDirty(99)).toBe(false);
     expect(memory.page(100 + 5)[1234 + 5]).toBe((20 * 5) % 256);
+  });
+
+  /**
+   * A hand-made trace of 16 pages: the initial image (page 0 = 1) at t=0, then epochs at
+   * 100 ms (pages 1..4 get byte 0 = 2), 200 ms (page 5 = 3) and 1000 ms (page 6 = 4).
+   */
+  async function limitsTrace(): Promise<string> {
+    const path = tempFile('limits.pdt');
+    const memory = new GuestMemory(16);
+    await writeTrace(path, { kind: 'content', pageCount: 16 }, (writer) => {
+      memory.page(0)[0] = 1;
+      writer.writeEpoch(0, memory, [0]);
+      for (let page = 1; page <= 4; page++) memory.page(page)[0] = 2;
+      writer.writeEpoch(100, memory, [1, 2, 3, 4]);
+      memory.page(5)[0] = 3;
+      writer.writeEpoch(200, memory, [5]);
+      memory.page(6)[0] = 4;
+      writer.writeEpoch(1000, memory, [6]);
+    });
+    return path;
+  }
+
+  function dirtyAt(spec: string, times: number[]): { dirty: number[][]; memory: GuestMemory; workload: ReturnType<typeof createWorkload> } {
+    const workload = createWorkload(spec, { pageCount: 16 });
+    const memory = new GuestMemory(16);
+    workload.init(memory);
+    const dirty: number[][] = [];
+    for (const time of times) {
+      const bitmap = new DirtyBitmap(16);
+      workload.advance(memory, time, bitmap);
+      dirty.push(Array.from({ length: 16 }, (_, page) => page).filter((page) => bitmap.isDirty(page)));
+    }
+    return { dirty, memory, workload };
+  }
+
+  it('start= folds the warm-up into the initial image and shifts the rest', async () => {
+    const path = await limitsTrace();
+    const { dirty, memory } = dirtyAt(`trace:${path},start=150`, [49, 50, 849, 850]);
+    // Epochs at 0 and 100 are the initial image: pages 1..4 already hold 2, not reported dirty.
+    expect(dirty).toEqual([[], [5], [], [6]]);
+    expect([0, 1, 4, 5, 6].map((page) => memory.page(page)[0])).toEqual([1, 2, 2, 3, 4]);
+  });
+
+  it('loop=true repeats the section: one pass lasts its span plus one mean gap', async () => {
+    const path = await limitsTrace();
+    // Section 0..1000 ms with 3 epochs: a pass lasts 1000 x (1 + 1/3) = 1333.3 ms.
+    const { dirty, memory } = dirtyAt(`trace:${path},loop=true`, [1000, 1433, 1434, 1534, 2333, 2334]);
+    expect(dirty).toEqual([[1, 2, 3, 4, 5, 6], [], [1, 2, 3, 4], [5], [], [6]]);
+    // The loop re-applies each epoch's XOR change: 2 ^ 2 = 0 on the second pass, 3 ^ 3 = 0...
+    expect([1, 5, 6].map((page) => memory.page(page)[0])).toEqual([0, 0, 0]);
+  });
+
+  it('spread=true applies an epoch page by page over the interval since the previous one', async () => {
+    const path = await limitsTrace();
+    const { dirty, memory } = dirtyAt(`trace:${path},spread=true`, [24, 25, 50, 74, 75, 100, 199, 200]);
+    expect(dirty).toEqual([[], [1], [2], [], [3], [4], [], [5]]);
+    expect(memory.page(2)[0]).toBe(2);
+    expect(() => createWorkload(`trace:${tempFile('x.txt')},spread=true`, { pageCount: 16 })).toThrow();
+  });
+
+  it('a migration that outlives the trace, or stops in a long snapshot gap, says so', async () => {
+    const path = await limitsTrace();
+    const ended = dirtyAt(`trace:${path}`, [1500]).workload;
+    expect(ended.limits!(1500, 300)).toEqual([
+      'the migration outlived the trace: its stop at 1500 ms came after the trace\'s last write at 1000 ms (the guest was idle from there: use loop=true or a longer trace)',
+    ]);
+    const inGap = dirtyAt(`trace:${path}`, [600]).workload;
+    expect(inGap.limits!(600, 300)).toEqual([
+      "the migration stopped at 600 ms inside a 800 ms gap between the trace's snapshots (200..1000 ms), longer than the 300 ms downtime limit: the guest looked idle only because nothing was recorded there",
+    ]);
+    expect(inGap.limits!(600, 1000)).toEqual([]);
+    expect(dirtyAt(`trace:${path},loop=true`, [1500]).workload.limits!(1500, 300)).toEqual([]);
+    // Through the simulator: the result carries the warning.
+    // 16 pages at 1 Gbit/s: done long before the first write at 100 ms, a gap over the 50 ms limit.
+    const result = simulateMigration({ workload: `trace:${path}`, ramBytes: 16 * 4096, maxBandwidthBps: 0, cpu: 'model', bandwidthBps: 1e9 / 8, downtimeLimitMs: 50 });
+    expect(result.warnings).toEqual([expect.stringMatching(/^the migration stopped at [01] ms inside a 100 ms gap between the trace's snapshots \(0\.\.100 ms\), longer than the 50 ms downtime limit/)]);
+    expect(migrationTables(result)[0]!.notes!.at(-1)).toBe(`Warning: ${result.warnings[0]}`);
   });
 
   it('time-scaled replay applies epochs at scale x trace time', async () => {

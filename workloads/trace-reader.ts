@@ -223,6 +223,23 @@ export class TraceFileReader {
     return this.buffer.length;
   }
 
+  /** Where the next record starts (for a look-ahead that comes back: restorePosition). */
+  savePosition(): { offset: number; ended: boolean; regions: number } {
+    return { offset: this.bufferOffset + this.start, ended: this.ended, regions: this.header.regions.length };
+  }
+
+  restorePosition(saved: { offset: number; ended: boolean; regions: number }): void {
+    if (saved.offset >= this.bufferOffset && saved.offset <= this.bufferOffset + this.end) {
+      this.start = saved.offset - this.bufferOffset;
+    } else {
+      this.bufferOffset = saved.offset;
+      this.start = 0;
+      this.end = 0;
+    }
+    this.ended = saved.ended;
+    this.header.regions.length = saved.regions;
+  }
+
   /** Back to the first record. */
   rewind(): void {
     this.bufferOffset = 0;

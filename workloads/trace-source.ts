@@ -146,6 +146,15 @@ export class TraceSource {
     }
   }
 
+  /** Consumes the next data record without decoding it (binary traces; region records still apply). */
+  skip(): boolean {
+    if (this.text) throw new Error('skip is for binary traces');
+    const record = this.pending ?? this.nextDataRecord();
+    this.pending = null;
+    this.pendingDecoded = false;
+    return record !== null;
+  }
+
   /**
    * The next batch: a content epoch record decoded into `target` (required for content
    * traces), or up to 65536 accesses. Null at the end.

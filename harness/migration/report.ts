@@ -34,6 +34,7 @@ export function migrationTables(result: MigrationResult): Table[] {
     `Inputs: ${Object.entries(result.inputs)
       .map(([key, value]) => `${key}=${value}`)
       .join(', ')}`,
+    ...result.warnings.map((warning) => `Warning: ${warning}`),
   ];
   const stats = kv('query-migrate', {
     ...Object.fromEntries(Object.entries(result.stats.ram).map(([key, value]) => [`ram.${key}`, round(value, 4)])),

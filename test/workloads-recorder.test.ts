@@ -1,10 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseMaps, RecorderError, recordProcess } from '../workloads/recorder.js';
+import { chooseDirtyTracking, parseMaps, RecorderError, recordProcess } from '../workloads/recorder.js';
+import { intervalStats } from '../workloads/recorder/intervals.js';
+import { findGuestRam, parseQemuMemory, qemuGuest, selectMappings } from '../workloads/recorder/mappings.js';
+import { splitTasks } from '../workloads/recorder/scanner.js';
+import { softDirtyRuns, softDirtyUnavailable } from '../workloads/recorder/soft-dirty.js';
 import { readTrace } from '../workloads/trace.js';
 import type { TraceRegion } from '../workloads/trace-format.js';
 
@@ -249,5 +253,209 @@ describe('recorder errors', () => {
       'cannot read the memory of process 1 (/proc/1/mem: permission denied): recording needs ptrace access to it; run as root, or as its owner with kernel.yama.ptrace_scope=0',
     );
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+const hasQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
+
+describe.skipIf(!hasQemu)('recording a QEMU guest (no disk: it sits in SeaBIOS)', () => {
+  it('finds the RAM block (-m 64M) and numbers trace pages as guest-physical pages', async () => {
+    const controller = new AbortController();
+    let stopNext = false;
+    // -qmp stdio: QEMU greets on stdout once the machine (and its RAM) exists: our signal to start.
+    const qemu = spawn('qemu-system-x86_64', ['-m', '64M', '-display', 'none', '-nodefaults', '-accel', 'tcg', '-monitor', 'none', '-serial', 'none', '-qmp', 'stdio'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<void>((resolve) => qemu.on('exit', () => resolve()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        createInterface({ input: qemu.stdout! }).once('line', (line) => (line.includes('"QMP"') ? resolve() : reject(new Error(`unexpected QMP greeting: ${line}`))));
+        qemu.once('exit', () => reject(new Error('qemu exited before its QMP greeting')));
+      });
+      const out = join(directory, 'qemu.pdt');
+      // Stop once SeaBIOS has shadowed itself into RAM (the reset vector readable at guest-physical
+      // 0xFFFF0, looked up in QEMU's 64 MiB mapping directly), at most 500 snapshots.
+      const ram = parseMaps(readFileSync(`/proc/${qemu.pid}/maps`, 'latin1')).find((mapping) => mapping.end - mapping.start === 64 * 2 ** 20)!;
+      const probe = Buffer.alloc(5);
+      const shadowed = (): boolean => {
+        const fd = openSync(`/proc/${qemu.pid}/mem`, 'r');
+        try {
+          readSync(fd, probe, 0, 5, ram.start + 0xffff0);
+        } finally {
+          closeSync(fd);
+        }
+        return probe.toString('hex') === 'ea5be000f0';
+      };
+      const result = await recordProcess({
+        pid: qemu.pid!,
+        out,
+        intervalMs: 20,
+        qemuGuest: true,
+        onSnapshot: (count) => {
+          if (count >= 500 || (count >= 2 && stopNext)) controller.abort();
+          stopNext ||= shadowed();
+        },
+        signal: controller.signal,
+      });
+      expect(result.endedBy).toBe('signal');
+      const trace = await readTrace(out);
+      expect(trace.header.recorder.qemuGuest).toEqual([{ ramBytes: 64 * 2 ** 20, machine: 'pc', belowFourGiB: 64 * 2 ** 20 }]);
+      // Guest-physical 0xFFFF0 (page 255, offset 0xFF0) holds the x86 reset vector SeaBIOS
+      // shadows into RAM: a far jump to f000:e05b (ea 5b e0 00 f0).
+      let resetVector = '';
+      for await (const epoch of trace) {
+        epoch.pages.forEach((page, i) => {
+          if (page === 255) resetVector = Buffer.from(epoch.content!(i).subarray(0xff0, 0xff5)).toString('hex');
+        });
+      }
+      expect(resetVector).toBe('ea5be000f0');
+      expect(trace.header.regions).toEqual([{ firstPage: 0, pages: 16384, name: 'guest RAM below 4 GiB', address: `0x${ram.start.toString(16)}`, perms: 'rw-p' }]);
+    } finally {
+      qemu.kill('SIGKILL');
+      await exited;
+    }
+  });
+});
+
+describe('recorder parts', () => {
+  it('soft-dirty runs from crafted pagemap bytes: bit 55 only, adjacent pages merged', () => {
+    const entries = 10;
+    const bytes = new Uint8Array(entries * 8);
+    const view = new DataView(bytes.buffer);
+    const present = 1n << 63n;
+    const softDirty = 1n << 55n;
+    // pages 1, 2, 3 and 7, 9 soft-dirty; page 5 present only; page 6 has every other bit set
+    const values = [present, present | softDirty, softDirty, present | softDirty | 0x1234n, 0n, present, (1n << 64n) - 1n - softDirty, softDirty, 0n, softDirty];
+    values.forEach((value, index) => view.setBigUint64(index * 8, value, true));
+    const runs = new Int32Array(entries * 2);
+    const found = softDirtyRuns(bytes, entries, runs);
+    expect([...runs.subarray(0, found * 2)]).toEqual([1, 3, 7, 1, 9, 1]);
+    expect(softDirtyRuns(bytes, 0, runs)).toBe(0);
+    expect(softDirtyRuns(bytes.subarray(8 * 3), 2, runs)).toBe(1);
+    expect([...runs.subarray(0, 2)]).toEqual([0, 1]);
+  });
+
+  it('this kernel: soft-dirty asked explicitly fails in one line when missing, auto says which method', () => {
+    const missing = softDirtyUnavailable();
+    if (missing === undefined) {
+      expect(chooseDirtyTracking('auto').method).toBe('soft-dirty');
+      return;
+    }
+    expect(missing).toBe('this kernel has no soft-dirty tracking (bit 55 of /proc/PID/pagemap stays clear after writes)');
+    expect(() => chooseDirtyTracking('soft-dirty')).toThrow(new RecorderError(`--dirty-tracking soft-dirty: ${missing}; use --dirty-tracking content`));
+    expect(chooseDirtyTracking('auto')).toEqual({ method: 'content', reason: `content diff (${missing}): every page read and compared with the previous snapshot` });
+  });
+
+  it('mapping selection by name, base name, brackets, anon and size', () => {
+    const maps = parseMaps(
+      [
+        '1000-3000 rw-p 00000000 00:00 0          [heap]',
+        '10000-11000 rw-p 00000000 08:01 1  /usr/lib/libc.so.6',
+        '20000-60000 rw-s 00000000 00:05 2  /dev/shm/pool (deleted)',
+        '70000-78000 rw-p 00000000 00:00 0 ',
+      ].join('\n'),
+    );
+    const starts = (selection: Parameters<typeof selectMappings>[1]) => selectMappings(maps, selection).map((mapping) => mapping.start.toString(16));
+    expect(starts({ names: ['heap'] })).toEqual(['1000']);
+    expect(starts({ names: ['[heap]', 'libc.so.6'] })).toEqual(['1000', '10000']);
+    expect(starts({ names: ['pool'] })).toEqual(['20000']);
+    expect(starts({ names: ['anon'] })).toEqual(['70000']);
+    expect(starts({ largest: 2 })).toEqual(['20000', '70000']);
+    expect(starts({ names: ['heap', 'anon'], largest: 1 })).toEqual(['70000']);
+  });
+
+  it('QEMU geometry: -m forms, and RAM above 4 GiB for large pc and q35 guests', () => {
+    expect(parseQemuMemory('64M')).toBe(64 * 2 ** 20);
+    expect(parseQemuMemory('512')).toBe(512 * 2 ** 20);
+    expect(parseQemuMemory('size=4G,slots=2,maxmem=8G')).toBe(4 * 2 ** 30);
+    expect(qemuGuest(['qemu-system-x86_64', '-m', '3G'])).toEqual({ ramBytes: 3 * 2 ** 30, machine: 'pc', belowFourGiB: 3 * 2 ** 30 });
+    expect(qemuGuest(['qemu-system-x86_64', '-m', '8G'])).toEqual({ ramBytes: 8 * 2 ** 30, machine: 'pc', belowFourGiB: 3 * 2 ** 30 });
+    expect(qemuGuest(['qemu', '-machine', 'q35,accel=kvm', '-m', 'size=4G'])).toEqual({ ramBytes: 4 * 2 ** 30, machine: 'q35', belowFourGiB: 2 * 2 ** 30 });
+    expect(qemuGuest(['qemu', '-M', 'pc-q35-8.2', '-m', '2G']).belowFourGiB).toBe(2 * 2 ** 30);
+    expect(qemuGuest(['qemu']).ramBytes).toBe(128 * 2 ** 20);
+    const mappings = parseMaps(['1000000-5000000 rw-p 00000000 00:00 0 ', '6000000-a000000 rw-s 00000000 00:05 9 /dev/shm/ram', 'b000000-b400000 rw-p 00000000 00:00 0 '].join('\n'));
+    expect(findGuestRam(mappings, 64 * 2 ** 20)?.start).toBe(0x1000000); // anonymous preferred
+    expect(findGuestRam(mappings, 32 * 2 ** 20)).toBeUndefined();
+  });
+
+  it('work is split between threads by pages, cutting tasks at page boundaries', () => {
+    const tasks = [0x1000, 10, 0, 0, 0, 0, 0x100000, 2, 1, 0, 10, 1];
+    expect(splitTasks(tasks, 2)).toEqual([
+      [0x1000, 6, 0, 0, 0, 0],
+      [0x1000 + 6 * 4096, 4, 0, 6 * 4096, 6, 0, 0x100000, 2, 1, 0, 10, 1],
+    ]);
+    expect(splitTasks(tasks, 1)).toEqual([tasks]);
+  });
+
+  it('achieved interval: min / median / max of the gaps', () => {
+    expect(intervalStats([0, 100, 250, 300])).toEqual({ count: 3, minMs: 50, medianMs: 100, meanMs: 100, maxMs: 150 });
+    expect(intervalStats([5])).toBeUndefined();
+  });
+});
+
+describe.skipIf(!hasGcc)('recording several processes and failing writes', () => {
+  it('several processes in one trace: each its own regions, each recorded in lockstep', async () => {
+    const rounds = 6;
+    const first = startChild(rounds);
+    const second = startChild(rounds);
+    await Promise.all([first.firstLine, second.firstLine]);
+    const out = join(directory, 'two.pdt');
+    const result = await recordProcess({
+      pid: [first.child.pid!, second.child.pid!],
+      out,
+      intervalMs: 5,
+      durationMs: 60_000,
+      mappings: { names: ['heap'] },
+      onSnapshot: () => Promise.all([first.step(), second.step()]).then(() => undefined),
+    });
+    await Promise.all([first.exited, second.exited]);
+    expect(result.exited.map((entry) => entry.pid).sort()).toEqual([first.child.pid, second.child.pid].sort());
+    const regionPass = await readTrace(out);
+    for await (const _ of regionPass);
+    const regions = regionPass.header.regions;
+    expect(new Set(regions.map((region) => region.name))).toEqual(new Set(['[heap]']));
+    expect(new Set(regions.map((region) => region.process))).toEqual(new Set([`pid ${first.child.pid}`, `pid ${second.child.pid}`]));
+    for (const { child, addresses } of [first, second]) {
+      const own = regions.filter((region) => region.process === `pid ${child.pid}`);
+      const page = pageOf(own, addresses.get('buf')!);
+      const trace = await readTrace(out);
+      const values: number[] = [];
+      for await (const epoch of trace) epoch.pages.forEach((p, i) => p === page && values.push(epoch.content!(i)[100]!));
+      expect(values).toEqual(Array.from({ length: rounds }, (_, i) => i + 1));
+    }
+  });
+
+  it('a full disk (here: a file size limit) keeps the epochs written so far and says so in one line', async () => {
+    const dirtier = join(directory, 'dirtier');
+    const built = spawnSync('gcc', ['-O2', '-o', dirtier, join(import.meta.dirname, '..', 'workloads', 'recorder', 'dirtier.c')], { encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
+    const target = spawn(dirtier, ['8', '20000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const targetExited = new Promise<void>((resolve) => target.on('exit', () => resolve()));
+    try {
+      await new Promise<void>((resolve) => createInterface({ input: target.stdout! }).once('line', () => resolve()));
+      const out = join(directory, 'full.pdt');
+      const cli = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+      // 9000 KiB: the 8 MiB initial image fits, the epochs after it fill the rest.
+      const recorder = spawn('/bin/bash', ['-c', `trap '' XFSZ; ulimit -f 9000; exec node ${cli} trace record --pid ${target.pid} --interval 50ms --duration 120s --out ${out}`], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      recorder.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+      const code = await new Promise<number | null>((resolve) => recorder.on('exit', (status) => resolve(status)));
+      expect(code).toBe(1);
+      const last = stderr.trim().split('\n').pop()!;
+      const match = new RegExp(`^pagedelta: cannot write ${out}: file too large \\(EFBIG\\); the (\\d+) epochs recorded before are kept in ${out}$`).exec(last);
+      expect(match, last).not.toBeNull();
+      const trace = await readTrace(out);
+      let epochs = 0;
+      for await (const epoch of trace) if (!epoch.continued) epochs++;
+      expect(trace.header.complete).toBe(true);
+      expect(epochs).toBe(Number(match![1]));
+      expect(epochs).toBeGreaterThanOrEqual(1);
+      expect(readdirSync(directory).filter((name) => name.includes('.partial-'))).toEqual([]);
+    } finally {
+      target.kill('SIGKILL');
+      await targetExited;
+    }
   });
 });

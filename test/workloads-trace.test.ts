@@ -125,6 +125,26 @@ describe('content traces: write, read, replay', () => {
     return { dirty, memory, workload };
   }
 
+  it('trace info: --buckets N gives N rows whose pages add up, and the achieved interval', async () => {
+    const path = await limitsTrace();
+    for (const buckets of [1, 3, 7, 20]) {
+      const info = await traceInfo(path, { buckets });
+      expect(info.rate).toHaveLength(buckets);
+      expect(info.rate.reduce((sum, row) => sum + row.pages, 0)).toBeCloseTo(6, 9);
+      expect(info.rate.reduce((sum, row) => sum + row.epochs, 0)).toBe(3);
+      expect(info.rate[0]!.fromMs).toBe(0);
+      expect(info.rate.at(-1)!.toMs).toBeCloseTo(1000, 9);
+    }
+    // 4 epochs at 0, 100, 200, 1000: gaps 100, 100, 800.
+    const info = await traceInfo(path, { buckets: 10 });
+    expect(info.intervals).toEqual({ count: 3, minMs: 100, medianMs: 100, meanMs: 1000 / 3, maxMs: 800 });
+    // Pages spread over (previous epoch, epoch]: the epoch at 1000 ms puts 1/8 of its page in each 100 ms row after 200.
+    const expected = [4, 1, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125];
+    info.rate.forEach((row, index) => expect(row.pages).toBeCloseTo(expected[index]!, 9));
+    const summary = traceInfoTables(info)[1]!.rows.find((row) => String(row.metric).startsWith('achieved interval'));
+    expect(summary).toEqual({ metric: 'achieved interval', value: 'min 100.0 ms / median 100.0 ms / max 800.0 ms (mean 333.3 ms over 3 gaps)' });
+  });
+
   it('start= folds the warm-up into the initial image and shifts the rest', async () => {
     const path = await limitsTrace();
     const { dirty, memory } = dirtyAt(`trace:${path},start=150`, [49, 50, 849, 850]);

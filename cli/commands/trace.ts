@@ -32,14 +32,14 @@ const infoCommand: CommandModule = {
   builder: (yargs: Argv) =>
     yargs
       .positional('file', { type: 'string', describe: 'a pagedelta trace, or a text/CSV access list (page or time,page per line)' })
-      .option('buckets', { type: 'number', default: 20, describe: 'time buckets in the rate table' })
+      .option('buckets', { type: 'number', default: 20, describe: 'rows of the rate table (equal time buckets over the trace)' })
       .option('hot-share', { type: 'number', default: 0.9, describe: 'the hot set is the fewest pages taking this share of writes' })
       .option('unit', { choices: Object.keys(TIME_UNITS), default: 'us', describe: 'text traces: unit of the time column' })
       .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
       .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
   handler: async (argv) => {
     const args = argv as unknown as { file: string; buckets: number; hotShare: number; unit: TimeUnit; format: TableFormat; out?: string };
-    if (!(args.buckets >= 2)) throw new CliError(`--buckets must be >= 2, got ${args.buckets}`);
+    if (!(Number.isInteger(args.buckets) && args.buckets >= 1 && args.buckets <= 100_000)) throw new CliError(`--buckets must be an integer in 1..100000, got ${args.buckets}`);
     if (!(args.hotShare > 0 && args.hotShare <= 1)) throw new CliError(`--hot-share must be in (0, 1], got ${args.hotShare}`);
     const info = await traceInfo(args.file, { buckets: args.buckets, hotShare: args.hotShare, textTimeUnit: args.unit });
     const tables = traceInfoTables(info);

@@ -8,9 +8,9 @@ import { chooseDirtyTracking, parseMaps, RecorderError, recordProcess } from '..
 import { intervalStats } from '../workloads/recorder/intervals.js';
 import { findGuestRam, parseQemuMemory, qemuGuest, selectMappings } from '../workloads/recorder/mappings.js';
 import { splitTasks } from '../workloads/recorder/scanner.js';
-import { softDirtyRuns, softDirtyUnavailable } from '../workloads/recorder/soft-dirty.js';
+import { presentRuns, softDirtyRuns, softDirtyUnavailable } from '../workloads/recorder/soft-dirty.js';
 import { readTrace } from '../workloads/trace.js';
-import type { TraceRegion } from '../workloads/trace-format.js';
+import { PAGE_XOR_LZ4, PAGE_ZERO, type TraceRegion } from '../workloads/trace-format.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'pagedelta-record-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -20,7 +20,9 @@ const hasGcc = spawnSync('gcc', ['--version']).status === 0;
  * The child, in lockstep with the test: 16 zeroed pages; it prints their address, then for
  * each line read on stdin does one round r (1..rounds): writes r at byte 100 and 0xA5 at
  * byte 101 of the even pages only. In round 5 it maps 8 new pages and fills byte 0 of each
- * with 0x5A; in round 10 it unmaps them. It prints "round r" when a round is done, and exits
+ * with 0x5A; in round 10 it unmaps them. Odd page 15 gets 0x77 at byte 0 in round 3 and is
+ * dropped (MADV_DONTNEED: the kernel then holds no data for it, it reads as zeros) in round
+ * 8. It prints "round r" when a round is done, and exits
  * at the line after the last round (or at end of input).
  */
 const PROGRAM = String.raw`
@@ -47,6 +49,8 @@ int main(int argc, char **argv) {
       printf("extra %lx\n", (unsigned long)extra);
     }
     if (r == 10) munmap(extra, 8 * 4096);
+    if (r == 3) buf[15 * 4096] = 0x77;
+    if (r == 8) madvise(buf + 15 * 4096, 4096, MADV_DONTNEED);
     printf("round %d\n", r);
     fflush(stdout);
   }
@@ -169,10 +173,14 @@ describe.skipIf(!hasGcc)('recording a real process', () => {
     const extraSeen = new Set<number>();
     const bufferPages = Array.from({ length: 16 }, (_, p) => pageOf(regions, buf + p * 4096));
     const extraPages = Array.from({ length: 8 }, (_, p) => pageOf(regions, extra + p * 4096));
+    const dropped: string[] = [];
+    let epochIndex = 0;
     for await (const epoch of trace) {
       epoch.pages.forEach((page, i) => {
         const p = bufferPages.indexOf(page);
-        if (p >= 0) {
+        if (p === 15) {
+          dropped.push(`${epochIndex}:${epoch.kinds![i]}:${epoch.content!(i)[0]}`);
+        } else if (p >= 0) {
           const content = epoch.content!(i);
           (seen.get(p) ?? seen.set(p, []).get(p)!).push(content[100]!);
           expect(content[101]).toBe(0xa5);
@@ -185,7 +193,10 @@ describe.skipIf(!hasGcc)('recording a real process', () => {
           extraSeen.add(page);
         }
       });
+      if (!epoch.continued) epochIndex++;
     }
+    // Page 15: written in round 3 (seen by epoch 3), dropped in round 8: recorded as zeroed (kind 0) by epoch 8.
+    expect(dropped).toEqual([`3:${PAGE_XOR_LZ4}:119`, `8:${PAGE_ZERO}:0`]);
     // Only even pages ever changed; each snapshot saw exactly one more round.
     expect([...seen.keys()].sort((a, b) => a - b)).toEqual([0, 2, 4, 6, 8, 10, 12, 14]);
     for (const values of seen.values()) expect(values).toEqual(Array.from({ length: rounds }, (_, i) => i + 1));
@@ -333,6 +344,10 @@ describe('recorder parts', () => {
     expect(softDirtyRuns(bytes, 0, runs)).toBe(0);
     expect(softDirtyRuns(bytes.subarray(8 * 3), 2, runs)).toBe(1);
     expect([...runs.subarray(0, 2)]).toEqual([0, 1]);
+    // Pages holding data: present (bit 63) or swapped (bit 62); 2, 4, 7, 8, 9 hold none.
+    view.setBigUint64(8 * 8, 1n << 62n, true);
+    const held = presentRuns(bytes, entries, runs);
+    expect([...runs.subarray(0, held * 2)]).toEqual([0, 2, 3, 1, 5, 2, 8, 1]);
   });
 
   it('this kernel: soft-dirty asked explicitly fails in one line when missing, auto says which method', () => {

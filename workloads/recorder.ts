@@ -23,9 +23,9 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { findGuestRam, type Mapping, type MappingSelection, parseMaps, qemuGuest, type QemuGuest, selectMappings } from './recorder/mappings.js';
 import { formatIntervals, intervalStats, type IntervalStats } from './recorder/intervals.js';
-import { ENTRY_REWRITTEN, ENTRY_ZERO, PAGE_BYTES, TASK_FIELDS } from './recorder/scan-protocol.js';
+import { ENTRY_REWRITTEN, ENTRY_ZERO, PAGE_BYTES, TASK_ABSENT, TASK_CONTENT, TASK_DIRTY } from './recorder/scan-protocol.js';
 import { Scanner } from './recorder/scanner.js';
-import { clearSoftDirty, PAGEMAP_ENTRY_BYTES, readPagemap, softDirtyRuns, softDirtyUnavailable } from './recorder/soft-dirty.js';
+import { clearSoftDirty, PAGEMAP_ENTRY_BYTES, presentRuns, readPagemap, softDirtyRuns, softDirtyUnavailable } from './recorder/soft-dirty.js';
 import { PAGE_UNCHANGED, PAGE_XOR_LZ4, PAGE_ZERO } from './trace-format.js';
 import { type TraceSummary, TraceWriter } from './trace-writer.js';
 
@@ -90,6 +90,8 @@ interface Region {
   shadow: number;
   /** Soft-dirty: pages not yet scanned in full once (new regions are read whole). */
   fresh: boolean;
+  /** Anonymous memory (no file behind it): a page the kernel holds no data for is zeros. */
+  anonymous: boolean;
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -158,7 +160,9 @@ class Recording {
     const pages = (end - start) / PAGE_BYTES;
     const first = firstPage ?? this.nextPage;
     this.nextPage = Math.max(this.nextPage, first + pages);
-    const region: Region = { start, end, firstPage: first, shadow: this.scanner.addShadow(end - start).index, fresh: true };
+    // File-backed mappings (a path; shared memory too) have data in the page cache that the page table may not show.
+    const anonymous = !name.startsWith('/');
+    const region: Region = { start, end, firstPage: first, shadow: this.scanner.addShadow(end - start).index, fresh: true, anonymous };
     state.regions.push(region);
     this.writer.addRegion({ firstPage: first, pages, name: name || '[anon]', address: `0x${start.toString(16)}`, perms, ...(state.label ? { process: state.label } : {}) });
     return region;
@@ -188,8 +192,8 @@ class Recording {
           `process ${state.pid}: no writable mapping of ${guest.ramBytes / 2 ** 20} MiB (the guest RAM size from -m) found; is it a QEMU process?`,
         );
       }
-      this.newRegion(state, ram.start, ram.start + guest.belowFourGiB, 'guest RAM below 4 GiB', ram.perms, 0);
-      if (guest.ramBytes > guest.belowFourGiB) this.newRegion(state, ram.start + guest.belowFourGiB, ram.end, 'guest RAM above 4 GiB', ram.perms, FOUR_GIB_PAGE);
+      this.newRegion(state, ram.start, ram.start + guest.belowFourGiB, 'guest RAM below 4 GiB', ram.perms, 0).anonymous = ram.name === '';
+      if (guest.ramBytes > guest.belowFourGiB) this.newRegion(state, ram.start + guest.belowFourGiB, ram.end, 'guest RAM above 4 GiB', ram.perms, FOUR_GIB_PAGE).anonymous = ram.name === '';
     }
     for (const region of state.regions) out.push([region, region.start, region.end]);
   }
@@ -211,11 +215,9 @@ class Recording {
       const pages = (to - from) / PAGE_BYTES;
       const firstPage = region.firstPage + (from - region.start) / PAGE_BYTES;
       const shadowByte = from - region.start;
-      if (!this.softDirty || region.fresh) {
-        tasks.push(from, pages, region.shadow, shadowByte, firstPage, 0);
-        continue;
-      }
-      this.dirtyTasks(state, from, pages, region.shadow, shadowByte, firstPage, tasks);
+      if (this.softDirty && !region.fresh) this.pagemapTasks(state, from, pages, region.shadow, shadowByte, firstPage, tasks, true);
+      else if (state.pagemapFd >= 0 && region.anonymous) this.pagemapTasks(state, from, pages, region.shadow, shadowByte, firstPage, tasks, false);
+      else tasks.push(from, pages, region.shadow, shadowByte, firstPage, TASK_CONTENT);
     }
     if (this.softDirty) {
       try {
@@ -228,8 +230,12 @@ class Recording {
     return true;
   }
 
-  /** Soft-dirty: tasks for the runs of pages written since the last clear. */
-  private dirtyTasks(state: ProcessState, address: number, pages: number, shadow: number, shadowByte: number, firstPage: number, tasks: number[]): void {
+  /**
+   * Tasks from /proc/PID/pagemap: with soft-dirty, the runs of pages written since the last
+   * clear; otherwise (content diff) the runs of pages that hold data, read and compared, and
+   * the pages between them (never touched or dropped: zeros) checked against the copy only.
+   */
+  private pagemapTasks(state: ProcessState, address: number, pages: number, shadow: number, shadowByte: number, firstPage: number, tasks: number[], softDirty: boolean): void {
     const step = 1 << 16;
     for (let done = 0; done < pages; done += step) {
       const count = Math.min(step, pages - done);
@@ -241,11 +247,21 @@ class Recording {
       } catch {
         got = 0;
       }
-      const found = softDirtyRuns(this.pagemapEntries, got, this.runs);
-      for (let run = 0; run < found; run++) {
-        const at = done + this.runs[run * 2]!;
-        tasks.push(address + at * PAGE_BYTES, this.runs[run * 2 + 1]!, shadow, shadowByte + at * PAGE_BYTES, firstPage + at, 1);
+      if (!softDirty && got < count) {
+        // No pagemap for this range: read it all.
+        tasks.push(address + done * PAGE_BYTES, count, shadow, shadowByte + done * PAGE_BYTES, firstPage + done, TASK_CONTENT);
+        continue;
       }
+      const found = softDirty ? softDirtyRuns(this.pagemapEntries, got, this.runs) : presentRuns(this.pagemapEntries, got, this.runs);
+      let cursor = 0;
+      for (let run = 0; run < found; run++) {
+        const at = this.runs[run * 2]!;
+        const length = this.runs[run * 2 + 1]!;
+        if (!softDirty && at > cursor) tasks.push(0, at - cursor, shadow, shadowByte + (done + cursor) * PAGE_BYTES, firstPage + done + cursor, TASK_ABSENT);
+        tasks.push(address + (done + at) * PAGE_BYTES, length, shadow, shadowByte + (done + at) * PAGE_BYTES, firstPage + done + at, softDirty ? TASK_DIRTY : TASK_CONTENT);
+        cursor = at + length;
+      }
+      if (!softDirty && cursor < count) tasks.push(0, count - cursor, shadow, shadowByte + (done + cursor) * PAGE_BYTES, firstPage + done + cursor, TASK_ABSENT);
     }
   }
 
@@ -343,13 +359,12 @@ export async function recordProcess(options: RecordOptions): Promise<RecordResul
   if (options.qemuGuest) {
     for (const [index, state] of states.entries()) state.guest = qemuGuest(commands[index]!);
   }
-  if (method === 'soft-dirty') {
-    for (const state of states) {
-      try {
-        state.pagemapFd = openSync(`/proc/${state.pid}/pagemap`, 'r');
-      } catch (error) {
-        throw new RecorderError(`cannot read /proc/${state.pid}/pagemap: ${errorCode(error) ?? (error as Error).message}`);
-      }
+  // Soft-dirty needs the pagemap; a content diff uses it, where readable, to skip pages that hold no data.
+  for (const state of states) {
+    try {
+      state.pagemapFd = openSync(`/proc/${state.pid}/pagemap`, 'r');
+    } catch (error) {
+      if (method === 'soft-dirty') throw new RecorderError(`cannot read /proc/${state.pid}/pagemap: ${errorCode(error) ?? (error as Error).message}`);
     }
   }
   const scanner = new Scanner(options.threads);

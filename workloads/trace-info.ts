@@ -219,7 +219,8 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
   };
   try {
     for (;;) {
-      const batch = source.next(target, header.kind === 'content');
+      // Changed bytes count only after the initial image (its pages are all "new").
+      const batch = source.next(target, header.kind === 'content' && !inInitial);
       if (!batch) break;
       if (++batches % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       if (header.kind === 'content') {
@@ -292,9 +293,9 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
         continue;
       }
       const base = image.wordOffset(page);
-      let any = 0;
-      for (let w = 0; w < words; w++) any |= block[base + w]!;
-      if (any === 0) zeroPages++;
+      let w = 0;
+      while (w < words && block[base + w] === 0) w++;
+      if (w === words) zeroPages++;
     }
   }
   const durationMs = Number.isNaN(origin) ? 0 : last - origin;

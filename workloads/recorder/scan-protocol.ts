@@ -4,8 +4,14 @@ export const PAGE_BYTES = 4096;
 export const CHUNK_BYTES = 4 << 20;
 /** Pages a scanning thread stages before handing them over. */
 export const STAGING_PAGES = 2048;
-/** A task is six numbers: address, pages, shadow index, shadow byte offset, first trace page, dirty flag. */
+/** A task is six numbers: address, pages, shadow index, shadow byte offset, first trace page, mode (TASK_*). */
 export const TASK_FIELDS = 6;
+/** Read the pages, record those whose bytes changed. */
+export const TASK_CONTENT = 0;
+/** Soft-dirty pages: read them, record every one (unchanged bytes as rewritten). */
+export const TASK_DIRTY = 1;
+/** Pages the kernel holds no data for (they read as zeros): not read; those whose copy is non-zero are recorded as zeroed. */
+export const TASK_ABSENT = 2;
 
 /** Staged entry kinds: bytes changed; changed to all zeros; written (soft-dirty) with the same bytes. */
 export const ENTRY_CHANGED = 0;

@@ -10,12 +10,13 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { ScanReply, ScanRequest, ShadowMessage, WorkerSetup } from './scan-protocol.js';
-import { CHUNK_BYTES, ENTRY_CHANGED, ENTRY_REWRITTEN, ENTRY_ZERO, PAGE_BYTES, TASK_FIELDS } from './scan-protocol.js';
+import { CHUNK_BYTES, ENTRY_CHANGED, ENTRY_REWRITTEN, ENTRY_ZERO, PAGE_BYTES, TASK_ABSENT, TASK_DIRTY, TASK_FIELDS } from './scan-protocol.js';
 
 const port = parentPort!;
 const PAGE_WORDS = PAGE_BYTES / 4;
 const chunk = Buffer.alloc(CHUNK_BYTES);
 const chunkWords = new Int32Array(chunk.buffer, chunk.byteOffset, CHUNK_BYTES / 4);
+const zeros = Buffer.alloc(CHUNK_BYTES);
 const shadows: Buffer[] = [];
 const shadowWords: Int32Array[] = [];
 let staging: Buffer;
@@ -117,6 +118,23 @@ function scanTask(address: number, pages: number, shadow: number, shadowByte: nu
   }
 }
 
+/** Pages with no data in the kernel read as zeros: record those whose copy is not zero, and clear the copy. */
+function absentTask(pages: number, shadow: number, shadowByte: number, firstPage: number): void {
+  const target = shadows[shadow]!;
+  const chunkPages = CHUNK_BYTES / PAGE_BYTES;
+  for (let done = 0; done < pages; done += chunkPages) {
+    const count = Math.min(chunkPages, pages - done);
+    const base = shadowByte + done * PAGE_BYTES;
+    if (target.compare(zeros, 0, count * PAGE_BYTES, base, base + count * PAGE_BYTES) === 0) continue;
+    for (let page = 0; page < count; page++) {
+      const at = base + page * PAGE_BYTES;
+      if (target.compare(zeros, 0, PAGE_BYTES, at, at + PAGE_BYTES) === 0) continue;
+      stage(firstPage + done + page, ENTRY_ZERO);
+      target.fill(0, at, at + PAGE_BYTES);
+    }
+  }
+}
+
 port.on('message', (message: WorkerSetup | ShadowMessage | ScanRequest) => {
   if (message.type === 'setup') {
     staging = Buffer.from(message.staging);
@@ -147,7 +165,9 @@ port.on('message', (message: WorkerSetup | ShadowMessage | ScanRequest) => {
   try {
     const tasks = message.tasks;
     for (let i = 0; i + TASK_FIELDS <= tasks.length && !gone; i += TASK_FIELDS) {
-      scanTask(tasks[i]!, tasks[i + 1]!, tasks[i + 2]!, tasks[i + 3]!, tasks[i + 4]!, tasks[i + 5]! !== 0);
+      const mode = tasks[i + 5]!;
+      if (mode === TASK_ABSENT) absentTask(tasks[i + 1]!, tasks[i + 2]!, tasks[i + 3]!, tasks[i + 4]!);
+      else scanTask(tasks[i]!, tasks[i + 1]!, tasks[i + 2]!, tasks[i + 3]!, tasks[i + 4]!, mode === TASK_DIRTY);
     }
     flush();
   } catch (caught) {

@@ -39,6 +39,36 @@ export function softDirtyRuns(bytes: Uint8Array, count: number, runs: Int32Array
   return found;
 }
 
+const PRESENT_OR_SWAPPED_HIGH_BITS = (1 << (63 - 32)) | (1 << (62 - 32));
+
+/**
+ * Runs of pages that hold data (present in RAM, bit 63, or swapped out, bit 62) in `count`
+ * pagemap entries, as [first, length] pairs like softDirtyRuns. The pages between them were
+ * never touched or were dropped: they read as zeros, so a content diff need not read them.
+ */
+export function presentRuns(bytes: Uint8Array, count: number, runs: Int32Array): number {
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, count * 2);
+  let found = 0;
+  let start = -1;
+  for (let page = 0; page < count; page++) {
+    const present = (words[page * 2 + 1]! & PRESENT_OR_SWAPPED_HIGH_BITS) !== 0;
+    if (present) {
+      if (start < 0) start = page;
+    } else if (start >= 0) {
+      runs[found * 2] = start;
+      runs[found * 2 + 1] = page - start;
+      found++;
+      start = -1;
+    }
+  }
+  if (start >= 0) {
+    runs[found * 2] = start;
+    runs[found * 2 + 1] = count - start;
+    found++;
+  }
+  return found;
+}
+
 /** Clears the soft-dirty bits of process `pid` (throws the fs error). */
 export function clearSoftDirty(pid: number | 'self'): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '4');

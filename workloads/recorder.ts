@@ -59,7 +59,7 @@ export interface RecordOptions {
   threads?: number;
   onProgress?: (message: string) => void;
   /** Called after each snapshot (1-based count); the next one waits for the returned promise (tests step a child in lockstep). */
-  onSnapshot?: (snapshots: number) => void | Promise<void>;
+  onSnapshot?: (snapshots: number, tookMs: number) => void | Promise<void>;
   /** Said once or rarely: the method in use, slow snapshots, processes that exit. */
   onNotice?: (message: string) => void;
 }
@@ -439,7 +439,7 @@ export async function recordProcess(options: RecordOptions): Promise<RecordResul
         }
       }
       if (live === 0) break;
-      if (options.onSnapshot) await options.onSnapshot(snapshotStarts.length);
+      if (options.onSnapshot) await options.onSnapshot(snapshotStarts.length, took);
       if (options.onProgress && snapshotStarts.length % 50 === 0) options.onProgress(`${snapshotStarts.length} snapshots, ${(elapsed / 1000).toFixed(1)} s`);
       if (options.signal?.aborted) {
         endedBy = 'signal';

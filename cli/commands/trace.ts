@@ -123,6 +123,9 @@ const recordCommand: CommandModule = {
         ...(args.threads !== undefined ? { threads: args.threads } : {}),
         onProgress: (message) => process.stderr.write(`${message}\n`),
         onNotice: (message) => process.stderr.write(`${message}\n`),
+        onSnapshot: (count, tookMs) => {
+          if (count === 1) process.stderr.write(`first snapshot (the initial image) took ${tookMs.toFixed(0)} ms\n`);
+        },
       });
       process.stdout.write(
         `recorded pid ${pids!.join(',')}: ${result.epochs} epochs over ${(result.elapsedMs / 1000).toFixed(2)} s (${result.method}), ` +

@@ -274,12 +274,23 @@ export class TextAccessReader {
 export function parseAccessText(input: Uint8Array | string, name: string): { times: Float64Array; pages: Float64Array; timed: boolean } {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const parser = new AccessLineParser(name);
-  // At most one access per LF, plus one for a last line without it.
-  let lines = 1;
-  for (let at = bytes.indexOf(LF); at >= 0; at = bytes.indexOf(LF, at + 1)) lines++;
-  const times = new Float64Array(lines);
-  const pages = new Float64Array(lines);
-  const { count } = parser.parse(bytes, 0, bytes.length, true, times, pages, lines);
+  let times = new Float64Array(1 << 16);
+  let pages = new Float64Array(1 << 16);
+  let count = 0;
+  let position = 0;
+  while (position < bytes.length) {
+    if (count === pages.length) {
+      const grownTimes = new Float64Array(pages.length * 2);
+      const grownPages = new Float64Array(pages.length * 2);
+      grownTimes.set(times);
+      grownPages.set(pages);
+      times = grownTimes;
+      pages = grownPages;
+    }
+    const step = parser.parse(bytes, position, bytes.length, true, times.subarray(count), pages.subarray(count), pages.length - count);
+    position = step.next;
+    count += step.count;
+  }
   parser.finish();
   return { times: times.subarray(0, count), pages: pages.subarray(0, count), timed: parser.timed ?? false };
 }

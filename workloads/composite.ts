@@ -27,6 +27,10 @@ export class CompositeWorkload implements Workload {
     for (let i = 0; i < parts.length; i++) parts[i]!.advance(memory, untilMs, dirty);
   }
 
+  limits(stopMs: number, downtimeLimitMs: number): string[] {
+    return this.parts.flatMap((part) => part.limits?.(stopMs, downtimeLimitMs) ?? []);
+  }
+
   describe(): Record<string, string | number | boolean> {
     const description: Record<string, string | number | boolean> = { workload: 'composite', parts: this.parts.length, seed: this.seed };
     this.parts.forEach((part, index) => {

@@ -19,6 +19,12 @@ export interface Workload {
   advance(memory: GuestMemory, untilMs: number, dirty: DirtyTracker): void;
   /** Parameters as resolved (defaults filled in), for result rows. */
   describe(): Record<string, string | number | boolean>;
+  /**
+   * Called when a migration stopped the guest at `stopMs` (after advancing it there): what
+   * about the workload makes the result suspect (e.g. a replayed trace that had ended), one
+   * sentence each. Workloads without limits leave it out.
+   */
+  limits?(stopMs: number, downtimeLimitMs: number): string[];
 }
 
 export interface WorkloadOptions {

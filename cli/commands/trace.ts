@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { Argv, CommandModule } from 'yargs';
 import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
-import { recordProcess } from '../../workloads/trace/recorder.js';
+import { type DirtyTracking, formatIntervals, recordProcess } from '../../workloads/trace/recorder.js';
 import { SynthesisInterrupted, synthesizeTrace } from '../../workloads/trace/synthesize.js';
 import { TIME_UNITS, type TimeUnit } from '../../workloads/trace/format.js';
 import { traceInfo, traceInfoTables } from '../../workloads/trace/info.js';
@@ -33,14 +33,14 @@ const infoCommand: CommandModule = {
   builder: (yargs: Argv) =>
     yargs
       .positional('file', { type: 'string', describe: 'a pagedelta trace, or a text/CSV access list (page or time,page per line)' })
-      .option('buckets', { type: 'number', default: 20, describe: 'time buckets in the rate table' })
+      .option('buckets', { type: 'number', default: 20, describe: 'rows of the rate table (equal time buckets over the trace)' })
       .option('hot-share', { type: 'number', default: 0.9, describe: 'the hot set is the fewest pages taking this share of writes' })
       .option('unit', { choices: Object.keys(TIME_UNITS), default: 'us', describe: 'text traces: unit of the time column' })
       .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
       .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
   handler: async (argv) => {
     const args = argv as unknown as { file: string; buckets: number; hotShare: number; unit: TimeUnit; format: TableFormat; out?: string };
-    checkFlag('--buckets', args.buckets, { min: 2, max: 10_000, integer: true });
+    checkFlag('--buckets', args.buckets, { min: 1, max: 100_000, integer: true });
     if (!(args.hotShare > 0 && args.hotShare <= 1)) throw new CliError(`--hot-share must be in (0, 1], got ${args.hotShare}`);
     const info = await traceInfo(args.file, { buckets: args.buckets, hotShare: args.hotShare, textTimeUnit: args.unit });
     const tables = traceInfoTables(info);
@@ -53,27 +53,54 @@ const recordCommand: CommandModule = {
   describe: 'record a running process (--pid PID) or a command (-- COMMAND ARGS...) as a content trace',
   builder: (yargs: Argv) =>
     yargs
-      .usage('pagedelta trace record --out FILE [--interval 100ms] [--duration 10s] (--pid PID | -- COMMAND ARGS...)')
-      .option('pid', { type: 'number', describe: 'process to record (needs ptrace access: root or its owner)' })
+      .usage('pagedelta trace record --out FILE [--interval 100ms] [--duration 10s] (--pid PID[,PID...] | -- COMMAND ARGS...)')
+      .option('pid', { type: 'string', describe: 'process(es) to record, comma-separated (each a region set of the trace; needs ptrace access: root or its owner)' })
       .option('interval', { type: 'string', default: '100ms', describe: 'time between snapshots (e.g. 100ms, 1s; bare number: ms)' })
-      .option('duration', { type: 'string', describe: 'stop after this long (e.g. 10s, 2min; bare number: ms); default: until the process exits or Ctrl-C' })
+      .option('duration', { type: 'string', describe: 'stop after this long (e.g. 10s, 2min; bare number: ms); default: until the processes exit or Ctrl-C' })
+      .option('mapping', { type: 'array', string: true, describe: 'record only mappings with this name: [heap], heap, a path or its base name, anon (repeatable)' })
+      .option('largest', { type: 'number', describe: 'record only the N largest writable mappings (after --mapping)' })
+      .option('qemu', { type: 'boolean', default: false, describe: 'the process is QEMU: record the guest RAM only, trace page = guest-physical page' })
+      .option('dirty-tracking', { choices: ['auto', 'soft-dirty', 'content'], default: 'auto', describe: 'soft-dirty (kernel bits), content (diff every page), auto: soft-dirty where the kernel has it' })
+      .option('threads', { type: 'number', describe: 'scanning threads (default: 2, or 1 on one core)' })
       .option('out', { type: 'string', demandOption: true, describe: 'trace file to write (appears only when complete)' })
+      .example('pagedelta trace record --pid 1234 --interval 100ms --duration 30s --out redis.pdt', 'record a running process')
+      .example('pagedelta trace record --pid $(pgrep -d, postgres) --duration 60s --out pg.pdt', 'several processes in one trace')
+      .example('pagedelta trace record --qemu --pid 4321 --duration 20s --out guest.pdt', 'a QEMU guest at guest-physical page numbers')
       .parserConfiguration({ 'populate--': true }),
   handler: async (argv) => {
-    const args = argv as unknown as { pid?: number; interval: string; duration?: string; out: string; '--'?: (string | number)[] };
+    const args = argv as unknown as {
+      pid?: string | number;
+      interval: string;
+      duration?: string;
+      out: string;
+      mapping?: string[];
+      largest?: number;
+      qemu: boolean;
+      dirtyTracking: DirtyTracking;
+      threads?: number;
+      '--'?: (string | number)[];
+    };
     const command = (args['--'] ?? []).map(String);
     if (args.pid !== undefined && command.length > 0) throw new CliError('give --pid PID or -- COMMAND ARGS..., not both');
     if (args.pid === undefined && command.length === 0) throw new CliError('name a process: --pid PID or -- COMMAND ARGS...');
-    if (args.pid !== undefined && (!Number.isInteger(args.pid) || args.pid < 1)) throw new CliError(`--pid must be a positive integer, got ${args.pid}`);
+    let pids: number[] | undefined;
+    if (args.pid !== undefined) {
+      const parts = String(args.pid).split(',');
+      pids = parts.map((part) => (/^[1-9][0-9]*$/.test(part.trim()) ? Number(part.trim()) : Number.NaN));
+      const bad = parts.find((_, index) => !Number.isSafeInteger(pids![index]));
+      if (bad !== undefined) throw new CliError(`--pid must be positive integers separated by commas, got "${args.pid}"`);
+    }
     const intervalMs = durationFlag('--interval', args.interval);
     if (!(intervalMs > 0)) throw new CliError(`--interval must be > 0, got ${args.interval}`);
     const durationMs = args.duration !== undefined ? durationFlag('--duration', args.duration) : undefined;
+    if (args.largest !== undefined && !(Number.isInteger(args.largest) && args.largest >= 1)) throw new CliError(`--largest must be a positive integer, got ${args.largest}`);
+    if (args.threads !== undefined && !(Number.isInteger(args.threads) && args.threads >= 1 && args.threads <= 64)) throw new CliError(`--threads must be an integer in 1..64, got ${args.threads}`);
+    const mappings = args.mapping || args.largest !== undefined ? { ...(args.mapping ? { names: args.mapping } : {}), ...(args.largest !== undefined ? { largest: args.largest } : {}) } : undefined;
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     let child: ReturnType<typeof spawn> | undefined;
-    let pid = args.pid;
     try {
       if (command.length > 0) {
         // The child's output goes to our stderr: stdout stays free for the summary.
@@ -82,24 +109,33 @@ const recordCommand: CommandModule = {
           child!.once('spawn', () => resolve());
           child!.once('error', (error: NodeJS.ErrnoException) => reject(new CliError(`cannot start ${command[0]}: ${error.code ?? error.message}`)));
         });
-        pid = child.pid!;
+        pids = [child.pid!];
       }
       const result = await recordProcess({
-        pid: pid!,
+        pid: pids!,
         out: args.out,
         intervalMs,
         ...(durationMs !== undefined ? { durationMs } : {}),
         signal: controller.signal,
         ...(command.length > 0 ? { description: `command: ${command.join(' ')}` } : {}),
+        ...(mappings ? { mappings } : {}),
+        qemuGuest: args.qemu,
+        dirtyTracking: args.dirtyTracking,
+        ...(args.threads !== undefined ? { threads: args.threads } : {}),
         onProgress: (message) => process.stderr.write(`${message}\n`),
+        onNotice: (message) => process.stderr.write(`${message}\n`),
+        onSnapshot: (count, tookMs) => {
+          if (count === 1) process.stderr.write(`first snapshot (the initial image) took ${tookMs.toFixed(0)} ms\n`);
+        },
       });
       process.stdout.write(
-        `recorded pid ${pid}: ${result.epochs} epochs from ${result.snapshots} snapshots over ${(result.elapsedMs / 1000).toFixed(2)} s, ` +
-          `${result.pageEntries} changed pages, ${result.pageCount} pages mapped, ${result.bytes} bytes -> ${args.out} (stopped: ${result.endedBy})\n`,
+        `recorded pid ${pids!.join(',')}: ${result.epochs} epochs over ${(result.elapsedMs / 1000).toFixed(2)} s (${result.method}), ` +
+          `${result.pageEntries} page entries, ${result.pageCount} pages mapped, ${result.bytes} bytes -> ${args.out} (stopped: ${result.endedBy})\n` +
+          `achieved interval (asked ${intervalMs} ms): ${formatIntervals(result.intervals)}; snapshot took min ${result.snapshotMs.min.toFixed(1)} / median ${result.snapshotMs.median.toFixed(1)} / max ${result.snapshotMs.max.toFixed(1)} ms\n`,
       );
-      if (result.endedBy === 'exit' && durationMs !== undefined && result.elapsedMs < durationMs && command.length === 0) {
+      if (result.exited.length > 0 && durationMs !== undefined && result.elapsedMs < durationMs && command.length === 0) {
         throw new CliError(
-          `process ${pid} exited after ${(result.elapsedMs / 1000).toFixed(2)} s of the ${(durationMs / 1000).toFixed(2)} s asked; the ${result.epochs} epochs recorded are kept in ${args.out}`,
+          `process ${result.exited.map((entry) => entry.pid).join(', ')} exited after ${(result.exited[0]!.afterMs / 1000).toFixed(2)} s of the ${(durationMs / 1000).toFixed(2)} s asked; the ${result.epochs} epochs recorded are kept in ${args.out}`,
         );
       }
     } finally {
@@ -107,6 +143,41 @@ const recordCommand: CommandModule = {
       process.removeListener('SIGTERM', onSignal);
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     }
+  },
+};
+
+const benchRecordCommand: CommandModule = {
+  command: 'bench-record',
+  describe: 'cost of recording: snapshot time of a child of known size against a plain read, achieved interval, recorder CPU/RSS, Redis slowdown',
+  builder: (yargs: Argv) =>
+    yargs
+      .option('mib', { type: 'number', default: 300, describe: 'size of the recorded child (MiB, every page written)' })
+      .option('rate', { type: 'number', default: 2000, describe: 'pages the child dirties per second' })
+      .option('interval', { type: 'string', default: '100ms', describe: 'snapshot interval (bare number: ms)' })
+      .option('duration', { type: 'string', default: '5s', describe: 'recording length (e.g. 5s; bare number: ms)' })
+      .option('threads', { type: 'number', describe: 'scanning threads (default: 2, or 1 on one core)' })
+      .option('redis', { type: 'boolean', default: false, describe: 'also measure redis-server under redis-benchmark with and without the recorder' })
+      .option('redis-port', { type: 'number', default: 6399, describe: 'port for that redis-server (127.0.0.1)' })
+      .option('rounds', { type: 'number', default: 7, describe: 'rounds of the plain-read reference (median)' })
+      .example('pagedelta trace bench-record --mib 300 --redis', 'the figures of issue 12'),
+  handler: async (argv) => {
+    const args = argv as unknown as { mib: number; rate: number; interval: string; duration: string; threads?: number; redis: boolean; redisPort: number; rounds: number };
+    if (!(Number.isInteger(args.mib) && args.mib >= 1)) throw new CliError(`--mib must be a positive integer, got ${args.mib}`);
+    if (!(args.rate >= 0)) throw new CliError(`--rate must be >= 0, got ${args.rate}`);
+    if (!(Number.isInteger(args.rounds) && args.rounds >= 1)) throw new CliError(`--rounds must be a positive integer, got ${args.rounds}`);
+    const { benchmarkRecorder } = await import('../../workloads/trace/recorder/bench.js');
+    const result = await benchmarkRecorder({
+      mib: args.mib,
+      rate: args.rate,
+      intervalMs: durationFlag('--interval', args.interval),
+      durationMs: durationFlag('--duration', args.duration),
+      ...(args.threads !== undefined ? { threads: args.threads } : {}),
+      redis: args.redis,
+      redisPort: args.redisPort,
+      rounds: args.rounds,
+      onProgress: (message) => process.stderr.write(`${message}\n`),
+    });
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   },
 };
 
@@ -158,6 +229,6 @@ const synthCommand: CommandModule = {
 export const traceCommand: CommandModule = {
   command: 'trace <command>',
   describe: 'trace files: info, record a process, synthesize from a workload',
-  builder: (yargs: Argv) => yargs.command(infoCommand).command(recordCommand).command(synthCommand).demandCommand(1, 'name a trace command: info, record or synth'),
+  builder: (yargs: Argv) => yargs.command(infoCommand).command(recordCommand).command(benchRecordCommand).command(synthCommand).demandCommand(1, 'name a trace command: info, record or synth'),
   handler: () => {},
 };

@@ -37,6 +37,7 @@ export function migrationTables(result: MigrationResult): Table[] {
       .map(([key, value]) => `${key}=${value}`)
       .join(', ')}`,
     ...result.notes,
+    ...result.warnings.map((warning) => `Warning: ${warning}`),
   ];
   const stats = kv('query-migrate', {
     'total-time': round(result.stats['total-time'], 4),

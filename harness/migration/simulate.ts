@@ -596,6 +596,7 @@ class MigrationRun {
       wireBytes: all.wireBytes,
       converged: stopReason === 'threshold',
       stopReason,
+      warnings: this.workload.limits?.(totalTimeMs - downtimeMs, o.downtimeLimitMs) ?? [],
       verified: true,
       verification: o.verify,
       seed: o.seed,

@@ -25,6 +25,8 @@ export interface MigrationResult {
   /** The stop rule was met (false: stopped by the round or time cap, then a forced stop-and-copy). */
   converged: boolean;
   stopReason: 'threshold' | 'max-rounds' | 'max-time';
+  /** What makes this result suspect, one sentence each (e.g. the replayed trace ended before the stop). */
+  warnings: string[];
   /** The destination equalled the source byte for byte (a mismatch throws instead). */
   verified: boolean;
   verification: 'full' | 'digest';

@@ -128,7 +128,7 @@ describe('pagedelta run / merge', () => {
     const result = run('run', experiment, '--workers', '1');
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr.trim().split('\n').pop()).toMatch(/^pagedelta: cell 1 \(cache cache=lru .*source=trace:bad\.txt.*\) failed: .*bad\.txt:3: key "three" is not an integer/);
+    expect(result.stderr.trim().split('\n').pop()).toMatch(/^pagedelta: cell 1 \(cache cache=lru .*source=trace:bad\.txt.*\) failed: .*bad\.txt line 3: expected a page number \(an integer 0 to 2\^53-1\), found "three"/);
     const kept = parseResults(readFileSync(join(dir, 'cache.jsonl'), 'utf8')).rows;
     expect(kept.map((row) => [row.source, row.hits])).toEqual([['trace:good.txt', 1]]);
     const missing = writeExperiment(dir, 'missing.json', { kinds: ['cache'], caches: ['lru'], traces: ['nope.txt'] });

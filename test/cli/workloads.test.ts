@@ -78,20 +78,42 @@ describe('pagedelta CLI: workloads and traces', () => {
     expect(readdirSync(directory).filter((name) => name.includes('.partial-'))).toEqual([]);
   });
 
-  it('trace record -- COMMAND records until the command exits', () => {
+  /** Runs the CLI; resolves at exit. `onFirstSnapshot` runs when it says its first snapshot is done. */
+  function runUntilExit(args: string[], onFirstSnapshot: () => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const cli = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    cli.stdout!.on('data', (data: Buffer) => (stdout += data.toString()));
+    cli.stderr!.on('data', (data: Buffer) => {
+      const before = stderr;
+      stderr += data.toString();
+      if (!before.includes('first snapshot') && stderr.includes('first snapshot')) onFirstSnapshot();
+    });
+    return new Promise((resolve) => cli.on('close', (status) => resolve({ status, stdout, stderr })));
+  }
+
+  it('trace record -- COMMAND records until the command exits', async () => {
     const out = join(directory, 'sleep.pdt');
-    const result = run('trace', 'record', '--interval', '50ms', '--out', out, '--', '/bin/sleep', '0.4');
+    const flag = join(directory, 'sleep.flag');
+    // The command lives until the test, having seen the first snapshot, creates the flag file.
+    const script = `while [ ! -e ${flag} ]; do sleep 0.02; done`;
+    const result = await runUntilExit(['trace', 'record', '--interval', '50ms', '--out', out, '--', '/bin/sh', '-c', script], () => writeFileSync(flag, ''));
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/recorded pid \d+: \d+ epochs .* -> .*sleep.pdt \(stopped: exit\)/);
+    expect(result.stdout).toMatch(/achieved interval \(asked 50 ms\): (min [0-9.]+ ms \/ median [0-9.]+ ms \/ max [0-9.]+ ms|fewer than two snapshots)/);
+    expect(result.stderr).toMatch(/^dirty tracking: (soft-dirty|content diff)/);
     const info = run('trace', 'info', out, '--format', 'json');
-    expect(JSON.parse(info.stdout).header.source).toBe('command: /bin/sleep 0.4');
+    expect(JSON.parse(info.stdout).header.source).toBe(`command: /bin/sh -c ${script}`);
   });
 
-  it('trace record --pid: a process exiting before --duration keeps a valid trace and says so', () => {
-    const child = spawn('/bin/sleep', ['0.5'], { stdio: 'ignore' });
+  it('trace record --pid: a process exiting before --duration keeps a valid trace and says so', async () => {
+    const child = spawn('/bin/sh', ['-c', 'read line'], { stdio: ['pipe', 'ignore', 'ignore'] });
     const out = join(directory, 'early.pdt');
-    const result = run('trace', 'record', '--interval', '50ms', '--duration', '20s', '--pid', String(child.pid), '--out', out);
-    expectOneLineError(result, new RegExp(`process ${child.pid} exited after [0-9.]+ s of the 20.00 s asked; the \\d+ epochs recorded are kept in .*early.pdt`));
+    const result = await runUntilExit(['trace', 'record', '--interval', '50ms', '--duration', '20s', '--pid', String(child.pid), '--out', out], () => child.stdin!.end('go\n'));
+    expect(result.status).toBe(1);
+    const last = result.stderr.trim().split('\n').pop()!;
+    expect(last).toMatch(new RegExp(`^pagedelta: process ${child.pid} exited after [0-9.]+ s of the 20.00 s asked; the \\d+ epochs recorded are kept in .*early.pdt$`));
+    expect(result.stderr).toMatch(new RegExp(`process ${child.pid} exited after [0-9.]+ s; its epochs recorded so far are kept`));
     const info = run('trace', 'info', out, '--format', 'json');
     expect(info.status).toBe(0);
     expect(JSON.parse(info.stdout).header.complete).toBe(true);

@@ -119,7 +119,7 @@ describe('trace fuzzing', () => {
           }
           counts.accepted++;
         } catch (error) {
-          if (!(error instanceof TraceError)) throw new Error(`iteration ${iteration}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} (not a TraceError)`);
+          if (!(error instanceof TraceError)) throw new Error(`iteration ${iteration}: ${error instanceof Error ? `${error.name}: ${error.message} ${process.env.PAGEDELTA_FUZZ_VERBOSE ? error.stack : ""}` : String(error)} (not a TraceError)`);
           expect(error.message.includes('\n')).toBe(false);
           counts.rejected++;
           if (process.env.PAGEDELTA_FUZZ_VERBOSE) console.log(iteration, error.message.replace(/^\S+: /, ""));

@@ -46,6 +46,8 @@ export interface TraceRegion {
   /** Start address, hex (recorded processes). */
   address?: string;
   perms?: string;
+  /** Recordings of several processes: which one (`pid N`). */
+  process?: string;
 }
 
 export interface TraceHeader {

@@ -5,7 +5,8 @@
  */
 import type { Table } from '../../results/table.js';
 import { SparseImage } from '../sparse-image.js';
-import { PAGE_UNCHANGED, PAGE_ZERO, TIME_UNITS, type TraceHeader } from './format.js';
+import { formatIntervals, intervalStats, type IntervalStats } from './recorder/intervals.js';
+import { PAGE_UNCHANGED, PAGE_ZERO, TIME_UNITS, TraceError, type TraceHeader } from './format.js';
 import { SparseTarget } from './reader.js';
 import { TraceSource, type TraceSourceOptions } from './source.js';
 import { formatBytes } from '../../units/quantities.js';
@@ -44,6 +45,10 @@ export interface TraceInfo {
   /** Content: mean bytes that differ from the previous version, per dirtied page. */
   meanChangedBytes: number | null;
   rate: RateBucket[];
+  /** Content: gaps between epochs (the interval a recording achieved). */
+  intervals: IntervalStats | null;
+  /** The interval the recorder or generator was asked for (header), if known. */
+  askedIntervalMs: number | null;
 }
 
 /** A histogram over time with a fixed number of buckets whose width doubles as needed. */
@@ -93,21 +98,36 @@ class TimeHistogram {
     }
   }
 
-  rows(originMs: number, durationMs: number): RateBucket[] {
-    const rows: RateBucket[] = [];
+  /**
+   * Exactly `count` rows of equal width over [0, durationMs]: the fine buckets' pages are
+   * split between rows in proportion to their overlap, each epoch counts in the row holding
+   * its fine bucket's end.
+   */
+  rows(originMs: number, durationMs: number, count: number): RateBucket[] {
+    const width = durationMs > 0 ? durationMs / count : Math.max(this.width, 1);
+    const epochs = new Float64Array(count);
+    const pages = new Float64Array(count);
     for (let i = 0; i < this.buckets; i++) {
+      const epochCount = this.epochs[i]!;
+      const pageCount = this.pages[i]!;
+      if (epochCount === 0 && pageCount === 0) continue;
       const from = i * this.width;
-      if (from >= durationMs && i > 0) break;
-      // The last bucket ends with the trace (its last epoch counts in it).
-      let to = Math.min(from + this.width, durationMs);
-      if (to <= from) to = from + this.width;
-      rows.push({
-        fromMs: originMs + from,
-        toMs: originMs + to,
-        epochs: this.epochs[i]!,
-        pages: this.pages[i]!,
-        pagesPerSecond: (this.pages[i]! * 1000) / (to - from),
-      });
+      const to = from + this.width;
+      epochs[Math.min(count - 1, Math.max(0, Math.ceil(Math.min(to, durationMs) / width) - 1))]! += epochCount;
+      if (pageCount === 0) continue;
+      const first = Math.min(count - 1, Math.floor(from / width));
+      const last = Math.min(count - 1, Math.max(first, Math.ceil(to / width) - 1));
+      for (let row = first; row <= last; row++) {
+        const rowFrom = row * width;
+        const rowTo = row === count - 1 ? Math.max(to, rowFrom + width) : rowFrom + width;
+        const overlap = Math.min(to, rowTo) - Math.max(from, rowFrom);
+        if (overlap > 0) pages[row]! += (pageCount * overlap) / this.width;
+      }
+    }
+    const rows: RateBucket[] = [];
+    for (let row = 0; row < count; row++) {
+      const from = row * width;
+      rows.push({ fromMs: originMs + from, toMs: originMs + from + width, epochs: epochs[row]!, pages: pages[row]!, pagesPerSecond: (pages[row]! * 1000) / width });
     }
     return rows;
   }
@@ -165,7 +185,10 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
   const header = source.header;
   const unitMs = TIME_UNITS[header.timeUnit];
   const hotShare = options.hotShare ?? 0.9;
-  const buckets = Math.max(2, Math.round((options.buckets ?? 20) / 2) * 2);
+  const buckets = options.buckets ?? 20;
+  if (!(Number.isInteger(buckets) && buckets >= 1 && buckets <= 100_000)) throw new TraceError(`--buckets must be an integer in 1..100000, got ${buckets}`);
+  // A fine histogram (its width doubling as needed), rebinned into `buckets` rows at the end.
+  const fineBuckets = 4096;
   const image = new SparseImage(header.pageSize);
   const target = new SparseTarget(image);
   const counter = new PageCounter();
@@ -184,9 +207,22 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
   // Content epochs: the time of the current epoch and of the one before it.
   let epochStart = Number.NaN;
   let previousEpoch = Number.NaN;
+  // Epoch times (ms), for the achieved interval: 8 bytes an epoch.
+  // Sized from the header only up to a bound: the count is the file's claim, grown as read.
+  let epochTimes = new Float64Array(header.kind === 'content' && header.epochCount > 0 ? Math.min(header.epochCount, 1 << 16) : 1024);
+  let epochTimesCount = 0;
+  const noteEpochTime = (timeMs: number): void => {
+    if (epochTimesCount === epochTimes.length) {
+      const grown = new Float64Array(epochTimes.length * 2);
+      grown.set(epochTimes);
+      epochTimes = grown;
+    }
+    epochTimes[epochTimesCount++] = timeMs;
+  };
   try {
     for (;;) {
-      const batch = source.next(target, header.kind === 'content');
+      // Changed bytes count only after the initial image (its pages are all "new").
+      const batch = source.next(target, header.kind === 'content' && !inInitial);
       if (!batch) break;
       if (++batches % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       if (header.kind === 'content') {
@@ -203,10 +239,11 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
           if (!batch.continued) {
             inInitial = false;
             epochs++;
+            noteEpochTime(timeMs);
           }
           continue;
         }
-        histogram ??= new TimeHistogram(buckets, 1);
+        histogram ??= new TimeHistogram(fineBuckets, 1);
         if (timeMs !== epochStart) {
           previousEpoch = epochStart;
           epochStart = timeMs;
@@ -222,7 +259,10 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
         }
         dirtyings += batch.count;
         histogram.add(previousEpoch - origin, timeMs - origin, batch.continued ? 0 : 1, batch.count);
-        if (!batch.continued) epochs++;
+        if (!batch.continued) {
+          epochs++;
+          noteEpochTime(timeMs);
+        }
       } else {
         for (let i = 0; i < batch.count; i++) {
           const timeMs = batch.times![i]! * unitMs;
@@ -231,7 +271,7 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
           const page = batch.pages[i]!;
           counter.add(page);
           if (page > maxPage) maxPage = page;
-          histogram ??= new TimeHistogram(buckets, 1);
+          histogram ??= new TimeHistogram(fineBuckets, 1);
           const offset = Math.max(0, timeMs - origin);
           histogram.add(offset, offset, 0, 1);
         }
@@ -265,7 +305,9 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
     zeroWriteFraction: content ? (dirtyings > 0 ? zeroWrites / dirtyings : 0) : null,
     unchangedWriteFraction: content ? (dirtyings > 0 ? unchangedWrites / dirtyings : 0) : null,
     meanChangedBytes: content ? (dirtyings > 0 ? changedBytes / dirtyings : 0) : null,
-    rate: histogram ? histogram.rows(Number.isNaN(origin) ? 0 : origin, durationMs) : [],
+    rate: histogram ? histogram.rows(Number.isNaN(origin) ? 0 : origin, durationMs, buckets) : [],
+    intervals: content ? intervalStats(epochTimes, epochTimesCount) ?? null : null,
+    askedIntervalMs: typeof header.recorder.intervalMs === 'number' ? header.recorder.intervalMs : typeof header.recorder.stepMs === 'number' ? header.recorder.stepMs : null,
   };
 }
 
@@ -299,6 +341,10 @@ export function traceInfoTables(info: TraceInfo): Table[] {
     [content ? 'mean dirty rate' : 'mean access rate', `${perSecond.toFixed(1)} pages/s`],
   );
   if (content) {
+    summary.push([
+      `achieved interval${info.askedIntervalMs !== null ? ` (asked ${info.askedIntervalMs} ms)` : ''}`,
+      info.intervals ? formatIntervals(info.intervals) : 'fewer than two epochs',
+    ]);
     summary.push(
       ['mean pages per epoch', info.meanPagesPerEpoch.toFixed(1)],
       ['zero pages at the end', `${((info.zeroPageFraction ?? 0) * 100).toFixed(2)}%`],

@@ -100,6 +100,29 @@ export function hasTraceMagic(bytes: Uint8Array): boolean {
   return true;
 }
 
+/** Non-zero bytes of a 32-bit word: the high bit of each byte lane set when the lane is non-zero, then counted by a multiply. */
+export function nonZeroBytes(value: number): number {
+  const lanes = (((value & 0x7f7f7f7f) + 0x7f7f7f7f) | value) & 0x80808080;
+  return Math.imul(lanes >>> 7, 0x01010101) >>> 24;
+}
+
+// The page loops live in small functions of their own: the optimising compiler handles them
+// as such, where inside decodeEpoch (large, with its error paths) it ran them many times slower.
+function xorInto(words: Int32Array, base: number, xor: Int32Array, count: number): void {
+  for (let word = 0; word < count; word++) words[base + word] ^= xor[word]!;
+}
+
+/** XORs and returns the number of non-zero bytes of the delta. */
+function xorCounting(words: Int32Array, base: number, xor: Int32Array, count: number): number {
+  let changed = 0;
+  for (let word = 0; word < count; word++) {
+    const delta = xor[word]!;
+    words[base + word] ^= delta;
+    if (delta !== 0) changed += nonZeroBytes(delta);
+  }
+  return changed;
+}
+
 export class TraceFileReader {
   readonly header!: TraceHeader;
   readonly fileBytes!: number;
@@ -242,6 +265,23 @@ export class TraceFileReader {
   /** Bytes of read buffer held (bounded by the largest record). */
   get bufferBytes(): number {
     return this.buffer.length;
+  }
+
+  /** Where the next record starts (for a look-ahead that comes back: restorePosition). */
+  savePosition(): { offset: number; ended: boolean; regions: number } {
+    return { offset: this.bufferOffset + this.start, ended: this.ended, regions: this.header.regions.length };
+  }
+
+  restorePosition(saved: { offset: number; ended: boolean; regions: number }): void {
+    if (saved.offset >= this.bufferOffset && saved.offset <= this.bufferOffset + this.end) {
+      this.start = saved.offset - this.bufferOffset;
+    } else {
+      this.bufferOffset = saved.offset;
+      this.start = 0;
+      this.end = 0;
+    }
+    this.ended = saved.ended;
+    this.header.regions.length = saved.regions;
   }
 
   /** Back to the first record. */
@@ -416,17 +456,13 @@ export class TraceFileReader {
           this.xorBytes.set(payload.subarray(at, at + size));
         }
         at += size;
-        const xor = this.xorWords;
-        if (countChanged) {
-          const bytes = this.xorBytes;
-          for (let i = 0; i < pageSize; i++) if (bytes[i] !== 0) changed++;
-        }
-        for (let word = 0; word < pageWords; word++) words[wordBase + word] ^= xor[word]!;
+        if (countChanged) changed = xorCounting(words, wordBase, this.xorWords, pageWords);
+        else xorInto(words, wordBase, this.xorWords, pageWords);
       } else if (kind === PAGE_ZERO) {
         if (countChanged) {
           for (let word = 0; word < pageWords; word++) {
             const value = words[wordBase + word]!;
-            if (value !== 0) changed += (value & 0xff ? 1 : 0) + (value & 0xff00 ? 1 : 0) + (value & 0xff0000 ? 1 : 0) + (value & 0xff000000 ? 1 : 0);
+            if (value !== 0) changed += nonZeroBytes(value);
           }
         }
         words.fill(0, wordBase, wordBase + pageWords);

@@ -50,8 +50,9 @@ function sniff(path: string): Uint8Array {
   }
 }
 
+/** Text: no NUL or control bytes other than tab, LF, CR (UTF-8 bytes, a byte order mark included, are text). */
 function looksLikeText(bytes: Uint8Array): boolean {
-  for (const byte of bytes) if (byte === 0 || (byte < 9 && byte !== 0) || byte > 126) return false;
+  for (const byte of bytes) if (byte < 9 || (byte > 13 && byte < 32) || byte === 11 || byte === 12 || byte === 127) return false;
   return true;
 }
 
@@ -143,6 +144,15 @@ export class TraceSource {
       }
       return record;
     }
+  }
+
+  /** Consumes the next data record without decoding it (binary traces; region records still apply). */
+  skip(): boolean {
+    if (this.text) throw new Error('skip is for binary traces');
+    const record = this.pending ?? this.nextDataRecord();
+    this.pending = null;
+    this.pendingDecoded = false;
+    return record !== null;
   }
 
   /**

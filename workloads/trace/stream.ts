@@ -116,7 +116,7 @@ export async function readAccessKeys(path: string): Promise<Float64Array> {
   const source = new TraceSource(path);
   try {
     if (source.header.kind !== 'access') throw new TraceError(`${path} is a content trace; access keys come from access-only traces`);
-    let keys = new Float64Array(source.header.kind === 'access' && source.header.epochCount > 0 ? source.header.epochCount : 1 << 16);
+    let keys = new Float64Array(source.header.kind === 'access' && source.header.epochCount > 0 ? Math.min(source.header.epochCount, 1 << 20) : 1 << 16);
     let length = 0;
     for (;;) {
       const batch = source.next();

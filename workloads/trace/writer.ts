@@ -6,7 +6,7 @@
  * directory and renamed on close(), so nothing half-written ever has the output name.
  */
 import { checkOutputFile } from '../../io/output-path.js';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { lz4 } from '../../codecs/native.js';
 import type { GuestMemory } from '../memory.js';
@@ -58,6 +58,8 @@ export interface TraceWriterOptions {
    * it records content dirtiness only.
    */
   keepUnchanged?: boolean;
+  /** Write each epoch to the file when it ends, so that salvage() can keep it after a write error (the recorder). */
+  flushEachEpoch?: boolean;
 }
 
 export interface TraceSummary {
@@ -87,6 +89,12 @@ class FileSink {
       this.used += bytes.length;
     }
     this.position += bytes.length;
+  }
+
+  /** Forgets buffered bytes and continues at `position` (after a truncation). */
+  discard(position: number): void {
+    this.used = 0;
+    this.position = position;
   }
 
   flush(): void {
@@ -140,11 +148,13 @@ export class TraceWriter {
   private readonly sink: FileSink;
   private readonly headerJson: Uint8Array;
   private readonly keepUnchanged: boolean;
+  private readonly flushEachEpoch: boolean;
   private readonly shadow: SparseImage;
   private readonly record = new RecordBuffer();
   private readonly xorBytes: Uint8Array;
   private readonly xorWords: Int32Array;
   private readonly compressed: Uint8Array;
+  private readonly compressedBuffer: Buffer;
   private sourceBuffer: ArrayBufferLike | undefined;
   private sourceWords: Int32Array | undefined;
   private pageCount: number;
@@ -161,6 +171,8 @@ export class TraceWriter {
   // totals
   private epochs = 0;
   private records = 0;
+  /** Totals at the end of the last complete epoch (what salvage() keeps). */
+  private lastComplete: { position: number; epochs: number; records: number; pageEntries: number; pageCount: number; lastTime: number } | undefined;
   private pageEntries = 0;
   private accesses = 0;
 
@@ -170,6 +182,7 @@ export class TraceWriter {
     this.pageSize = options.pageSize ?? 4096;
     this.timeUnit = options.timeUnit ?? 'ms';
     this.keepUnchanged = options.keepUnchanged ?? true;
+    this.flushEachEpoch = options.flushEachEpoch ?? false;
     this.pageCount = options.pageCount ?? 0;
     if (!Number.isInteger(this.pageSize) || this.pageSize < 8 || (this.pageSize & (this.pageSize - 1)) !== 0 || this.pageSize > 1 << 24) {
       throw new TraceError(`trace page size must be a power of two between 8 and 16 MiB, got ${this.pageSize}`);
@@ -192,6 +205,7 @@ export class TraceWriter {
     this.xorWords = new Int32Array(this.xorBytes.buffer);
     this.compressed = new Uint8Array(lz4.encodeBound(this.pageSize));
     checkOutputFile(path, 'trace output');
+    this.compressedBuffer = Buffer.from(this.compressed.buffer, this.compressed.byteOffset, this.compressed.length);
     this.tempPath = join(dirname(path), `.${basename(path)}.partial-${process.pid}-${Math.floor(Math.random() * 1e9)}`);
     const fd = openSync(this.tempPath, 'wx');
     livePartialFiles.add(this.tempPath);
@@ -353,6 +367,39 @@ export class TraceWriter {
     return difference !== 0;
   }
 
+  /**
+   * Adds `page` given as its XOR against the previous version (pageSize bytes of `xor` from
+   * `offset`), for callers that keep the previous versions themselves (the recorder's shadow):
+   * the writer's own shadow is not used, so one writer takes either writePage or writeDelta
+   * pages, never both. `kind`: PAGE_XOR_LZ4 (bytes changed; stored as LZ4 or raw, whichever
+   * is smaller), PAGE_ZERO (the page is now all zeros) or PAGE_UNCHANGED (written with the
+   * same bytes).
+   */
+  writeDelta(page: number, kind: number, xor: Buffer, offset: number): void {
+    if (!this.inEpoch) throw new TraceError('writeDelta outside an epoch (call beginEpoch first)');
+    this.record.reserve(16 + this.pageSize);
+    const bytes = this.record.bytes;
+    let at = writeVarint(bytes, this.record.length, zigzag(page - this.previousPage));
+    this.previousPage = page;
+    if (kind === PAGE_ZERO || kind === PAGE_UNCHANGED) bytes[at++] = kind;
+    else {
+      xor.copy(this.xorBytes, 0, offset, offset + this.pageSize);
+      const size = lz4.encodeBlock(this.xorBytes, this.compressed);
+      if (size > 0 && size < this.pageSize) {
+        bytes[at++] = PAGE_XOR_LZ4;
+        at = writeVarint(bytes, at, size);
+        this.compressedBuffer.copy(bytes, at, 0, size);
+        at += size;
+      } else {
+        bytes[at++] = PAGE_XOR_RAW;
+        bytes.set(this.xorBytes, at);
+        at += this.pageSize;
+      }
+    }
+    this.record.length = at;
+    this.countEntry(page);
+  }
+
   private countEntry(page: number): void {
     this.entries++;
     this.pageEntries++;
@@ -366,6 +413,10 @@ export class TraceWriter {
     this.flushEpoch(false);
     this.inEpoch = false;
     this.epochs++;
+    if (!this.flushEachEpoch) return;
+    // Write the epoch out now: salvage() may then cut the file back to here.
+    this.sink.flush();
+    this.lastComplete = { position: this.sink.position, epochs: this.epochs, records: this.records, pageEntries: this.pageEntries, pageCount: this.pageCount, lastTime: this.lastTime };
   }
 
   /** One epoch: the listed pages' current content in `memory`. */
@@ -412,11 +463,48 @@ export class TraceWriter {
   }
 
   /** Ends any open epoch, writes the end record, completes the preamble and renames. */
-  close(): TraceSummary {
+  close(extra: Record<string, unknown> = {}): TraceSummary {
     if (this.closed) throw new TraceError(`trace writer for ${this.path} is already closed`);
     try {
       if (this.inEpoch) this.endEpoch();
       if (this.kind === 'access') this.flushAccesses();
+      return this.finish(extra);
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+  }
+
+  /**
+   * After a write error (a full disk): keeps the epochs completed so far as a valid trace.
+   * Drops everything after the last complete epoch (truncating frees the space it took),
+   * writes the end record and renames the file into place. Returns undefined, and leaves
+   * nothing, when no epoch was complete or even that fails.
+   */
+  salvage(extra: Record<string, unknown> = {}): TraceSummary | undefined {
+    const kept = this.lastComplete;
+    if (this.closed || this.kind !== 'content' || !kept) {
+      this.abort();
+      return undefined;
+    }
+    try {
+      ftruncateSync(this.sink.fd, kept.position);
+      this.sink.discard(kept.position);
+      this.inEpoch = false;
+      this.epochs = kept.epochs;
+      this.records = kept.records;
+      this.pageEntries = kept.pageEntries;
+      this.pageCount = kept.pageCount;
+      this.lastTime = kept.lastTime;
+      return this.finish(extra);
+    } catch {
+      this.abort();
+      return undefined;
+    }
+  }
+
+  private finish(extra: Record<string, unknown>): TraceSummary {
+    {
       const summary = {
         epochs: this.epochs,
         records: this.records + 1,
@@ -425,7 +513,7 @@ export class TraceWriter {
         pageCount: this.pageCount,
         lastTime: Number.isFinite(this.lastTime) ? this.lastTime : 0,
       };
-      const json = new TextEncoder().encode(JSON.stringify(summary));
+      const json = new TextEncoder().encode(JSON.stringify({ ...summary, ...extra }));
       this.record.reset();
       this.record.reserve(json.length);
       this.record.bytes.set(json, this.record.length);
@@ -439,9 +527,6 @@ export class TraceWriter {
       renameSync(this.tempPath, this.path);
       livePartialFiles.delete(this.tempPath);
       return { path: this.path, bytes: this.sink.position, ...summary };
-    } catch (error) {
-      this.abort();
-      throw error;
     }
   }
 

@@ -3,9 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { simulateMigration } from '../../../harness/migration.js';
+import { migrationTables } from '../../../harness/migration/report.js';
 import { DirtyBitmap, GuestMemory } from '../../../workloads/memory.js';
 import { createWorkload } from '../../../workloads/registry.js';
 import { synthesizeTrace } from '../../../workloads/trace/synthesize.js';
+import { parseAccessKeys } from '../../../harness/cache/access-keys.js';
 import { readAccessKeys, readTrace } from '../../../workloads/trace/stream.js';
 import { PAGE_UNCHANGED, PAGE_XOR_LZ4, PAGE_XOR_RAW, PAGE_ZERO, TraceError } from '../../../workloads/trace/format.js';
 import { traceInfo, traceInfoTables } from '../../../workloads/trace/info.js';
@@ -87,6 +90,103 @@ describe('content traces: write, read, replay', () => {
     expect(dirty.isDirty(100)).toBe(true);
     expect(dirty.isDirty(99)).toBe(false);
     expect(memory.page(100 + 5)[1234 + 5]).toBe((20 * 5) % 256);
+  });
+
+  /**
+   * A hand-made trace of 16 pages: the initial image (page 0 = 1) at t=0, then epochs at
+   * 100 ms (pages 1..4 get byte 0 = 2), 200 ms (page 5 = 3) and 1000 ms (page 6 = 4).
+   */
+  async function limitsTrace(): Promise<string> {
+    const path = tempFile('limits.pdt');
+    const memory = new GuestMemory(16);
+    await writeTrace(path, { kind: 'content', pageCount: 16 }, (writer) => {
+      memory.page(0)[0] = 1;
+      writer.writeEpoch(0, memory, [0]);
+      for (let page = 1; page <= 4; page++) memory.page(page)[0] = 2;
+      writer.writeEpoch(100, memory, [1, 2, 3, 4]);
+      memory.page(5)[0] = 3;
+      writer.writeEpoch(200, memory, [5]);
+      memory.page(6)[0] = 4;
+      writer.writeEpoch(1000, memory, [6]);
+    });
+    return path;
+  }
+
+  function dirtyAt(spec: string, times: number[]): { dirty: number[][]; memory: GuestMemory; workload: ReturnType<typeof createWorkload> } {
+    const workload = createWorkload(spec, { pageCount: 16 });
+    const memory = new GuestMemory(16);
+    workload.init(memory);
+    const dirty: number[][] = [];
+    for (const time of times) {
+      const bitmap = new DirtyBitmap(16);
+      workload.advance(memory, time, bitmap);
+      dirty.push(Array.from({ length: 16 }, (_, page) => page).filter((page) => bitmap.isDirty(page)));
+    }
+    return { dirty, memory, workload };
+  }
+
+  it('trace info: --buckets N gives N rows whose pages add up, and the achieved interval', async () => {
+    const path = await limitsTrace();
+    for (const buckets of [1, 3, 7, 20]) {
+      const info = await traceInfo(path, { buckets });
+      expect(info.rate).toHaveLength(buckets);
+      expect(info.rate.reduce((sum, row) => sum + row.pages, 0)).toBeCloseTo(6, 9);
+      expect(info.rate.reduce((sum, row) => sum + row.epochs, 0)).toBe(3);
+      expect(info.rate[0]!.fromMs).toBe(0);
+      expect(info.rate.at(-1)!.toMs).toBeCloseTo(1000, 9);
+    }
+    // 4 epochs at 0, 100, 200, 1000: gaps 100, 100, 800.
+    const info = await traceInfo(path, { buckets: 10 });
+    expect(info.intervals).toEqual({ count: 3, minMs: 100, medianMs: 100, meanMs: 1000 / 3, maxMs: 800 });
+    // Pages spread over (previous epoch, epoch]: the epoch at 1000 ms puts 1/8 of its page in each 100 ms row after 200.
+    const expected = [4, 1, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125];
+    info.rate.forEach((row, index) => expect(row.pages).toBeCloseTo(expected[index]!, 9));
+    const summary = traceInfoTables(info)[1]!.rows.find((row) => String(row.metric).startsWith('achieved interval'));
+    expect(summary).toEqual({ metric: 'achieved interval', value: 'min 100.0 ms / median 100.0 ms / max 800.0 ms (mean 333.3 ms over 3 gaps)' });
+  });
+
+  it('start= folds the warm-up into the initial image and shifts the rest', async () => {
+    const path = await limitsTrace();
+    const { dirty, memory } = dirtyAt(`trace:${path},start=150`, [49, 50, 849, 850]);
+    // Epochs at 0 and 100 are the initial image: pages 1..4 already hold 2, not reported dirty.
+    expect(dirty).toEqual([[], [5], [], [6]]);
+    expect([0, 1, 4, 5, 6].map((page) => memory.page(page)[0])).toEqual([1, 2, 2, 3, 4]);
+  });
+
+  it('loop=true repeats the section: one pass lasts its span plus one mean gap', async () => {
+    const path = await limitsTrace();
+    // Section 0..1000 ms with 3 epochs: a pass lasts 1000 x (1 + 1/3) = 1333.3 ms.
+    const { dirty, memory } = dirtyAt(`trace:${path},loop=true`, [1000, 1433, 1434, 1534, 2333, 2334]);
+    expect(dirty).toEqual([[1, 2, 3, 4, 5, 6], [], [1, 2, 3, 4], [5], [], [6]]);
+    // The loop re-applies each epoch's XOR change: 2 ^ 2 = 0 on the second pass, 3 ^ 3 = 0...
+    expect([1, 5, 6].map((page) => memory.page(page)[0])).toEqual([0, 0, 0]);
+  });
+
+  it('spread=true applies an epoch page by page over the interval since the previous one', async () => {
+    const path = await limitsTrace();
+    const { dirty, memory } = dirtyAt(`trace:${path},spread=true`, [24, 25, 50, 74, 75, 100, 199, 200]);
+    expect(dirty).toEqual([[], [1], [2], [], [3], [4], [], [5]]);
+    expect(memory.page(2)[0]).toBe(2);
+    expect(() => createWorkload(`trace:${tempFile('x.txt')},spread=true`, { pageCount: 16 })).toThrow();
+  });
+
+  it('a migration that outlives the trace, or stops in a long snapshot gap, says so', async () => {
+    const path = await limitsTrace();
+    const ended = dirtyAt(`trace:${path}`, [1500]).workload;
+    expect(ended.limits!(1500, 300)).toEqual([
+      'the migration outlived the trace: its stop at 1500 ms came after the trace\'s last write at 1000 ms (the guest was idle from there: use loop=true or a longer trace)',
+    ]);
+    const inGap = dirtyAt(`trace:${path}`, [600]).workload;
+    expect(inGap.limits!(600, 300)).toEqual([
+      "the migration stopped at 600 ms inside a 800 ms gap between the trace's snapshots (200..1000 ms), longer than the 300 ms downtime limit: the guest looked idle only because nothing was recorded there",
+    ]);
+    expect(inGap.limits!(600, 1000)).toEqual([]);
+    expect(dirtyAt(`trace:${path},loop=true`, [1500]).workload.limits!(1500, 300)).toEqual([]);
+    // Through the simulator: the result carries the warning.
+    // 16 pages at 1 Gbit/s: done long before the first write at 100 ms, a gap over the 50 ms limit.
+    const result = simulateMigration({ workload: `trace:${path}`, ramBytes: 16 * 4096, maxBandwidthBps: 0, cpu: 'model', bandwidthBps: 1e9 / 8, downtimeLimitMs: 50 });
+    expect(result.warnings).toEqual([expect.stringMatching(/^the migration stopped at [01] ms inside a 100 ms gap between the trace's snapshots \(0\.\.100 ms\), longer than the 50 ms downtime limit/)]);
+    expect(migrationTables(result)[0]!.notes!.at(-1)).toBe(`Warning: ${result.warnings[0]}`);
   });
 
   it('time-scaled replay applies epochs at scale x trace time', async () => {
@@ -259,11 +359,48 @@ describe('access-only traces', () => {
   it('text errors name the line', async () => {
     const bad = tempFile('bad.txt');
     writeFileSync(bad, '1\n2\nthree\n');
-    expect((await errorOf(readAccessKeys(bad))).message).toMatch(/bad.txt line 3: expected a page number \(integer >= 0\), found "three"/);
+    expect((await errorOf(readAccessKeys(bad))).message).toMatch(/bad.txt line 3: expected a page number \(an integer 0 to 2\^53-1\), found "three"$/);
     writeFileSync(bad, '1,2\n3\n');
-    expect((await errorOf(readAccessKeys(bad))).message).toMatch(/line 2: expected "time,page" like the first line, found "3"/);
+    expect((await errorOf(readAccessKeys(bad))).message).toMatch(/line 2: expected "time,page" like the first line, found "3"$/);
     writeFileSync(bad, '1,2,3\n');
-    expect((await errorOf(readAccessKeys(bad))).message).toMatch(/line 1: expected "page" or "time,page"/);
+    expect((await errorOf(readAccessKeys(bad))).message).toMatch(/line 1: expected "page" or "time,page" \(two integers at most\), found "1,2,3"$/);
+  });
+
+  it('one text grammar: strict integers, BOM, CR LF, header, CR-only and empty files refused', async () => {
+    const file = tempFile('grammar.txt');
+    const keysOf = async (text: string | Uint8Array): Promise<number[]> => {
+      writeFileSync(file, text);
+      return [...(await readAccessKeys(file))];
+    };
+    const messageOf = async (text: string): Promise<string> => {
+      writeFileSync(file, text);
+      const viaTrace = (await errorOf(readAccessKeys(file))).message;
+      // The cache tooling reads text through the same parser: the same message.
+      expect(() => parseAccessKeys(text, file)).toThrow(viaTrace);
+      return viaTrace.slice(file.length + 1);
+    };
+    expect(await keysOf(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('time,page\r\n1,5\r\n2\t6\r\n3  7\n')]))).toEqual([5, 6, 7]);
+    expect(await keysOf('page\n# a comment\n\n  9\t\n9007199254740991\n')).toEqual([9, 9007199254740991]);
+    for (const number of ['1e3', '0x10', '2.0', '1;2']) expect(await messageOf(`1\n${number}\n`)).toBe(`line 2: expected an integer 0 to 2^53-1, then a comma, tab or space, found "${number}"`);
+    expect(await messageOf('1\n+5\n')).toBe('line 2: expected a page number (an integer 0 to 2^53-1), found "+5"');
+    expect(await messageOf('1\r2\r3\r')).toBe('line 1: a carriage return inside the line (CR-only line endings? lines must end with LF or CR LF), found "1\\r2\\r3"');
+    expect(await messageOf('this is not a trace\n')).toBe('line 1: expected a page number (an integer 0 to 2^53-1), found "this is not a trace"');
+    writeFileSync(file, 'time,page\n# nothing else\n');
+    expect((await errorOf(readAccessKeys(file))).message).toBe(`${file}: no accesses: expected lines of "page" or "time,page" (integers), found only a header`);
+    writeFileSync(file, '\n\n');
+    expect((await errorOf(traceInfo(file))).message).toBe(`${file}: no accesses: expected lines of "page" or "time,page" (integers), found no data lines`);
+  });
+
+  it('text traces stream in 1 MiB reads: lines across read boundaries parse as whole lines', async () => {
+    const file = tempFile('long.txt');
+    const count = 300_000;
+    const lines: string[] = [];
+    for (let i = 0; i < count; i++) lines.push(`${i * 3},${(i * 7919) % 100_003}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const keys = await readAccessKeys(file);
+    expect(keys.length).toBe(count);
+    for (let i = 0; i < count; i += 9973) expect(keys[i]).toBe((i * 7919) % 100_003);
+    expect(keys[count - 1]).toBe(((count - 1) * 7919) % 100_003);
   });
 
   it('replays access traces as writes to the accessed pages', async () => {

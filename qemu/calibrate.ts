@@ -11,6 +11,14 @@ export interface KernelCalibration {
   kernelPages: number;
   /** QEMU's ram total of the calibration guest. */
   ramTotal: number;
+  /**
+   * What the migration stream moves when max-bandwidth does not limit it (bytes/s): the
+   * calibration run's transferred bytes over its time after setup. QEMU lifts max-bandwidth
+   * for the stop-and-copy, so this rate, not the cap, sets the downtime.
+   */
+  linkBps: number;
+  /** QEMU's dirty-pages-rate of the idle guest (pages/s), when it reported one. */
+  idleDirtyRate: number | null;
 }
 
 export async function calibrateKernelPages(options: Omit<QemuRunOptions, 'workload' | 'bufferBytes' | 'xbzrle' | 'autoConverge'>): Promise<KernelCalibration> {
@@ -25,5 +33,14 @@ export async function calibrateKernelPages(options: Omit<QemuRunOptions, 'worklo
   });
   const bulk = bulkPassPoll(run);
   const ram = (bulk?.ram ?? {}) as Record<string, number>;
-  return { kernelPages: ram.normal ?? 0, ramTotal: Number((run.final.ram as Record<string, number> | undefined)?.total ?? 0) };
+  const finalRam = (run.final.ram ?? {}) as Record<string, number>;
+  const total = Number(run.final['total-time'] ?? 0) - Number(run.final['setup-time'] ?? 0);
+  const linkBps = total > 0 && finalRam.transferred ? (finalRam.transferred * 1000) / total : 0;
+  const dirtyRate = Number(finalRam['dirty-pages-rate']);
+  return {
+    kernelPages: ram.normal ?? 0,
+    ramTotal: Number(finalRam.total ?? 0),
+    linkBps,
+    idleDirtyRate: Number.isFinite(dirtyRate) && dirtyRate > 0 ? dirtyRate : null,
+  };
 }

@@ -8,7 +8,8 @@ import { simulateMigration } from '../harness/migration/simulate.js';
 import type { MigrationResult } from '../harness/migration/stats.js';
 import type { Table } from '../results/table.js';
 import { resolveGuestWorkload, simulatorSpec } from './guest.js';
-import type { QemuRunResult } from './run.js';
+import { framesOf, type QemuRunResult } from './run.js';
+import { placeAround } from '../harness/migration/placement.js';
 
 const PAGE = 4096;
 
@@ -22,7 +23,22 @@ export interface CompareOptions {
   kernelPages?: number;
   /** Simulated time limit (default: QEMU's total time x 3 + 30 s; QEMU's own limit when it was cancelled there). */
   maxTimeMs?: number;
+  /**
+   * The guest kernel's own dirtying outside the dirtier's buffer, page writes per second
+   * (default 27: an idle guest of this harness, measured from QEMU's dirty-pages-rate).
+   */
+  backgroundDirtyRate?: number;
+  /**
+   * The stream's rate when max-bandwidth does not limit it (bytes/s; calibrateKernelPages
+   * measures it). Default: max-bandwidth, which overstates the stop-and-copy's duration.
+   */
+  linkBps?: number;
+  /** Place the buffer on the frames the guest reported (default true; false: contiguous above the kernel pages). */
+  realPlacement?: boolean;
 }
+
+/** Page writes per second of an idle guest kernel here (QEMU's dirty-pages-rate on idle runs). */
+export const IDLE_GUEST_DIRTY_RATE = 27;
 
 export interface ComparisonRow {
   metric: string;
@@ -34,6 +50,8 @@ export interface ComparisonRow {
 
 export interface Comparison {
   simulatorWorkload: string;
+  /** `frames reported by the guest` or `contiguous above the kernel pages`. */
+  placement: string;
   kernelPages: number;
   kernelPagesSource: 'given' | 'bulk pass of this run';
   converged: { qemu: boolean; simulator: boolean };
@@ -90,6 +108,12 @@ export function compareWithSimulator(run: QemuRunResult, options: CompareOptions
   if (kernelPages + bufferPages > ramBytes / PAGE) kernelPages = ramBytes / PAGE - bufferPages;
   // Kernel pages at the bottom, the buffer right above them, zero pages above that.
   const workload = simulatorSpec(guest, kernelPages, kernelPages);
+  // The buffer on the frames the guest kernel gave it (what QEMU's walk order and its
+  // direct-mapped cache see); the kernel's and the zero pages on the frames left.
+  const frames = options.realPlacement === false || !run.guest.frameRuns ? null : framesOf(run.guest.frameRuns);
+  const ramPages = ramBytes / PAGE;
+  const placement =
+    frames !== null && frames.length === bufferPages && frames.every((frame) => frame < ramPages) ? placeAround(frames, kernelPages, ramPages) : null;
   const qemuTotalMs = num(run.final['total-time']) ?? run.polls[run.polls.length - 1]?.atMs ?? 60000;
   // QEMU cancelled at its time limit: give the simulator the same limit, so both answer "did not
   // converge within T"; otherwise leave it room to converge later than QEMU did.
@@ -98,7 +122,7 @@ export function compareWithSimulator(run: QemuRunResult, options: CompareOptions
     workload,
     ramBytes,
     pageSize: PAGE,
-    bandwidthBps: run.config.maxBandwidthBps,
+    bandwidthBps: Math.max(options.linkBps ?? 0, run.config.maxBandwidthBps),
     maxBandwidthBps: run.config.maxBandwidthBps,
     downtimeLimitMs: run.config.downtimeLimitMs,
     codec: run.config.xbzrle ? 'xbzrle' : 'none',
@@ -110,9 +134,14 @@ export function compareWithSimulator(run: QemuRunResult, options: CompareOptions
     maxRounds: 100000,
     maxTimeMs: options.maxTimeMs ?? simulatedLimitMs,
     verify: 'digest',
+    placement: placement ?? 'identity',
+    // QEMU's own setup time, as measured: the simulator models what follows it.
+    setupMs: num(run.final['setup-time']) ?? 0,
+    backgroundDirtyRate: options.backgroundDirtyRate ?? IDLE_GUEST_DIRTY_RATE,
   });
   return {
     simulatorWorkload: workload,
+    placement: placement !== null ? 'frames reported by the guest' : 'contiguous above the kernel pages',
     kernelPages,
     kernelPagesSource: source,
     converged: { qemu: run.final.status === 'completed' && !run.timedOut, simulator: simulator.converged },
@@ -170,7 +199,7 @@ export function comparisonTable(run: QemuRunResult, comparison: Comparison): Tab
     notes: [
       `guest: ${run.config.ramBytes / 2 ** 20} MiB RAM (QEMU ram total ${num((run.final.ram as Info | undefined)?.total) ?? '?'} bytes), buffer ${run.config.bufferBytes / 2 ** 20} MiB, measured rate ${rate === null ? 'none printed' : `${rate} ${run.guest.rateUnit}`}`,
       `migration: xbzrle ${run.config.xbzrle ? `on, cache ${run.config.cacheBytes} bytes` : 'off'}, max-bandwidth ${run.config.maxBandwidthBps} B/s, downtime-limit ${run.config.downtimeLimitMs} ms, auto-converge ${run.config.autoConverge}${run.timedOut ? ', QEMU cancelled at the time limit' : ''}`,
-      `simulator workload: ${comparison.simulatorWorkload} (kernel pages: ${comparison.kernelPages}, ${comparison.kernelPagesSource})`,
+      `simulator workload: ${comparison.simulatorWorkload} (kernel pages: ${comparison.kernelPages}, ${comparison.kernelPagesSource}; buffer placement: ${comparison.placement})`,
     ],
   };
 }

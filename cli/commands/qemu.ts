@@ -5,6 +5,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { parseDuration, parseRate, parseSize } from '../../units/quantities.js';
 import { buildDirtier, buildInitramfs } from '../../qemu/build.js';
 import { calibrateKernelPages } from '../../qemu/calibrate.js';
+import { runValidation, VALIDATION_CONFIGS, validationMarkdown } from '../../qemu/validate.js';
 import { compareWithSimulator, comparisonTable } from '../../qemu/compare.js';
 import { type QemuRunOptions, type QemuRunResult, runQemuMigration, validateRunOptions } from '../../qemu/run.js';
 import { APT_PACKAGES, chooseAccelerator, defaultCacheDir, findExecutable, findKernel, INSTALL_HINT, installKernel } from '../../qemu/tools.js';
@@ -162,6 +163,7 @@ const compareCommand: CommandModule = {
   handler: async (argv) => {
     const args = argv as unknown as RunArgs;
     let run: QemuRunResult;
+    let measured: { linkBps?: number; backgroundDirtyRate?: number } = {};
     if (args.calibrate && args.kernelPages !== undefined) throw new CliError('--calibrate and --kernel-pages both give the kernel pages; pass one');
     if (args.calibrate && args.from !== undefined) throw new CliError('--calibrate boots QEMU; with --from pass --kernel-pages instead');
     if (args.from !== undefined) {
@@ -182,15 +184,63 @@ const compareCommand: CommandModule = {
           const { workload: _workload, bufferBytes: _buffer, xbzrle: _xbzrle, autoConverge: _autoConverge, ...machine } = options;
           const calibration = await calibrateKernelPages({ ...machine, log: (line) => process.stderr.write(`qemu: calibration: ${line}\n`) });
           args.kernelPages = calibration.kernelPages;
-          process.stderr.write(`qemu: calibration: the idle guest's kernel has ${calibration.kernelPages} non-zero pages\n`);
+          measured = { linkBps: calibration.linkBps, ...(calibration.idleDirtyRate !== null ? { backgroundDirtyRate: calibration.idleDirtyRate } : {}) };
+          process.stderr.write(`qemu: calibration: the idle guest's kernel has ${calibration.kernelPages} non-zero pages; unthrottled stream ${(calibration.linkBps / 1e6).toFixed(0)} MB/s\n`);
         }
         return runQemuMigration(options);
       });
     }
     if (args.kernelPages !== undefined && (!Number.isInteger(args.kernelPages) || args.kernelPages < 0)) throw new CliError(`--kernel-pages must be an integer >= 0, got ${args.kernelPages}`);
-    const comparison = parsed(() => compareWithSimulator(run, args.kernelPages !== undefined ? { kernelPages: args.kernelPages } : {}));
+    const comparison = parsed(() => compareWithSimulator(run, { ...measured, ...(args.kernelPages !== undefined ? { kernelPages: args.kernelPages } : {}) }));
     process.stdout.write(renderTable(comparisonTable(run, comparison), args.format));
     if (args.out) emit(`${JSON.stringify({ qemu: run, comparison }, null, 2)}\n`, args.out);
+  },
+};
+
+const validateCommand: CommandModule = {
+  command: 'validate',
+  describe: 'the simulator held against real QEMU on the configurations of docs/validation.md (about 10 min under TCG)',
+  builder: (yargs) =>
+    yargs
+      .option('markdown', { type: 'string', describe: 'write the Markdown report here (docs/validation.md is this output)' })
+      .option('out', { type: 'string', describe: 'write every run and comparison as JSON here' })
+      .option('only', { type: 'string', describe: `configurations to run, comma-separated indices 0..${VALIDATION_CONFIGS.length - 1} (default all)` })
+      .option('accel', { choices: ['auto', 'kvm', 'tcg'], default: 'auto', describe: 'accelerator: auto is KVM when /dev/kvm opens, else TCG' })
+      .option('max-time', { type: 'string', default: '40s', describe: 'per-migration time limit (then migrate_cancel: did not converge)' })
+      .option('boot-timeout', { type: 'string', default: '120s', describe: 'time limit for each guest to print its ready line' })
+      .option('kernel', { type: 'string', describe: 'guest kernel image (default: the one "qemu install" unpacked)' })
+      .option('cache-dir', { type: 'string', describe: 'folder of the kernel and built artefacts (default ~/.cache/pagedelta/qemu)' })
+      .example('$0 qemu validate --accel tcg --markdown docs/validation.md --out validation.json', 'regenerate docs/validation.md')
+      .example('$0 qemu validate --only 0,5', 'two configurations only'),
+  handler: async (argv) => {
+    const args = argv as unknown as { markdown?: string; out?: string; only?: string; accel: string; maxTime: string; bootTimeout: string; kernel?: string; cacheDir?: string };
+    checkWritable(args.markdown);
+    checkWritable(args.out);
+    let only: number[] | undefined;
+    if (args.only !== undefined) {
+      only = args.only.split(',').map((item) => Number(item.trim()));
+      const bad = only.find((index) => !Number.isInteger(index) || index < 0 || index >= VALIDATION_CONFIGS.length);
+      if (bad !== undefined || only.length === 0) throw new CliError(`--only takes indices 0..${VALIDATION_CONFIGS.length - 1}, got "${args.only}"`);
+    }
+    const migrateTimeoutMs = parsed(() => parseDuration(args.maxTime, '--max-time'));
+    const bootTimeoutMs = parsed(() => parseDuration(args.bootTimeout, '--boot-timeout'));
+    const result = await interruptible((signal) =>
+      runValidation({
+        accelerator: args.accel as 'auto' | 'kvm' | 'tcg',
+        migrateTimeoutMs,
+        bootTimeoutMs,
+        ...(args.kernel !== undefined ? { kernel: args.kernel } : {}),
+        ...(args.cacheDir !== undefined ? { cacheDir: args.cacheDir } : {}),
+        ...(only !== undefined ? { only } : {}),
+        signal,
+        log: (line) => process.stderr.write(`qemu validate: ${line}\n`),
+      }),
+    );
+    const command = `pagedelta qemu validate --accel ${args.accel}${args.only ? ` --only ${args.only}` : ''} --markdown docs/validation.md`;
+    const markdown = validationMarkdown(result, command);
+    if (args.markdown) emit(markdown, args.markdown);
+    else process.stdout.write(markdown);
+    if (args.out) emit(`${JSON.stringify(result, null, 2)}\n`, args.out);
   },
 };
 
@@ -240,6 +290,6 @@ const installCommand: CommandModule = {
 export const qemuCommand: CommandModule = {
   command: 'qemu <command>',
   describe: 'real QEMU migrations on this host (the ground truth) and the simulator beside them',
-  builder: (yargs) => yargs.command(runCommand).command(compareCommand).command(checkCommand).command(installCommand).demandCommand(1, 'name a qemu command: run, compare, check or install'),
+  builder: (yargs) => yargs.command(runCommand).command(compareCommand).command(validateCommand).command(checkCommand).command(installCommand).demandCommand(1, 'name a qemu command: run, compare, validate, check or install'),
   handler: () => {},
 };

@@ -6,7 +6,7 @@
  */
 import { Bench } from 'tinybench';
 import type { Codec } from '../codecs/codec.js';
-import { getCodec } from '../codecs/registry.js';
+import { codecNames, getCodec } from '../codecs/registry.js';
 import { xorInto } from '../codecs/words.js';
 import { type Scenario, canonicalOldPages, getScenario, scenarioPages, SCENARIOS } from '../workloads/scenarios.js';
 
@@ -49,7 +49,6 @@ export interface CodecBenchRow {
   verified: boolean;
 }
 
-const DEFAULT_CODECS = ['xbzrle', 'xbrle', 'xor-lz4', 'xor-snappy', 'lz4', 'snappy', 'raw'];
 
 /** Bytes per second over a batch from a latency in ms, in MB/s (10^6). */
 function mbps(batchBytes: number, latencyMs: number): number {
@@ -83,7 +82,7 @@ export async function benchmarkCodecs(options: CodecBenchOptions = {}): Promise<
   const batchPages = Math.min(options.batchPages ?? 256, pages);
   if (!Number.isInteger(pages) || pages < 1) throw new Error(`--pages must be a positive integer, got ${pages}`);
   if (!(timeMs > 0)) throw new Error(`--time must be a positive number of ms, got ${timeMs}`);
-  const codecs: Codec[] = (options.codecs ?? DEFAULT_CODECS).map((name) => getCodec(name));
+  const codecs: Codec[] = (options.codecs ?? codecNames()).map((name) => getCodec(name));
   const scenarios: Scenario[] = options.scenarios ? options.scenarios.map(getScenario) : [...SCENARIOS];
   const batchBytes = batchPages * pageSize;
 

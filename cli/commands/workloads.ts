@@ -24,10 +24,10 @@ export const workloadsCommand: CommandModule = {
     if (args.action === 'list') {
       const table: Table = {
         title: 'Workloads',
-        columns: [{ key: 'name' }, { key: 'summary' }, { key: 'parameters' }],
-        rows: workloadCatalogue().map(({ name, summary, params }) => ({
+        columns: [{ key: 'name' }, { key: 'description' }, { key: 'parameters' }],
+        rows: workloadCatalogue().map(({ name, description, params }) => ({
           name,
-          summary,
+          description,
           parameters: Object.entries(params)
             .map(([key, meaning]) => `${key}: ${meaning}`)
             .join('; '),

@@ -10,7 +10,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { Codec } from '../../codecs/codec.js';
-import { getCodec } from '../../codecs/registry.js';
+import { codecNames, getCodec, getCodecDefinition } from '../../codecs/registry.js';
 import { xorInto } from '../../codecs/words.js';
 import { canonicalOldPages, getScenario, SCENARIOS, scenarioPages } from '../../workloads/scenarios.js';
 import { BUILTIN_SECTIONS } from './sections.js';
@@ -66,8 +66,9 @@ export interface GateSuiteOptions {
   onProgress?: (message: string) => void;
 }
 
-const DEFAULT_SIZE_CODECS = ['xbzrle', 'xbrle', 'xor-lz4', 'xor-snappy', 'lz4', 'snappy', 'raw'];
-const DEFAULT_THROUGHPUT_CODECS = ['xbzrle', 'xbrle', 'xor-lz4', 'xor-snappy'];
+// Defaults come from the registry: sizes of every codec, throughput of the delta codecs.
+const defaultSizeCodecs = (): string[] => codecNames();
+const defaultThroughputCodecs = (): string[] => codecNames().filter((name) => getCodecDefinition(name).kind === 'delta');
 
 function views(pages: Uint8Array, pageSize: number): Uint8Array[] {
   const list: Uint8Array[] = [];
@@ -113,8 +114,8 @@ export async function runGateSuite(options: GateSuiteOptions = {}): Promise<Gate
   const chunkPages = Math.min(options.chunkPages ?? 16, pageCount);
   const make = options.codecFactory ?? getCodec;
   const scenarios = (options.scenarios ?? SCENARIOS.map((scenario) => scenario.name)).map(getScenario);
-  const sizeCodecs = options.sizeCodecs ?? DEFAULT_SIZE_CODECS;
-  const throughputCodecs = options.throughputCodecs ?? DEFAULT_THROUGHPUT_CODECS;
+  const sizeCodecs = options.sizeCodecs ?? defaultSizeCodecs();
+  const throughputCodecs = options.throughputCodecs ?? defaultThroughputCodecs();
   const exact: Record<string, number | string | boolean> = {};
   const samples: Record<string, number[]> = {};
 

@@ -65,6 +65,9 @@ export interface RoundEntry {
   durationMs: number;
   pagesNormal: number;
   pagesZero: number;
+  /** Pages sent as a delta against the cache, whatever the codec. */
+  pagesDelta: number;
+  /** QEMU's name for pagesDelta (the same figure). */
   pagesXbzrle: number;
   pagesCompressed: number;
   /** Cache hits whose content had not changed: nothing sent. */

@@ -393,6 +393,7 @@ class MigrationRun {
       durationMs: endMs - startMs,
       pagesNormal: c.normal,
       pagesZero: c.zero,
+      pagesDelta: c.xbzrle,
       pagesXbzrle: c.xbzrle,
       pagesCompressed: c.compressed,
       pagesIdentical: c.identical,
@@ -453,6 +454,7 @@ class MigrationRun {
       wire: {
         normal: { pages: all.normal, bytes: all.normalBytes },
         zero: { pages: all.zero, bytes: all.zeroBytes },
+        delta: { pages: all.xbzrle, bytes: all.xbzrleWireBytes },
         xbzrle: { pages: all.xbzrle, bytes: all.xbzrleWireBytes },
         compressed: { pages: all.compressed, bytes: all.compressedWireBytes },
         identicalPages: all.identical,

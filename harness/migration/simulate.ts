@@ -21,7 +21,7 @@ import type { Workload } from '../../workloads/workload.js';
 import { CpuModel } from './cpu.js';
 import { chunkBuffers, Destination } from './destination.js';
 import { Link } from './link.js';
-import { type MigrationOptions, type ResolvedOptions, type RoundEntry, resolveOptions } from './options.js';
+import { DEFAULTS, type MigrationOptions, type ResolvedOptions, type RoundEntry, resolveOptions } from './options.js';
 import { checkCacheSpec, resolveCache, resolveWorkload } from './specs.js';
 import { Counters, type MigrationResult } from './stats.js';
 
@@ -42,7 +42,7 @@ const STAGE_FINAL = 2;
 
 /** Runs one simulated migration; throws on bad options and on any destination mismatch. */
 export function simulateMigration(options: MigrationOptions): MigrationResult {
-  const codecName = options.codec ?? 'xbzrle';
+  const codecName = options.codec ?? DEFAULTS.codec;
   const codec = codecName === 'none' ? null : getCodec(codecName);
   const codecKind = codec === null ? 'none' : codec.kind;
   const mode = options.mode ?? 'qemu';

@@ -174,7 +174,7 @@ describe.each(codecNames())('codec %s', (name) => {
 
 describe('codec registry', () => {
   // A new codec needs no edit here: the names come from the registry.
-  it('lists each codec once (the paper's seven among them) and rejects unknown names with the valid list', () => {
+  it('lists each codec once (the paper’s seven among them) and rejects unknown names with the valid list', () => {
     const names = codecNames();
     expect(new Set(names).size).toBe(names.length);
     expect(names).toEqual(expect.arrayContaining(['xbzrle', 'xbrle', 'xor-lz4', 'xor-snappy', 'lz4', 'snappy', 'raw']));

@@ -15,7 +15,7 @@ import { createWorkload } from '../../workloads/registry.js';
 import { getScenario, SCENARIOS } from '../../workloads/scenarios.js';
 import { formatBytes, parseDuration, parseRate, parseSize } from '../../units/quantities.js';
 import { CPU_MODES, type CpuMode } from '../migration/cpu.js';
-import { MIGRATION_MODES } from '../migration/options.js';
+import { DEFAULTS as MIGRATION_DEFAULTS, MIGRATION_MODES } from '../migration/options.js';
 
 export const CELL_KINDS = ['migration', 'codec', 'cache'] as const;
 export type CellKind = (typeof CELL_KINDS)[number];
@@ -137,11 +137,12 @@ export class ExperimentError extends Error {
   }
 }
 
+// The migration's own defaults (one place, harness/migration/options.ts), as `migrate` uses them.
 export const DEFAULT_SETTINGS: ExperimentSettings = {
-  pageSize: 4096,
-  cpu: 'model',
-  maxRounds: 30,
-  maxBandwidthBps: null,
+  pageSize: MIGRATION_DEFAULTS.pageSize,
+  cpu: MIGRATION_DEFAULTS.cpu,
+  maxRounds: MIGRATION_DEFAULTS.maxRounds,
+  maxBandwidthBps: MIGRATION_DEFAULTS.maxBandwidthBps,
   codecPages: 1024,
   codecTimeMs: 100,
   cacheDurationMs: 10_000,
@@ -256,11 +257,11 @@ export function parseExperiment(document: unknown, options: ParseOptions = {}): 
     problem('codecs', '"none" is not a codec to benchmark; codec cells need real codecs');
   }
   const caches = list('caches', parseCacheSpec, ['qemu'], wants('cache'));
-  const cacheSizes = list('cacheSizes', sizeEntry, [64 * 2 ** 20], false);
+  const cacheSizes = list('cacheSizes', sizeEntry, [MIGRATION_DEFAULTS.cacheBytes], false);
   const workloads = list('workloads', parseWorkload, null, wants('migration'));
   const guestSizes = list('guestSizes', sizeEntry, null, wants('migration') || (wants('cache') && doc.workloads !== undefined));
-  const bandwidths = list('bandwidths', bandwidthEntry, [1e9 / 8], false);
-  const downtimeLimits = list('downtimeLimits', durationEntry, [300], false);
+  const bandwidths = list('bandwidths', bandwidthEntry, [MIGRATION_DEFAULTS.bandwidthBps], false);
+  const downtimeLimits = list('downtimeLimits', durationEntry, [MIGRATION_DEFAULTS.downtimeLimitMs], false);
   const modes = list('modes', (value) => oneOf(value, MIGRATION_MODES), ['qemu'], false);
   const seeds = list('seeds', parseSeed, [1], false);
   const scenarios = list('scenarios', parseScenarioName, SCENARIOS.map((scenario) => scenario.name), false);
@@ -379,7 +380,7 @@ function parseSettings(value: unknown, problem: (path: string, message: string) 
           settings.maxRounds = positiveInteger(item);
           break;
         case 'maxBandwidth':
-          settings.maxBandwidthBps = item === null ? null : bandwidthEntry(item);
+          settings.maxBandwidthBps = item === null || item === 0 || item === 'none' ? null : bandwidthEntry(item);
           break;
         case 'codecPages':
           settings.codecPages = positiveInteger(item);

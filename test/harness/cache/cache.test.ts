@@ -77,7 +77,7 @@ describe('caches sim (CLI command)', () => {
       out,
     });
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('trace,policy,capacity (pages),requests,hits,misses,hit ratio,refused,M requests/s');
+    expect(lines[0]).toBe('trace,policy,capacity,requests,hits,misses,hitRatio,refused,mrps');
     expect(lines).toHaveLength(1 + 6);
     const lruAt40 = lines.find((line) => line.startsWith('small.keys,lru,50,'))!.split(',');
     expect(lruAt40.slice(3, 6)).toEqual(['400', '350', '50']); // 50 distinct keys, all fit

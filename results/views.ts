@@ -214,7 +214,8 @@ export function metricTable(allRows: ResultRow[], options: TableOptions): Table 
     for (const field of metric.fields) {
       if (!rows.some((row) => numeric(row[field.field]) !== null)) continue;
       const title = pivot ? (metric.fields.length > 1 ? `${formatDimension(pivot, pivotValue)} ${field.title}` : formatDimension(pivot, pivotValue)) : field.title;
-      const key = `${field.field}@${pivotKey}`;
+      // A field name (metric@value, no JSON quotes): the CSV header and the JSON key.
+      const key = pivot ? `${field.field}@${String(pivotValue)}` : field.field;
       valueColumns.push({ key, field, pivotKey });
       columns.push({ key, title, digits: field.digits });
     }

@@ -26,7 +26,7 @@ export const codecsCommand: CommandModule = {
       .option('pages', { type: 'number', default: 16384, describe: 'distinct page pairs in the pool' })
       .option('time', { type: 'number', default: 250, describe: 'measuring time per task, ms' })
       .option('batch', { type: 'number', default: 256, describe: 'pages per measured call' })
-      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
+      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat, describe: 'output: md (Markdown tables), csv (header = field names) or json ({ title, rows, notes })' })
       .option('out', { type: 'string', describe: 'write the table to this file instead of stdout' }),
   handler: async (argv) => {
     const args = argv as unknown as BenchArgs & { action: string };

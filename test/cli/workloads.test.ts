@@ -88,7 +88,7 @@ describe('pagedelta CLI: workloads and traces', () => {
   });
 
   it('trace record --pid: a process exiting before --duration keeps a valid trace and says so', () => {
-    const child = spawn('/bin/sleep', ['0.5'], { stdio: 'ignore' });
+    const child = spawn('/bin/sleep', ['2'], { stdio: 'ignore' });
     const out = join(directory, 'early.pdt');
     const result = run('trace', 'record', '--interval', '50ms', '--duration', '20s', '--pid', String(child.pid), '--out', out);
     expectOneLineError(result, new RegExp(`process ${child.pid} exited after [0-9.]+ s of the 20.00 s asked; the \\d+ epochs recorded are kept in .*early.pdt`));

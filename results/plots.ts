@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ResultRow } from './rows.js';
-import { DIMENSIONS, filterRows, formatDimension } from './views.js';
+import { describeDimension, DIMENSIONS, filterRows, formatDimension } from './views.js';
 
 import { PLOT_DESCRIPTIONS, PLOT_KINDS, type PlotKind } from './plot-kinds.js';
 import { median } from '../units/statistics.js';
@@ -81,7 +81,7 @@ function aggregatePoints(
       runs: members.length,
       panel: panelDimensions
         .filter((d) => first[d] !== null && first[d] !== undefined)
-        .map((d) => `${d}=${formatDimension(d, first[d])}`)
+        .map((d) => describeDimension(d, first[d]))
         .join('; '),
     };
     for (const [name, get] of Object.entries(extra)) point[name] = get(first);
@@ -292,7 +292,7 @@ function timelineFigure(row: ResultRow, title: string | undefined): Figure {
   const describeLine = (dimensions: string[]): string =>
     dimensions
       .filter((dimension) => row[dimension] !== undefined && row[dimension] !== null && row[dimension] !== 0)
-      .map((dimension) => `${dimension}=${formatDimension(dimension, row[dimension])}`)
+      .map((dimension) => describeDimension(dimension, row[dimension]))
       .join(', ');
   const describe = [describeLine(['workload', 'ramBytes', 'seed']), describeLine(['codec', 'cache', 'cacheBytes', 'bandwidthBps', 'downtimeLimitMs', 'mode'])];
   const stageOrder = ['bulk', 'iterative', 'pre-copy', 'stop-and-copy'];

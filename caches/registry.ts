@@ -2,6 +2,7 @@
  * Cache policies by name, `createCache` and `simulateCache`. Adding a policy: one file, one
  * line in POLICIES.
  */
+import { addDefinition } from '../registry/definition.js';
 import { arcPolicy } from './arc.js';
 import { type BaseCache, checkKey, type ResolvedCacheOptions } from './base.js';
 import type { CacheOptions, PageCache } from './cache.js';
@@ -17,7 +18,7 @@ import { sievePolicy } from './sieve.js';
 import { describeParams, parseSpec, type PolicyDefinition } from './spec.js';
 import { twoQPolicy } from './two-q.js';
 
-const POLICIES: readonly PolicyDefinition[] = [
+const POLICIES: PolicyDefinition[] = [
   setAssocPolicy,
   lruPolicy,
   fifoPolicy,
@@ -31,6 +32,14 @@ const POLICIES: readonly PolicyDefinition[] = [
   qemuNoAgePolicy,
   optPolicy,
 ];
+
+/**
+ * Adds a policy at run time (a plug-in, a test). It is known in this thread only: experiment
+ * workers load the registry afresh, so run such experiments with `workers: 0`.
+ */
+export function registerCachePolicy(definition: PolicyDefinition): void {
+  addDefinition(POLICIES, definition, 'cache policy');
+}
 
 /** The registered policy names, in table order. */
 export function cacheNames(): string[] {

@@ -3,6 +3,8 @@
  * `lirs:hir=1%,nonres=2c`). Each policy declares its parameters with a default and the values
  * it accepts; anything else is an error that lists what is valid.
  */
+import type { Definition } from '../registry/definition.js';
+import { parseNamedSpec, splitSpecList } from '../registry/spec.js';
 import type { BaseCache, ResolvedCacheOptions } from './base.js';
 
 export interface ParamDefinition {
@@ -13,11 +15,7 @@ export interface ParamDefinition {
   description: string;
 }
 
-export interface PolicyDefinition {
-  name: string;
-  /** One line: what it is and which variant. */
-  description: string;
-  params: Readonly<Record<string, ParamDefinition>>;
+export interface PolicyDefinition extends Definition<ParamDefinition> {
   /** `params` holds every declared parameter (defaults filled in), as strings. */
   create(spec: string, options: ResolvedCacheOptions, params: Readonly<Record<string, string>>, extra: CreateExtras): BaseCache;
 }
@@ -34,21 +32,12 @@ export interface ParsedSpec {
 }
 
 export function parseSpec(spec: string): ParsedSpec {
-  const text = spec.trim();
-  const colon = text.indexOf(':');
-  const name = (colon < 0 ? text : text.slice(0, colon)).trim();
+  const { name, items, duplicate } = parseNamedSpec(spec);
+  const bare = items.find((item) => item.key === null || item.key.length === 0);
+  if (bare) throw new Error(`cache spec "${spec}": parameter "${bare.text}" is not key=value`);
+  if (duplicate !== null) throw new Error(`cache spec "${spec}": parameter "${duplicate}" given twice`);
   const given: Record<string, string> = {};
-  if (colon >= 0) {
-    for (const part of text.slice(colon + 1).split(',')) {
-      const item = part.trim();
-      if (item.length === 0) continue;
-      const equals = item.indexOf('=');
-      if (equals <= 0) throw new Error(`cache spec "${spec}": parameter "${item}" is not key=value`);
-      const key = item.slice(0, equals).trim();
-      if (Object.hasOwn(given, key)) throw new Error(`cache spec "${spec}": parameter "${key}" given twice`);
-      given[key] = item.slice(equals + 1).trim();
-    }
-  }
+  for (const item of items) given[item.key!] = item.value;
   return { name, given };
 }
 
@@ -88,24 +77,5 @@ export function describeParams(definition: PolicyDefinition): string {
   return entries.map(([key, param]) => `${key}=${param.default} (${param.values})`).join(', ');
 }
 
-/**
- * Splits comma-separated policy lists where specs themselves contain commas:
- * `lru,lirs:hir=1%,nonres=2c,arc` -> `lru`, `lirs:hir=1%,nonres=2c`, `arc` (an item with `=` and
- * no `:` continues the previous spec's parameters).
- */
-export function splitSpecs(values: string | readonly string[] | undefined): string[] {
-  if (values === undefined) return [];
-  const specs: string[] = [];
-  for (const value of typeof values === 'string' ? [values] : values) {
-    for (const raw of String(value).split(',')) {
-      const item = raw.trim();
-      if (item.length === 0) continue;
-      if (item.includes('=') && !item.includes(':') && specs.length > 0 && specs[specs.length - 1]!.includes(':')) {
-        specs[specs.length - 1] += `,${item}`;
-      } else {
-        specs.push(item);
-      }
-    }
-  }
-  return specs;
-}
+/** Splits comma-separated policy lists where specs themselves contain commas (the shared grammar). */
+export const splitSpecs = splitSpecList;

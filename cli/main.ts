@@ -5,7 +5,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commands } from './commands/index.js';
+import { commands, EPILOG } from './commands/index.js';
 import { checkOutputFile, checkOutputFolder } from '../io/output-path.js';
 import { CliError } from './output.js';
 
@@ -40,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()
     .help()
+    .epilog(EPILOG)
     .wrap(Math.min(110, process.stdout.columns || 110))
     .middleware(checkOutputs)
     .fail((message, error) => {

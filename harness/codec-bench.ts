@@ -18,7 +18,8 @@
 import { join } from 'node:path';
 import type { Codec } from '../codecs/codec.js';
 import { allocatePages } from '../codecs/page-memory.js';
-import { getCodec } from '../codecs/registry.js';
+import { codecNames, getCodec } from '../codecs/registry.js';
+import { median } from '../units/statistics.js';
 import { xorInto } from '../codecs/words.js';
 import { type Scenario, canonicalOldPages, getScenario, scenarioPages, SCENARIOS } from '../workloads/scenarios.js';
 import { type CPass, CReferenceServer, compileCReference, removeCompiled, writePairsFile } from './c-reference.js';
@@ -81,15 +82,8 @@ export interface CodecBenchResult {
   rounds: number;
 }
 
-const DEFAULT_CODECS = ['xbzrle', 'xbrle', 'xor-lz4', 'xor-snappy', 'lz4', 'snappy', 'raw'];
 /** Codecs whose kernels work in place on kernel-visible pages (measured on both kinds). */
 const KERNEL_CODECS = new Set(['xbzrle', 'xbrle']);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 function pageViews(pages: Uint8Array, pageSize: number): Uint8Array[] {
   const views: Uint8Array[] = [];
@@ -152,8 +146,8 @@ export async function benchmarkCodecs(options: CodecBenchOptions = {}): Promise<
   if (!(timeMs > 0)) throw new Error(`--time must be a positive number of ms, got ${timeMs}`);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${rounds}`);
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`--batch must be a positive integer, got ${batch}`);
-  const codecNames = options.codecs ?? DEFAULT_CODECS;
-  for (const name of codecNames) getCodec(name); // unknown names fail before any work
+  const selected = options.codecs ?? codecNames();
+  for (const name of selected) getCodec(name); // unknown names fail before any work
   const scenarios: Scenario[] = options.scenarios ? options.scenarios.map(getScenario) : [...SCENARIOS];
   const sampleMs = timeMs / rounds;
 
@@ -163,7 +157,7 @@ export async function benchmarkCodecs(options: CodecBenchOptions = {}): Promise<
   const scenarioNew = scenarios.map((scenario) => scenarioPages(plainOld, scenario, pageSize));
 
   // The C reference over the same pairs, when wanted and a compiler exists.
-  const wantC = (options.cReference ?? true) && codecNames.some((name) => KERNEL_CODECS.has(name));
+  const wantC = (options.cReference ?? true) && selected.some((name) => KERNEL_CODECS.has(name));
   const compiled = wantC ? compileCReference() : { skipped: 'not requested' };
   let server: CReferenceServer | null = null;
   let cReference = 'skipped' in compiled ? `skipped: ${compiled.skipped}` : `${compiled.compiler} -O2 (codecs/reference-c/xbzrle.c)`;
@@ -209,7 +203,7 @@ export async function benchmarkCodecs(options: CodecBenchOptions = {}): Promise<
         },
       };
       const prepared: Prepared[] = [];
-      for (const name of codecNames) {
+      for (const name of selected) {
         const kinds: PageKind[] = KERNEL_CODECS.has(name) ? ['kernel-visible', 'ordinary'] : ['ordinary'];
         for (const kind of kinds) {
           // One codec instance per (codec, kind): each call site below sees one receiver.

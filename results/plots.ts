@@ -5,12 +5,11 @@
  * the per-round timeline of one migration.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { ResultRow } from './rows.js';
-import { DIMENSIONS, filterRows, formatDimension } from './views.js';
+import { describeDimension, DIMENSIONS, filterRows, formatDimension } from './views.js';
 
 import { PLOT_DESCRIPTIONS, PLOT_KINDS, type PlotKind } from './plot-kinds.js';
 import { median } from '../units/statistics.js';
@@ -82,7 +81,7 @@ function aggregatePoints(
       runs: members.length,
       panel: panelDimensions
         .filter((d) => first[d] !== null && first[d] !== undefined)
-        .map((d) => `${d}=${formatDimension(d, first[d])}`)
+        .map((d) => describeDimension(d, first[d]))
         .join('; '),
     };
     for (const [name, get] of Object.entries(extra)) point[name] = get(first);
@@ -293,7 +292,7 @@ function timelineFigure(row: ResultRow, title: string | undefined): Figure {
   const describeLine = (dimensions: string[]): string =>
     dimensions
       .filter((dimension) => row[dimension] !== undefined && row[dimension] !== null && row[dimension] !== 0)
-      .map((dimension) => `${dimension}=${formatDimension(dimension, row[dimension])}`)
+      .map((dimension) => describeDimension(dimension, row[dimension]))
       .join(', ');
   const describe = [describeLine(['workload', 'ramBytes', 'seed']), describeLine(['codec', 'cache', 'cacheBytes', 'bandwidthBps', 'downtimeLimitMs', 'mode'])];
   const stageOrder = ['bulk', 'iterative', 'pre-copy', 'stop-and-copy'];
@@ -335,9 +334,39 @@ function formatMs(value: unknown): string {
   return isNumber(value) ? `${value.toFixed(1)} ms` : '?';
 }
 
+/** The one line shown when the optional plotting packages are not installed. */
+export const PLOTTING_MISSING =
+  'plotting needs the optional packages vega, vega-lite and @resvg/resvg-js (npm install vega vega-lite @resvg/resvg-js); tables and JSON work without them';
+
+function isMissingModule(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+/** vega and vega-lite, loaded on first use: the core installs and runs without them. */
+async function loadVega(): Promise<{ vega: typeof import('vega'); vegaLite: typeof import('vega-lite') }> {
+  try {
+    const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+    return { vega, vegaLite };
+  } catch (error) {
+    if (isMissingModule(error)) throw new Error(PLOTTING_MISSING);
+    throw error;
+  }
+}
+
+function loadResvg(): typeof import('@resvg/resvg-js') {
+  try {
+    return createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
+  } catch (error) {
+    if (isMissingModule(error)) throw new Error(PLOTTING_MISSING);
+    throw error;
+  }
+}
+
 /** Renders a figure to SVG text (vega's headless SVG renderer). */
 export async function renderSvg(figure: Figure): Promise<string> {
-  const compiled = compile(figure.spec as TopLevelSpec).spec;
+  const { vega, vegaLite } = await loadVega();
+  const compiled = vegaLite.compile(figure.spec as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -348,6 +377,7 @@ export async function renderSvg(figure: Figure): Promise<string> {
 
 /** Renders SVG text to PNG bytes (resvg; system fonts, 2x scale for legibility). */
 export function svgToPng(svg: string, scale = 2): Uint8Array {
+  const { Resvg } = loadResvg();
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',

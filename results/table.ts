@@ -64,11 +64,22 @@ export function renderMarkdown(table: Table): string {
 
 export function renderCsv(table: Table): string {
   const records = table.rows.map((row) => table.columns.map((column) => row[column.key] ?? ''));
-  return stringify(records, { header: true, columns: table.columns.map((column) => column.title ?? column.key) });
+  // Field names, not display titles: a CSV is read by programs, and its header matches JSON's keys.
+  return stringify(records, { header: true, columns: table.columns.map((column) => column.key) });
 }
 
 export function renderJson(table: Table): string {
-  return `${JSON.stringify({ title: table.title, rows: table.rows, notes: table.notes ?? [] }, null, 2)}\n`;
+  return `${JSON.stringify(tableJson(table), null, 2)}\n`;
+}
+
+/** The JSON shape of every command: one object per table, `{ title, rows, notes }`, rows keyed by field name. */
+export function tableJson(table: Table): { title: string | undefined; rows: Row[]; notes: string[] } {
+  return { title: table.title, rows: table.rows, notes: table.notes ?? [] };
+}
+
+/** Several tables as one JSON document: a list of tableJson objects (no column metadata, no plot specs). */
+export function renderJsonTables(tables: readonly Table[]): string {
+  return `${JSON.stringify(tables.map(tableJson), null, 2)}\n`;
 }
 
 export function renderTable(table: Table, format: TableFormat): string {

@@ -83,10 +83,32 @@ export function formatDimension(dimension: string, value: unknown): string {
     if (dimension === 'bandwidthBps') return formatBandwidth(value);
     if (dimension === 'downtimeLimitMs') return formatDuration(value);
   }
-  if (dimension === 'source' && typeof value === 'string' && value.startsWith('trace:')) {
+  if ((dimension === 'source' || dimension === 'workload') && typeof value === 'string' && value.startsWith('trace:')) {
+    // The file's name, not the path it had on the machine that ran it.
     return `trace:${value.slice(6).split('/').pop()}`;
   }
   return String(value);
+}
+
+/** Dimensions in words, for plot panels and captions (`link 1 Gbit/s`, not `bandwidthBps=...`). */
+export const DIMENSION_WORDS: Readonly<Record<string, string>> = {
+  kind: 'kind',
+  workload: 'workload',
+  source: 'source',
+  scenario: 'scenario',
+  ramBytes: 'guest',
+  bandwidthBps: 'link',
+  downtimeLimitMs: 'downtime limit',
+  mode: 'mode',
+  codec: 'codec',
+  cache: 'cache',
+  cacheBytes: 'cache size',
+  seed: 'seed',
+};
+
+/** `guest 64 MiB`, `link 1 Gbit/s`: a dimension and its value in words. */
+export function describeDimension(dimension: string, value: unknown): string {
+  return `${DIMENSION_WORDS[dimension] ?? dimension} ${formatDimension(dimension, value)}`;
 }
 
 export type Aggregate = 'median' | 'mean' | 'min' | 'max';
@@ -214,7 +236,8 @@ export function metricTable(allRows: ResultRow[], options: TableOptions): Table 
     for (const field of metric.fields) {
       if (!rows.some((row) => numeric(row[field.field]) !== null)) continue;
       const title = pivot ? (metric.fields.length > 1 ? `${formatDimension(pivot, pivotValue)} ${field.title}` : formatDimension(pivot, pivotValue)) : field.title;
-      const key = `${field.field}@${pivotKey}`;
+      // A field name (metric@value, no JSON quotes): the CSV header and the JSON key.
+      const key = pivot ? `${field.field}@${String(pivotValue)}` : field.field;
       valueColumns.push({ key, field, pivotKey });
       columns.push({ key, title, digits: field.digits });
     }

@@ -1,4 +1,5 @@
 /** What each workload file exports so that the registry can list and build it. */
+import type { Definition } from '../registry/definition.js';
 import { type ContentKind, type ContentSpec, readContent, readRegion, type Region } from './content.js';
 import type { ParamReader } from './params.js';
 import type { Workload } from './workload.js';
@@ -11,12 +12,8 @@ export interface CreateContext {
   bare: string[];
 }
 
-export interface WorkloadDefinition {
-  readonly name: string;
-  /** One line for `pagedelta workloads list`. */
-  readonly summary: string;
-  /** Parameter documentation: key -> meaning and default. */
-  readonly params: Readonly<Record<string, string>>;
+/** `params`: parameter documentation, key -> meaning and default. */
+export interface WorkloadDefinition extends Definition<string> {
   create(params: ParamReader, context: CreateContext): Workload;
 }
 

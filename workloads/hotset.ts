@@ -54,7 +54,7 @@ class Hotset extends Generator {
 
 export const hotset: WorkloadDefinition = {
   name: 'hotset',
-  summary: 'writes concentrated on a hot working set (share of writes to hot pages), sparse in-page changes',
+  description: 'writes concentrated on a hot working set (share of writes to hot pages), sparse in-page changes',
   params: {
     rate: 'page writes per second (default 10000)',
     hot: 'hot set size, pages or percentage of the region (default 10%)',

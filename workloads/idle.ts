@@ -9,7 +9,7 @@ class Idle extends Generator {
 
 export const idle: WorkloadDefinition = {
   name: 'idle',
-  summary: 'nothing is written (initial content only)',
+  description: 'nothing is written (initial content only)',
   params: { ...COMMON_PARAMS },
   create(params, context) {
     const common = readCommon(params, context, 'mixed');

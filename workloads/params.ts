@@ -4,6 +4,7 @@
  * reports bad values the same way (one line naming the workload, the key and the rule), and
  * `done()` rejects keys nobody asked for, listing the valid ones.
  */
+import { parseNamedSpec } from '../registry/spec.js';
 import { parseCount } from '../units/quantities.js';
 
 export class WorkloadSpecError extends Error {
@@ -28,28 +29,16 @@ export function splitComposition(spec: string): string[] {
 }
 
 export function parseSpec(spec: string): ParsedSpec {
-  const text = spec.trim();
-  const colon = text.indexOf(':');
-  const name = (colon < 0 ? text : text.slice(0, colon)).trim().toLowerCase();
-  const rest = colon < 0 ? '' : text.slice(colon + 1);
+  const parsed = parseNamedSpec(spec);
+  const name = parsed.name.toLowerCase();
+  if (parsed.duplicate !== null) throw new WorkloadSpecError(`workload "${name}": parameter "${parsed.duplicate}" given twice`);
   const params = new Map<string, string>();
   const bare: string[] = [];
-  if (rest.trim().length > 0) {
-    for (const item of rest.split(',')) {
-      const trimmed = item.trim();
-      if (trimmed.length === 0) continue;
-      const equals = trimmed.indexOf('=');
-      if (equals < 0) {
-        bare.push(trimmed);
-        continue;
-      }
-      const key = trimmed.slice(0, equals).trim();
-      const value = trimmed.slice(equals + 1).trim();
-      if (params.has(key)) throw new WorkloadSpecError(`workload "${name}": parameter "${key}" given twice`);
-      params.set(key, value);
-    }
+  for (const item of parsed.items) {
+    if (item.key === null) bare.push(item.value);
+    else params.set(item.key, item.value);
   }
-  return { name, rest, params, bare };
+  return { name, rest: parsed.rest, params, bare };
 }
 
 /** Resolves `N`, `N%` (of `whole`) or `Nk`/`NM`/`NG` (SI: x10^3, x10^6, x10^9) to a number. */

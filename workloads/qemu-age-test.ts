@@ -37,7 +37,7 @@ class QemuAgeTest extends Generator {
 
 export const qemuAgeTest: WorkloadDefinition = {
   name: 'qemu-age-test',
-  summary: "QEMU's cache-age test program: a 16 MiB buffer, each loop increments bytes spaced 1024 apart",
+  description: "QEMU's cache-age test program: a 16 MiB buffer, each loop increments bytes spaced 1024 apart",
   params: {
     rate: 'loops per second (default 100)',
     mib: 'buffer size in MiB (default 16)',

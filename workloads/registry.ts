@@ -4,6 +4,7 @@
  * several joined by `+`). Adding a workload: one file exporting a WorkloadDefinition, one
  * line here.
  */
+import { addDefinition } from '../registry/definition.js';
 import { CompositeWorkload } from './composite.js';
 import type { WorkloadDefinition } from './definition.js';
 import { hotset } from './hotset.js';
@@ -19,7 +20,7 @@ import { uniform } from './uniform.js';
 import type { Workload, WorkloadOptions } from './workload.js';
 import { zipf } from './zipf.js';
 
-const DEFINITIONS: readonly WorkloadDefinition[] = [seedLoadgen, scenarioWorkload, uniform, hotset, zipf, scan, qemuAgeTest, idle, traceReplay];
+const DEFINITIONS: WorkloadDefinition[] = [seedLoadgen, scenarioWorkload, uniform, hotset, zipf, scan, qemuAgeTest, idle, traceReplay];
 
 /** The seed used when none is given (reported in describe()). */
 export const DEFAULT_WORKLOAD_SEED = 1;
@@ -74,6 +75,14 @@ export function createWorkload(spec: string, options: WorkloadOptions): Workload
 }
 
 /** Names, summaries and parameters of every workload (for `pagedelta workloads list`). */
-export function workloadCatalogue(): { name: string; summary: string; params: Readonly<Record<string, string>> }[] {
-  return DEFINITIONS.map(({ name, summary, params }) => ({ name, summary, params }));
+export function workloadCatalogue(): { name: string; description: string; params: Readonly<Record<string, string>> }[] {
+  return DEFINITIONS.map(({ name, description, params }) => ({ name, description, params }));
+}
+
+/**
+ * Adds a workload at run time (a plug-in, a test). It is known in this thread only: experiment
+ * workers load the registry afresh, so run such experiments with `workers: 0`.
+ */
+export function registerWorkload(definition: WorkloadDefinition): void {
+  addDefinition(DEFINITIONS, definition, 'workload');
 }

@@ -40,7 +40,7 @@ class Scan extends Generator {
 
 export const scan: WorkloadDefinition = {
   name: 'scan',
-  summary: 'sequential whole-page rewrite of a buffer (streaming / transcoding): deltas do not help',
+  description: 'sequential whole-page rewrite of a buffer (streaming / transcoding): deltas do not help',
   params: {
     rate: 'pages rewritten per second (default 10000)',
     fill: 'new page content: random or text (default random)',

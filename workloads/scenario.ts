@@ -51,7 +51,7 @@ class ScenarioWorkload extends Generator {
 
 export const scenarioWorkload: WorkloadDefinition = {
   name: 'scenario',
-  summary: 'step/len patterns of the codec table (SPARSE, MEDIUM, DENSE, VERY-DENSE, STEP/LEN) at a page rate',
+  description: 'step/len patterns of the codec table (SPARSE, MEDIUM, DENSE, VERY-DENSE, STEP/LEN) at a page rate',
   params: {
     pattern: 'SPARSE, MEDIUM, DENSE, VERY-DENSE or STEP/LEN (default SPARSE)',
     rate: 'pages written per second (default 10000)',

@@ -35,7 +35,7 @@ class SeedLoadgen extends Generator {
 
 export const seedLoadgen: WorkloadDefinition = {
   name: 'seed-loadgen',
-  summary: "the origin thread's C load generator: each pass, byte 1234+i of page i += i (64 pages)",
+  description: "the origin thread's C load generator: each pass, byte 1234+i of page i += i (64 pages)",
   params: {
     rate: 'passes per second (default 1000)',
     pages: 'pages in the buffer (default 64)',

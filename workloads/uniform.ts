@@ -38,7 +38,7 @@ class Uniform extends Generator {
 
 export const uniform: WorkloadDefinition = {
   name: 'uniform',
-  summary: 'random pages at a dirty rate, each write changing some bytes at random offsets or the whole page',
+  description: 'random pages at a dirty rate, each write changing some bytes at random offsets or the whole page',
   params: {
     rate: 'page writes per second (default 10000)',
     bytes: 'bytes changed per write, or "page" for whole-page rewrites (default 16)',

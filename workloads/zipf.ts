@@ -54,7 +54,7 @@ class Zipf extends Generator {
 
 export const zipf: WorkloadDefinition = {
   name: 'zipf',
-  summary: 'Zipf-distributed page writes (skew), sparse in-page changes',
+  description: 'Zipf-distributed page writes (skew), sparse in-page changes',
   params: {
     skew: 'Zipf exponent, >= 0 (0 is uniform; default 0.99)',
     rate: 'page writes per second (default 10000)',

@@ -9,15 +9,15 @@ import { workloadAccessKeys } from '../../harness/cache/workload-keys.js';
 import { renderTable, TABLE_FORMATS, type Table, type TableFormat } from '../../results/table.js';
 import { createWorkload, DEFAULT_WORKLOAD_SEED } from '../../workloads/registry.js';
 import { CliError, emit, splitList } from '../output.js';
-import { parseCount } from '../../units/quantities.js';
+import { formatDuration, parseCount, parseDuration } from '../../units/quantities.js';
 
 interface CachesArgs {
   action: 'list' | 'sim' | 'bench';
   trace?: string;
   workload?: string;
   pages: number;
-  seconds: number;
-  interval: number;
+  duration: string | number;
+  interval: string | number;
   policy?: string[];
   capacity?: string[];
   collapseRepeats: boolean;
@@ -47,6 +47,18 @@ function positive(flag: string, value: number, integer = true): void {
   }
 }
 
+/** A positive duration flag (units/ rules: a bare number is ms). */
+function duration(flag: string, value: string | number): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value, flag);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  if (!(ms > 0)) throw new CliError(`${flag} must be a positive duration, got "${value}"`);
+  return ms;
+}
+
 export const cachesCommand: CommandModule = {
   command: 'caches <action>',
   describe: 'list the cache policies, replay an access trace through them (sim), or measure their speed (bench)',
@@ -56,8 +68,8 @@ export const cachesCommand: CommandModule = {
       .option('trace', { type: 'string', describe: 'access trace: one key per line, time,page CSV, or a binary pagedelta access trace' })
       .option('workload', { type: 'string', describe: 'sim: a workload spec (see `pagedelta workloads list`); each dirty page is looked up once per sync round' })
       .option('pages', { type: 'number', default: 65536, describe: 'sim --workload: guest pages (4 KiB)' })
-      .option('seconds', { type: 'number', default: 10, describe: 'sim --workload: simulated seconds' })
-      .option('interval', { type: 'number', default: 100, describe: 'sim --workload: ms between dirty-bitmap syncs (one generation each)' })
+      .option('duration', { type: 'string', default: '10s', describe: 'sim --workload: simulated time (10s, 500ms; a bare number is ms)' })
+      .option('interval', { type: 'string', default: '100ms', describe: 'sim --workload: time between dirty-bitmap syncs, one generation each (100ms, 1s; a bare number is ms)' })
       .option('policy', { type: 'string', array: true, describe: 'policy specs, comma-separated (e.g. lru,set-assoc:ways=2,lirs:hir=1%,nonres=2c)' })
       .option('capacity', { type: 'string', array: true, describe: 'cache sizes in pages, comma-separated (10000 or 10k)' })
       .option('collapse-repeats', { type: 'boolean', default: false, describe: 'count back-to-back repeats as hits without showing them to the policy' })
@@ -68,7 +80,7 @@ export const cachesCommand: CommandModule = {
       .option('seed', { type: 'number', describe: `Zipf trace seed for bench (default ${DEFAULT_ZIPF.seed}); workload seed for sim (default ${DEFAULT_WORKLOAD_SEED})` })
       .option('runs', { type: 'number', default: 3, describe: 'bench: runs per policy (median reported)' })
       .option('store-data', { type: 'boolean', default: false, describe: 'bench: drive lookup/insert/data() with 4 KiB page copies, as a migration does' })
-      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
+      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat, describe: 'output: md (Markdown tables), csv (header = field names) or json ({ title, rows, notes })' })
       .option('out', { type: 'string', describe: 'write the table to this file instead of stdout' }),
   handler: async (argv) => {
     const args = argv as unknown as CachesArgs;
@@ -99,17 +111,17 @@ export const cachesCommand: CommandModule = {
         inputNotes.push(`Trace ${args.trace}: ${keys.length} requests.`);
       } else {
         positive('--pages', args.pages);
-        positive('--seconds', args.seconds, false);
-        positive('--interval', args.interval, false);
+        const durationMs = duration('--duration', args.duration);
+        const intervalMs = duration('--interval', args.interval);
         if (args.generation !== undefined) throw new CliError('--generation applies to --trace; with --workload every sync round is a generation');
         const seed = args.seed ?? DEFAULT_WORKLOAD_SEED;
         const workload = createWorkload(args.workload!, { pageCount: args.pages, seed });
-        const collected = workloadAccessKeys(workload, { pageCount: args.pages, durationMs: args.seconds * 1000, intervalMs: args.interval });
+        const collected = workloadAccessKeys(workload, { pageCount: args.pages, durationMs, intervalMs });
         keys = collected.keys;
         generationStarts = collected.roundStarts;
         traceName = workload.spec;
         inputNotes.push(
-          `Workload ${workload.spec} (seed ${seed}) on ${args.pages} pages for ${args.seconds} s, a dirty sync every ${args.interval} ms: each sync round looks up every page dirtied since the previous one, in page order, and is one generation (${collected.roundStarts.length} rounds, ${keys.length} requests).`,
+          `Workload ${workload.spec} (seed ${seed}) on ${args.pages} pages for ${formatDuration(durationMs)}, a dirty sync every ${formatDuration(intervalMs)}: each sync round looks up every page dirtied since the previous one, in page order, and is one generation (${collected.roundStarts.length} rounds, ${keys.length} requests).`,
         );
       }
       let interrupted = false;

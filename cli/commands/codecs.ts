@@ -30,7 +30,7 @@ export const codecsCommand: CommandModule = {
       .option('rounds', { type: 'number', default: 7, describe: 'interleaved rounds; figures are medians over them' })
       .option('batch', { type: 'number', default: 256, describe: 'pages per timed stretch between clock reads' })
       .option('c', { type: 'boolean', default: true, describe: 'also run the C reference (codecs/reference-c) when a C compiler exists; --no-c skips it' })
-      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
+      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat, describe: 'output: md (Markdown tables), csv (header = field names) or json ({ title, rows, notes })' })
       .option('out', { type: 'string', describe: 'write the table to this file instead of stdout' }),
   handler: async (argv) => {
     const args = argv as unknown as BenchArgs & { action: string };

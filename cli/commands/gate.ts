@@ -25,7 +25,7 @@ export const gateCommand: CommandModule = {
       .option('exact-only', { type: 'boolean', default: false, describe: 'compare only the deterministic figures (skip throughput; for noisy machines)' })
       .option('warn', { type: 'number', describe: `slowdown that warns (default ${DEFAULT_TOLERANCES.warn})` })
       .option('fail', { type: 'number', describe: `slowdown that fails (default ${DEFAULT_TOLERANCES.fail})` })
-      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
+      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat, describe: 'output: md (Markdown tables), csv (header = field names) or json ({ title, rows, notes })' })
       .option('out', { type: 'string', describe: 'write the report to this file instead of stdout' }),
   handler: async (argv) => {
     const args = argv as unknown as { baseline: string; update: boolean; processes: number; 'exact-only': boolean; rounds: number; warn?: number; fail?: number; format: TableFormat; out?: string };

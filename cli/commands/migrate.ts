@@ -2,7 +2,9 @@
 import type { CommandModule } from 'yargs';
 import { codecNames } from '../../codecs/registry.js';
 import { CPU_MODES, type CpuMode } from '../../harness/migration/cpu.js';
-import { MIGRATION_MODES, type MigrationMode, type MigrationOptions } from '../../harness/migration/options.js';
+import { DEFAULT_FLAGS, DEFAULTS, MIGRATION_MODES, type MigrationMode, type MigrationOptions } from '../../harness/migration/options.js';
+
+const VERIFY_CHOICES = ['auto', 'full', 'digest'] as const;
 import { migrationTables } from '../../harness/migration/report.js';
 import { simulateMigration } from '../../harness/migration/simulate.js';
 import { parseDuration, parseRate, parseSize } from '../../units/quantities.js';
@@ -52,33 +54,33 @@ export const migrateCommand: CommandModule = {
   builder: (yargs) =>
     yargs
       .option('workload', { type: 'string', demandOption: true, describe: 'workload spec, e.g. zipf:skew=0.9,rate=20000 or trace:FILE' })
-      .option('ram', { type: 'string', default: '1G', describe: 'guest RAM (1G = 1 GiB; 1GB = 10^9 bytes)' })
-      .option('page-size', { type: 'string', default: '4096', describe: 'page size' })
-      .option('bandwidth', { type: 'string', default: '1Gbit', describe: 'link bandwidth (1Gbit, 10Gbps, 125MB/s, 128MiB/s)' })
-      .option('max-bandwidth', { type: 'string', default: '128MiB/s', describe: "QEMU's max-bandwidth cap per 100 ms window ('none' for no cap)" })
-      .option('downtime', { type: 'string', default: '300ms', describe: 'downtime limit (stop threshold = bandwidth x limit)' })
-      .option('switchover', { type: 'string', default: '10ms', describe: 'fixed switchover cost added to the downtime (final sync, device state)' })
+      .option('ram', { type: 'string', default: DEFAULT_FLAGS.ram, describe: 'guest RAM (1G = 1 GiB; 1GB = 10^9 bytes)' })
+      .option('page-size', { type: 'string', default: DEFAULT_FLAGS.pageSize, describe: 'guest page size in bytes (a power of two)' })
+      .option('bandwidth', { type: 'string', default: DEFAULT_FLAGS.bandwidth, describe: 'link bandwidth (1Gbit, 10Gbps, 125MB/s, 128MiB/s)' })
+      .option('max-bandwidth', { type: 'string', default: DEFAULT_FLAGS.maxBandwidth, describe: "QEMU's max-bandwidth cap per 100 ms window ('none' for no cap)" })
+      .option('downtime', { type: 'string', alias: 'downtime-limit', default: DEFAULT_FLAGS.downtime, describe: "downtime limit, QEMU's downtime-limit (stop threshold = bandwidth x limit)" })
+      .option('switchover', { type: 'string', default: DEFAULT_FLAGS.switchover, describe: 'fixed switchover cost added to the downtime (final sync, device state)' })
       .option('setup', { type: 'string', default: '0ms', describe: "time before the first page is sent (QEMU's setup-time)" })
       .option('placement', {
         type: 'string',
         describe: 'guest-physical placement of the workload pages: identity, random, runs:N (default random for guest-program workloads)',
       })
       .option('background-dirty', { type: 'number', default: 0, describe: "the guest kernel's own page writes per second (e.g. 27 for an idle Linux guest)" })
-      .option('codec', { type: 'string', default: 'xbzrle', describe: `codec: none (every page whole) or ${codecNames().join(', ')}` })
+      .option('codec', { type: 'string', default: DEFAULTS.codec, describe: `codec: none (every page whole) or ${codecNames().join(', ')}` })
       .option('cache', { type: 'string', describe: 'cache policy spec (default qemu; set-assoc:ways=2 in mode qemu-2011)' })
-      .option('cache-size', { type: 'string', describe: "cache size (default QEMU's 64M, or the largest power-of-two number of pages of a smaller guest)" })
-      .option('mode', { type: 'string', default: 'qemu', describe: `sender behaviour: ${MIGRATION_MODES.join(', ')}` })
-      .option('cpu', { type: 'string', default: 'model', describe: 'codec time: model (fixed MB/s, reproducible) or measured' })
+      .option('cache-size', { type: 'string', alias: 'xbzrle-cache-size', describe: "cache size (default QEMU's 64M, or the largest power-of-two number of pages of a smaller guest)" })
+      .option('mode', { type: 'string', choices: MIGRATION_MODES, default: DEFAULTS.mode, describe: 'sender behaviour: qemu (today\'s QEMU) or qemu-2011 (the 2011 patch)' })
+      .option('cpu', { type: 'string', choices: CPU_MODES, default: DEFAULTS.cpu, describe: 'codec time: model (fixed MB/s, reproducible) or measured' })
       .option('pipeline', { type: 'boolean', default: true, describe: 'overlap encoding and sending (--no-pipeline: serial)' })
-      .option('encoder-threads', { type: 'number', default: 1, describe: 'encoder threads (scale encode throughput)' })
-      .option('seed', { type: 'number', default: 1, describe: 'workload seed' })
-      .option('max-rounds', { type: 'number', default: 1000, describe: 'pre-copy dirty-log syncs before giving up (did not converge)' })
+      .option('encoder-threads', { type: 'number', default: DEFAULTS.encoderThreads, describe: 'encoder threads (scale encode throughput)' })
+      .option('seed', { type: 'number', default: DEFAULTS.seed, describe: 'workload seed' })
+      .option('max-rounds', { type: 'number', default: DEFAULTS.maxRounds, describe: 'pre-copy dirty-log syncs before giving up (did not converge)' })
       .option('max-time', { type: 'string', describe: 'simulated time before giving up (did not converge)' })
       .option('auto-converge', { type: 'boolean', default: false, describe: "QEMU's auto-converge (vCPU throttling)" })
       .option('headers', { type: 'boolean', default: true, describe: 'count per-page wire headers (--no-headers: payload only)' })
-      .option('verify', { type: 'string', default: 'auto', describe: 'destination check: full copy, digest, or auto (full up to 4 GiB)' })
+      .option('verify', { type: 'string', choices: VERIFY_CHOICES, default: 'auto', describe: 'destination check: full copy, digest, or auto (full up to 4 GiB)' })
       .option('progress', { type: 'boolean', default: false, describe: 'print one line per round on stderr' })
-      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
+      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat, describe: 'output format: md, csv or json (the whole result object)' })
       .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
   handler: async (argv) => {
     // A flag given twice arrives as an array: refuse rather than guess which one was meant.

@@ -1,6 +1,6 @@
 /** `pagedelta reproduce NAME`: one published table, ours beside it. */
 import type { CommandModule } from 'yargs';
-import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
+import { renderJsonTables, renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
 import { getReproduction, reproductionNames } from '../../reproductions/registry.js';
 import { emit } from '../output.js';
 
@@ -11,17 +11,24 @@ export const reproduceCommand: CommandModule = {
     yargs
       .positional('name', { type: 'string', choices: reproductionNames(), describe: 'which table' })
       .option('quick', { type: 'boolean', default: false, describe: 'shorter measurements (smoke runs)' })
-      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
+      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat, describe: 'md (Markdown tables), csv, or json (a list of { title, rows, notes }, rows keyed by field name)' })
       .option('out', { type: 'string', describe: 'write to this file instead of stdout' })
       .option('plot-dir', { type: 'string', describe: 'also write the plots (SVG and PNG) into this folder' }),
   handler: async (argv) => {
     const args = argv as unknown as { name: string; quick: boolean; format: TableFormat; out?: string; 'plot-dir'?: string };
     const script = getReproduction(args.name);
-    const tables = await script.run({ quick: args.quick, onProgress: (message) => process.stderr.write(`${message}\n`) });
-    const text =
-      args.format === 'json'
-        ? `${JSON.stringify(tables, null, 2)}\n`
-        : tables.map((table) => renderTable(table, args.format)).join('\n');
+    // Progress on a terminal only (one line, rewritten in place); logs and pipes stay clean.
+    const tty = process.stderr.isTTY === true;
+    let shown = false;
+    const onProgress = tty
+      ? (message: string): void => {
+          process.stderr.write(`\r\x1b[K${args.name}: ${message}`);
+          shown = true;
+        }
+      : undefined;
+    const tables = await script.run({ quick: args.quick, ...(onProgress ? { onProgress } : {}) });
+    if (shown) process.stderr.write('\r\x1b[K');
+    const text = args.format === 'json' ? renderJsonTables(tables) : tables.map((table) => renderTable(table, args.format)).join('\n');
     emit(text, args.out);
     const figures = tables.flatMap((table) => table.figures ?? []);
     if (args['plot-dir'] && figures.length > 0) {

@@ -27,7 +27,7 @@ export const tableCommand: CommandModule = {
       .option('aggregate', { choices: AGGREGATES, default: 'median' as Aggregate, describe: 'how rows of a group combine (e.g. seeds)' })
       .option('where', { type: 'string', array: true, describe: 'keep rows with FIELD=VALUE (comma-separated)' })
       .option('strict', { type: 'boolean', default: false, describe: 'a corrupt line is an error, not a warning' })
-      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
+      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat, describe: 'output: md (Markdown tables), csv (header = field names) or json ({ title, rows, notes })' })
       .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
   handler: async (argv) => {
     const args = argv as unknown as {

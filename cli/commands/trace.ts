@@ -36,7 +36,7 @@ const infoCommand: CommandModule = {
       .option('buckets', { type: 'number', default: 20, describe: 'rows of the rate table (equal time buckets over the trace)' })
       .option('hot-share', { type: 'number', default: 0.9, describe: 'the hot set is the fewest pages taking this share of writes' })
       .option('unit', { choices: Object.keys(TIME_UNITS), default: 'us', describe: 'text traces: unit of the time column' })
-      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
+      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat, describe: 'output: md (Markdown tables), csv (header = field names) or json ({ title, rows, notes })' })
       .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
   handler: async (argv) => {
     const args = argv as unknown as { file: string; buckets: number; hotShare: number; unit: TimeUnit; format: TableFormat; out?: string };
@@ -188,11 +188,11 @@ const synthCommand: CommandModule = {
     yargs
       .option('workload', { type: 'string', demandOption: true, describe: 'workload spec, e.g. zipf:skew=0.9,rate=20000' })
       .option('ram', { type: 'string', default: '64M', describe: 'guest size (e.g. 64M, 1G)' })
-      .option('page-size', { type: 'number', default: 4096 })
-      .option('seed', { type: 'number', default: 1 })
+      .option('page-size', { type: 'number', default: 4096, describe: 'guest page size in bytes (a power of two)' })
+      .option('seed', { type: 'number', default: 1, describe: 'workload seed (same seed, same trace)' })
       .option('duration', { type: 'string', default: '10s', describe: 'simulated time (e.g. 10s; bare number: ms)' })
       .option('step', { type: 'string', default: '100ms', describe: 'epoch length (e.g. 100ms; bare number: ms)' })
-      .option('out', { type: 'string', demandOption: true }),
+      .option('out', { type: 'string', demandOption: true, describe: 'trace file to write (docs/trace-format.md)' }),
   handler: async (argv) => {
     const args = argv as unknown as { workload: string; ram: string; pageSize: number; seed: number; duration: string; step: string; out: string };
     checkFlag('--page-size', args.pageSize, { min: 8, max: 2 ** 24, integer: true, unit: 'bytes' });

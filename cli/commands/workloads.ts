@@ -17,17 +17,17 @@ export const workloadsCommand: CommandModule = {
       .option('step', { type: 'number', default: 1, describe: 'bench: simulated ms per advance() call' })
       .option('repeats', { type: 'number', default: 3, describe: 'bench: runs per workload (median reported)' })
       .option('trace-pages', { type: 'number', default: 65536, describe: 'bench: guest pages of the trace I/O measurement' })
-      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat })
+      .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat, describe: 'output: md (Markdown tables), csv (header = field names) or json ({ title, rows, notes })' })
       .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
   handler: async (argv) => {
     const args = argv as unknown as { action: string; workload?: string[]; pages: number; seconds: number; step: number; repeats: number; tracePages: number; format: TableFormat; out?: string };
     if (args.action === 'list') {
       const table: Table = {
         title: 'Workloads',
-        columns: [{ key: 'name' }, { key: 'summary' }, { key: 'parameters' }],
-        rows: workloadCatalogue().map(({ name, summary, params }) => ({
+        columns: [{ key: 'name' }, { key: 'description' }, { key: 'parameters' }],
+        rows: workloadCatalogue().map(({ name, description, params }) => ({
           name,
-          summary,
+          description,
           parameters: Object.entries(params)
             .map(([key, meaning]) => `${key}: ${meaning}`)
             .join('; '),

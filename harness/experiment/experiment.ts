@@ -5,42 +5,37 @@
  * dimensions are errors naming the path of the bad key); `expandCells` turns it into the
  * cross product of cells, each with a stable key so that runs can resume and shards merge.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { createCache } from '../../caches/registry.js';
-import { codecNames, getCodec } from '../../codecs/registry.js';
 import { createWorkload } from '../../workloads/registry.js';
-import { getScenario, SCENARIOS } from '../../workloads/scenarios.js';
-import { formatBytes, parseDuration, parseRate, parseSize } from '../../units/quantities.js';
+import { SCENARIOS } from '../../workloads/scenarios.js';
+import { formatBytes } from '../../units/quantities.js';
 import { CPU_MODES, type CpuMode } from '../migration/cpu.js';
-import { MIGRATION_MODES } from '../migration/options.js';
+import { DEFAULTS as MIGRATION_DEFAULTS, MIGRATION_MODES } from '../migration/options.js';
+import { codecNeedsCache, resolveTracePath } from './expand.js';
+import {
+  bandwidthEntry,
+  durationEntry,
+  oneOf,
+  parseCacheSpec,
+  parseCodecName,
+  parseScenarioName,
+  parseSeed,
+  parseTracePath,
+  parseWorkload,
+  positiveInteger,
+  sizeEntry,
+  typeName,
+} from './validate.js';
 
 export const CELL_KINDS = ['migration', 'codec', 'cache'] as const;
 export type CellKind = (typeof CELL_KINDS)[number];
 export { CPU_MODES, MIGRATION_MODES };
-
-/** Bytes of a size entry (units/quantities.ts rules): a positive whole number. */
-function sizeEntry(value: unknown): number {
-  const bytes = parseSize(value);
-  if (!Number.isInteger(bytes) || bytes <= 0) throw new Error(`size ${JSON.stringify(value)} is not a positive whole number of bytes`);
-  return bytes;
-}
-
-/** Bytes per second of a bandwidth entry: positive. */
-function bandwidthEntry(value: unknown): number {
-  const rate = parseRate(value, 'bandwidth');
-  if (!(rate > 0)) throw new Error(`bandwidth ${JSON.stringify(value)} is not positive`);
-  return rate;
-}
-
-/** Milliseconds of a duration entry (a bare number is ms): positive. */
-function durationEntry(value: unknown): number {
-  const ms = parseDuration(value);
-  if (!(ms > 0)) throw new Error(`duration ${JSON.stringify(value)} is not positive`);
-  return ms;
-}
+// The split: entry validators (validate.ts), the cross product (expand.ts), shards (shard.ts).
+export { cellKey, codecNeedsCache, expandCells, resolveTracePath } from './expand.js';
+export { experimentId, parseShard, shardCells } from './shard.js';
 
 export interface ExperimentSettings {
   /** Bytes per page (default 4096). */
@@ -137,11 +132,12 @@ export class ExperimentError extends Error {
   }
 }
 
+// The migration's own defaults (one place, harness/migration/options.ts), as `migrate` uses them.
 export const DEFAULT_SETTINGS: ExperimentSettings = {
-  pageSize: 4096,
-  cpu: 'model',
-  maxRounds: 30,
-  maxBandwidthBps: null,
+  pageSize: MIGRATION_DEFAULTS.pageSize,
+  cpu: MIGRATION_DEFAULTS.cpu,
+  maxRounds: MIGRATION_DEFAULTS.maxRounds,
+  maxBandwidthBps: MIGRATION_DEFAULTS.maxBandwidthBps,
   codecPages: 1024,
   codecTimeMs: 100,
   cacheDurationMs: 10_000,
@@ -256,11 +252,11 @@ export function parseExperiment(document: unknown, options: ParseOptions = {}): 
     problem('codecs', '"none" is not a codec to benchmark; codec cells need real codecs');
   }
   const caches = list('caches', parseCacheSpec, ['qemu'], wants('cache'));
-  const cacheSizes = list('cacheSizes', sizeEntry, [64 * 2 ** 20], false);
+  const cacheSizes = list('cacheSizes', sizeEntry, [MIGRATION_DEFAULTS.cacheBytes], false);
   const workloads = list('workloads', parseWorkload, null, wants('migration'));
   const guestSizes = list('guestSizes', sizeEntry, null, wants('migration') || (wants('cache') && doc.workloads !== undefined));
-  const bandwidths = list('bandwidths', bandwidthEntry, [1e9 / 8], false);
-  const downtimeLimits = list('downtimeLimits', durationEntry, [300], false);
+  const bandwidths = list('bandwidths', bandwidthEntry, [MIGRATION_DEFAULTS.bandwidthBps], false);
+  const downtimeLimits = list('downtimeLimits', durationEntry, [MIGRATION_DEFAULTS.downtimeLimitMs], false);
   const modes = list('modes', (value) => oneOf(value, MIGRATION_MODES), ['qemu'], false);
   const seeds = list('seeds', parseSeed, [1], false);
   const scenarios = list('scenarios', parseScenarioName, SCENARIOS.map((scenario) => scenario.name), false);
@@ -379,7 +375,7 @@ function parseSettings(value: unknown, problem: (path: string, message: string) 
           settings.maxRounds = positiveInteger(item);
           break;
         case 'maxBandwidth':
-          settings.maxBandwidthBps = item === null ? null : bandwidthEntry(item);
+          settings.maxBandwidthBps = item === null || item === 0 || item === 'none' ? null : bandwidthEntry(item);
           break;
         case 'codecPages':
           settings.codecPages = positiveInteger(item);
@@ -401,197 +397,6 @@ function parseSettings(value: unknown, problem: (path: string, message: string) 
     }
   }
   return settings;
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-function oneOf<T extends string>(value: unknown, valid: readonly T[]): T {
-  if (typeof value !== 'string' || !(valid as readonly string[]).includes(value)) {
-    throw new Error(`expected one of ${valid.join(', ')}, got ${typeName(value)}`);
-  }
-  return value as T;
-}
-
-function positiveInteger(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new Error(`expected a positive integer, got ${typeName(value)}`);
-  return value;
-}
-
-function parseSeed(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new Error(`expected a non-negative integer seed, got ${typeName(value)}`);
-  }
-  return value;
-}
-
-function parseCodecName(value: unknown): string {
-  if (typeof value !== 'string') throw new Error(`expected a codec name, got ${typeName(value)}`);
-  if (value === 'none') return value;
-  if (!codecNames().includes(value)) throw new Error(`unknown codec "${value}"; valid: none, ${codecNames().join(', ')}`);
-  return value;
-}
-
-function parseCacheSpec(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new Error(`expected a cache policy spec such as "lru" or "set-assoc:ways=2", got ${typeName(value)}`);
-  return value.trim();
-}
-
-function parseScenarioName(value: unknown): string {
-  if (typeof value !== 'string') throw new Error(`expected a scenario name or STEP/LEN, got ${typeName(value)}`);
-  return getScenario(value).name;
-}
-
-function parseTracePath(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new Error(`expected a path to an access trace, got ${typeName(value)}`);
-  return value.trim();
-}
-
-/**
- * A workload: a spec string (`zipf:skew=0.9,rate=20000`) or an object
- * `{ type: zipf, skew: 0.9, rate: 20000 }`, normalised to the spec string.
- */
-function parseWorkload(value: unknown): string {
-  if (typeof value === 'string') {
-    if (value.trim() === '') throw new Error('expected a workload spec such as "zipf:skew=0.9,rate=20000", got an empty string');
-    return value.trim();
-  }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const { type, ...params } = value as Record<string, unknown>;
-    if (typeof type !== 'string' || type === '') throw new Error('a workload object needs a "type" (e.g. type: zipf)');
-    const parts: string[] = [];
-    for (const [name, parameter] of Object.entries(params)) {
-      if (!['string', 'number', 'boolean'].includes(typeof parameter)) {
-        throw new Error(`workload parameter "${name}" must be a string, number or boolean, got ${typeName(parameter)}`);
-      }
-      parts.push(`${name}=${String(parameter)}`);
-    }
-    return parts.length > 0 ? `${type}:${parts.join(',')}` : type;
-  }
-  throw new Error(`expected a workload spec string or an object with a type, got ${typeName(value)}`);
-}
-
-/**
- * A trace path in a spec (`trace:FILE` or `trace:FILE,scale=2`) made absolute against the
- * experiment's folder, at run time.
- */
-export function resolveTracePath(spec: string, baseDir: string): string {
-  if (!spec.startsWith('trace:')) return spec;
-  const rest = spec.slice('trace:'.length);
-  const match = /^(.*?)((?:,\s*[a-z]+=[^,]*)*)$/i.exec(rest);
-  const file = (match?.[1] ?? rest).trim();
-  return `trace:${isAbsolute(file) ? file : resolve(baseDir, file)}${match?.[2] ?? ''}`;
-}
-
-/** Codecs that need no cache: `none` and whole-page codecs. */
-export function codecNeedsCache(codec: string): boolean {
-  return codec !== 'none' && getCodec(codec).kind === 'delta';
-}
-
-/** The settings that affect each kind of cell (part of the cell key). */
-function settingsFor(kind: CellKind, settings: ExperimentSettings): Record<string, unknown> {
-  switch (kind) {
-    case 'migration':
-      return { pageSize: settings.pageSize, cpu: settings.cpu, maxRounds: settings.maxRounds, maxBandwidthBps: settings.maxBandwidthBps };
-    case 'codec':
-      return { pageSize: settings.pageSize, codecPages: settings.codecPages, codecTimeMs: settings.codecTimeMs };
-    case 'cache':
-      return { pageSize: settings.pageSize, cacheDurationMs: settings.cacheDurationMs, maxAccesses: settings.maxAccesses };
-  }
-}
-
-/** The stable key of a cell: sha256 of its canonical parameters and relevant settings. */
-export function cellKey(params: CellParams, settings: ExperimentSettings): string {
-  const canonical = JSON.stringify({ params: sortKeys(params), settings: sortKeys(settingsFor(params.kind, settings)) });
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 20);
-}
-
-function sortKeys(record: object): Record<string, unknown> {
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(record).sort()) sorted[key] = (record as Record<string, unknown>)[key];
-  return sorted;
-}
-
-/**
- * The cross product, in a canonical order that does not depend on anything but the file:
- * migration cells, then codec cells, then cache cells. Codecs that need no cache are run
- * once per remaining combination (cache null), not once per cache policy and size.
- */
-export function expandCells(experiment: Experiment): Cell[] {
-  const all: CellParams[] = [];
-  const seen = new Set<string>();
-  const push = (params: CellParams): void => {
-    const identity = JSON.stringify(sortKeys(params));
-    if (seen.has(identity)) return;
-    seen.add(identity);
-    all.push(params);
-  };
-  const e = experiment;
-  if (e.kinds.includes('migration')) {
-    for (const workload of e.workloads)
-      for (const ramBytes of e.guestSizes)
-        for (const bandwidthBps of e.bandwidths)
-          for (const downtimeLimitMs of e.downtimeLimits)
-            for (const mode of e.modes)
-              for (const codec of e.codecs)
-                for (const cache of e.caches)
-                  for (const cacheBytes of e.cacheSizes)
-                    for (const seed of e.seeds) {
-                      const needsCache = codecNeedsCache(codec);
-                      push({
-                        kind: 'migration',
-                        codec,
-                        cache: needsCache ? cache : null,
-                        cacheBytes: needsCache ? cacheBytes : 0,
-                        workload,
-                        ramBytes,
-                        bandwidthBps,
-                        downtimeLimitMs,
-                        mode,
-                        seed,
-                      });
-                    }
-  }
-  if (e.kinds.includes('codec')) {
-    for (const scenario of e.scenarios) for (const codec of e.codecs) if (codec !== 'none') push({ kind: 'codec', codec, scenario });
-  }
-  if (e.kinds.includes('cache')) {
-    const sources: { source: string; ramBytes: number | null; seed: number | null }[] = [];
-    for (const workload of e.workloads)
-      for (const ramBytes of e.guestSizes) for (const seed of e.seeds) sources.push({ source: workload, ramBytes, seed });
-    // The path as written (cell keys must not depend on where the checkout lives).
-    for (const trace of e.traces) sources.push({ source: `trace:${trace}`, ramBytes: null, seed: null });
-    for (const { source, ramBytes, seed } of sources)
-      for (const cache of e.caches) for (const cacheBytes of e.cacheSizes) push({ kind: 'cache', cache, cacheBytes, source, ramBytes, seed });
-  }
-  return all.map((params, index) => ({ index, key: cellKey(params, experiment.settings), params }));
-}
-
-/** `--shard i/n`: cells whose index is i-1 modulo n (1-based i). */
-export function parseShard(text: string): { index: number; count: number } {
-  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = match ? Number(match[1]) : Number.NaN;
-  const count = match ? Number(match[2]) : Number.NaN;
-  if (!match || count < 1 || index < 1 || index > count) {
-    throw new Error(`--shard must be I/N with 1 <= I <= N (e.g. 2/8), got "${text}"`);
-  }
-  return { index, count };
-}
-
-export function shardCells(cells: Cell[], shard: { index: number; count: number } | undefined): Cell[] {
-  if (!shard) return cells;
-  return cells.filter((cell) => cell.index % shard.count === shard.index - 1);
-}
-
-/** A hash identifying the experiment's cells (rows carry it so merges can tell runs apart). */
-export function experimentId(cells: Cell[]): string {
-  const hash = createHash('sha256');
-  for (const cell of cells) hash.update(cell.key);
-  return hash.digest('hex').slice(0, 12);
 }
 
 /** Default scenario list, exported for docs and tests. */

@@ -8,40 +8,20 @@
  * (10%) warns.
  */
 import { availableParallelism, cpus } from 'node:os';
-import { readFileSync } from 'node:fs';
 import type { Codec } from '../../codecs/codec.js';
-import { getCodec } from '../../codecs/registry.js';
+import { codecNames, getCodec, getCodecDefinition } from '../../codecs/registry.js';
 import { xorInto } from '../../codecs/words.js';
 import { canonicalOldPages, getScenario, SCENARIOS, scenarioPages } from '../../workloads/scenarios.js';
 import { BUILTIN_SECTIONS } from './sections.js';
 import { median } from '../../units/statistics.js';
+import { compareGate, type GateReport } from './compare.js';
+import { DEFAULT_TOLERANCES, GATE_VERSION, type GateMeasurement, type GateTolerances } from './measurement.js';
 
-export const GATE_VERSION = 1;
-
-export interface GateTolerances {
-  /** Relative slowdown of a throughput ratio that warns (default 0.10). */
-  warn: number;
-  /** Relative slowdown that fails (default 0.25). */
-  fail: number;
-}
-
-export const DEFAULT_TOLERANCES: GateTolerances = { warn: 0.1, fail: 0.25 };
-
-/** The measured figures of one gate run (also the baseline file's content). */
-export interface GateMeasurement {
-  version: number;
-  /** Where and when it was measured (informational; never compared). */
-  machine: { cpu: string; cores: number; node: string; generatedAt: string };
-  /** The suite's parameters (compared: a different suite is not comparable). */
-  suite: Record<string, unknown>;
-  tolerances: GateTolerances;
-  /** Figures that must match exactly. */
-  exact: Record<string, number | string | boolean>;
-  /** Throughputs as ratios to the in-run XOR reference (higher is faster). */
-  ratios: Record<string, number>;
-  /** Per-round ratios behind each median (informational). */
-  samples?: Record<string, number[]>;
-}
+// The split: what is measured (measurement.ts), the comparison (compare.ts), baseline files
+// and the multi-process merge (baseline.ts); this file runs the suite.
+export { DEFAULT_TOLERANCES, GATE_VERSION, type GateMeasurement, type GateTolerances } from './measurement.js';
+export { compareGate, type GateFigure, type GateReport, type GateVerdict } from './compare.js';
+export { formatBaseline, mergeBaselines, readBaseline } from './baseline.js';
 
 export interface GateSuiteOptions {
   /** Codecs whose throughput is gated (default: the delta codecs). */
@@ -66,8 +46,9 @@ export interface GateSuiteOptions {
   onProgress?: (message: string) => void;
 }
 
-const DEFAULT_SIZE_CODECS = ['xbzrle', 'xbrle', 'xor-lz4', 'xor-snappy', 'lz4', 'snappy', 'raw'];
-const DEFAULT_THROUGHPUT_CODECS = ['xbzrle', 'xbrle', 'xor-lz4', 'xor-snappy'];
+// Defaults come from the registry: sizes of every codec, throughput of the delta codecs.
+const defaultSizeCodecs = (): string[] => codecNames();
+const defaultThroughputCodecs = (): string[] => codecNames().filter((name) => getCodecDefinition(name).kind === 'delta');
 
 function views(pages: Uint8Array, pageSize: number): Uint8Array[] {
   const list: Uint8Array[] = [];
@@ -113,8 +94,8 @@ export async function runGateSuite(options: GateSuiteOptions = {}): Promise<Gate
   const chunkPages = Math.min(options.chunkPages ?? 16, pageCount);
   const make = options.codecFactory ?? getCodec;
   const scenarios = (options.scenarios ?? SCENARIOS.map((scenario) => scenario.name)).map(getScenario);
-  const sizeCodecs = options.sizeCodecs ?? DEFAULT_SIZE_CODECS;
-  const throughputCodecs = options.throughputCodecs ?? DEFAULT_THROUGHPUT_CODECS;
+  const sizeCodecs = options.sizeCodecs ?? defaultSizeCodecs();
+  const throughputCodecs = options.throughputCodecs ?? defaultThroughputCodecs();
   const exact: Record<string, number | string | boolean> = {};
   const samples: Record<string, number[]> = {};
 
@@ -258,83 +239,6 @@ export async function runGateSuite(options: GateSuiteOptions = {}): Promise<Gate
   };
 }
 
-export type GateVerdict = 'ok' | 'warn' | 'FAIL' | 'new';
-
-export interface GateFigure {
-  figure: string;
-  kind: 'exact' | 'ratio';
-  baseline: number | string | boolean | null;
-  current: number | string | boolean | null;
-  /** Relative change of a ratio (current / baseline - 1); null for exact figures. */
-  change: number | null;
-  verdict: GateVerdict;
-  note: string;
-}
-
-export interface GateReport {
-  figures: GateFigure[];
-  failed: number;
-  warned: number;
-  passed: boolean;
-}
-
-/** Compares a run with the baseline, figure by figure. */
-export function compareGate(baseline: GateMeasurement, current: GateMeasurement, tolerances: GateTolerances = baseline.tolerances ?? DEFAULT_TOLERANCES): GateReport {
-  const figures: GateFigure[] = [];
-  const exactNames = [...new Set([...Object.keys(baseline.exact), ...Object.keys(current.exact)])].sort();
-  for (const name of exactNames) {
-    const had = Object.hasOwn(baseline.exact, name);
-    const has = Object.hasOwn(current.exact, name);
-    const before = had ? baseline.exact[name]! : null;
-    const now = has ? current.exact[name]! : null;
-    let verdict: GateVerdict = 'ok';
-    let note = 'matches exactly';
-    if (!had) {
-      verdict = 'new';
-      note = 'not in the baseline (run gate --update to record it)';
-    } else if (!has) {
-      verdict = 'FAIL';
-      note = 'missing from this run';
-    } else if (before !== now) {
-      verdict = 'FAIL';
-      note = 'deterministic figure changed';
-    }
-    figures.push({ figure: name, kind: 'exact', baseline: before, current: now, change: null, verdict, note });
-  }
-  const ratioNames = [...new Set([...Object.keys(baseline.ratios), ...Object.keys(current.ratios)])].sort();
-  for (const name of ratioNames) {
-    const had = Object.hasOwn(baseline.ratios, name);
-    const has = Object.hasOwn(current.ratios, name);
-    const before = had ? baseline.ratios[name]! : null;
-    const now = has ? current.ratios[name]! : null;
-    let verdict: GateVerdict = 'ok';
-    let note = '';
-    let change: number | null = null;
-    if (before === null) {
-      verdict = 'new';
-      note = 'not in the baseline (run gate --update to record it)';
-    } else if (now === null) {
-      verdict = 'FAIL';
-      note = 'missing from this run';
-    } else {
-      change = now / before - 1;
-      const slowdown = -change;
-      if (slowdown > tolerances.fail) {
-        verdict = 'FAIL';
-        note = `${(100 * slowdown).toFixed(1)}% slower relative to XOR (fails beyond ${(100 * tolerances.fail).toFixed(0)}%)`;
-      } else if (slowdown > tolerances.warn) {
-        verdict = 'warn';
-        note = `${(100 * slowdown).toFixed(1)}% slower relative to XOR (warns beyond ${(100 * tolerances.warn).toFixed(0)}%)`;
-      } else {
-        note = change > tolerances.fail ? `${(100 * change).toFixed(1)}% faster: consider gate --update` : 'within tolerance';
-      }
-    }
-    figures.push({ figure: name, kind: 'ratio', baseline: before, current: now, change, verdict, note });
-  }
-  const failed = figures.filter((figure) => figure.verdict === 'FAIL').length;
-  const warned = figures.filter((figure) => figure.verdict === 'warn').length;
-  return { figures, failed, warned, passed: failed === 0 };
-}
 
 /**
  * Runs the suite and compares it with the baseline. Throughput figures beyond the warning
@@ -365,59 +269,4 @@ export async function runGate(
     report = compareGate(baseline, current, tolerances);
   }
   return { current, report, remeasured: [...remeasured] };
-}
-
-/**
- * One baseline from several runs of the suite, each in its own process. Exact figures must agree
- * (they are deterministic); each throughput ratio is the slowest run's. On this VM a timing
- * figure can settle in a slower state for a whole process (re-measuring in the same process does
- * not leave it), so the baseline records that slower state and only a slowdown beyond it fails.
- */
-export function mergeBaselines(runs: GateMeasurement[]): GateMeasurement {
-  const first = runs[0];
-  if (first === undefined) throw new Error('no gate runs to merge');
-  const exactKeys = Object.keys(first.exact).sort().join('\n');
-  const ratioKeys = Object.keys(first.ratios).sort().join('\n');
-  for (const run of runs.slice(1)) {
-    if (Object.keys(run.exact).sort().join('\n') !== exactKeys || Object.keys(run.ratios).sort().join('\n') !== ratioKeys) {
-      throw new Error('gate runs measured different figures; cannot merge them');
-    }
-    for (const [key, value] of Object.entries(first.exact)) {
-      if (run.exact[key] !== value) throw new Error(`gate runs disagree on the exact figure ${key}: ${String(value)} vs ${String(run.exact[key])}`);
-    }
-  }
-  const ratios: Record<string, number> = {};
-  for (const key of Object.keys(first.ratios)) ratios[key] = Math.min(...runs.map((run) => run.ratios[key]!));
-  const { samples: _samples, ...rest } = first;
-  return { ...rest, ratios };
-}
-
-/** Reads and checks a baseline file. */
-export function readBaseline(path: string): GateMeasurement {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read baseline ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)} (create it with gate --update)`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`baseline ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  const record = value as Partial<GateMeasurement>;
-  if (!record || typeof record !== 'object' || record.version !== GATE_VERSION || typeof record.exact !== 'object' || typeof record.ratios !== 'object') {
-    throw new Error(`baseline ${path} is not a gate baseline of version ${GATE_VERSION} (regenerate it with gate --update)`);
-  }
-  return record as GateMeasurement;
-}
-
-/** The baseline file's text: stable key order, samples left out (they are noise). */
-export function formatBaseline(measurement: GateMeasurement): string {
-  const sorted = (record: Record<string, unknown>): Record<string, unknown> =>
-    Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]]));
-  const { samples: _samples, ...rest } = measurement;
-  const ratios = Object.fromEntries(Object.entries(rest.ratios).map(([key, value]) => [key, Number(value.toPrecision(4))]));
-  return `${JSON.stringify({ ...rest, exact: sorted(rest.exact), ratios: sorted(ratios) }, null, 2)}\n`;
 }

@@ -7,6 +7,8 @@
  * a log scale; identical pages count as SPARSE (one compare pass) and overflows as
  * VERY-DENSE (the encoder ran up to its limit). Throughputs (MB/s = 10^6 bytes of input page
  * per second; table in docs/migration.md):
+ * The figures are part of each codec's definition (`cpuModel` in codecs/registry.ts); a codec
+ * without them is measured once in this process on the canonical pairs (codecThroughput).
  * - xbzrle: QEMU's own C encoder/decoder on this machine class (seed-tables.md,
  *   QEMU_C_XBZRLE_GBPS): 4000 / 3700 / 2700 / 2100 MB/s encode, 15000 / 9500 / 3500 / 3700 decode.
  * - xor-lz4, xor-snappy, xbrle: xbzrle's figure scaled by the 2011 table's ratio of that codec
@@ -21,51 +23,21 @@
  * `measured`: the wall time the real codec call took in this process (performance.now()).
  */
 import type { Codec } from '../../codecs/codec.js';
-import { getCodec } from '../../codecs/registry.js';
-import { QEMU_C_XBZRLE_GBPS, SEED_CODEC_COLUMNS, SEED_CODEC_TABLE } from '../../reference/published.js';
+import { codecNames, codecThroughput, getCodec, getCodecDefinition } from '../../codecs/registry.js';
+import type { CodecThroughput } from '../../codecs/throughput.js';
 import { canonicalPagePairs, SCENARIOS } from '../../workloads/scenarios.js';
 
+export type { CodecThroughput } from '../../codecs/throughput.js';
 export type CpuMode = 'model' | 'measured';
 export const CPU_MODES: readonly CpuMode[] = ['model', 'measured'];
 
-export interface CodecThroughput {
-  /** MB/s per pattern class, in SCENARIOS order (SPARSE, MEDIUM, DENSE, VERY-DENSE). */
-  encodeMBps: readonly number[];
-  decodeMBps: readonly number[];
-}
-
-const XBZRLE_ENCODE = SCENARIOS.map((scenario) => QEMU_C_XBZRLE_GBPS[scenario.name]!.encode * 1000);
-const XBZRLE_DECODE = SCENARIOS.map((scenario) => QEMU_C_XBZRLE_GBPS[scenario.name]!.decode * 1000);
-
-function scaledFrom2011(published: string): CodecThroughput {
-  return {
-    encodeMBps: SCENARIOS.map(
-      (scenario, index) =>
-        (XBZRLE_ENCODE[index]! * SEED_CODEC_TABLE[scenario.name]![published]!.encodeMBps) /
-        SEED_CODEC_TABLE[scenario.name]!.xbzrle!.encodeMBps,
-    ),
-    decodeMBps: SCENARIOS.map(
-      (scenario, index) =>
-        (XBZRLE_DECODE[index]! * SEED_CODEC_TABLE[scenario.name]![published]!.decodeMBps) /
-        SEED_CODEC_TABLE[scenario.name]!.xbzrle!.decodeMBps,
-    ),
-  };
-}
-
-function flat(encodeMBps: number, decodeMBps: number): CodecThroughput {
-  return { encodeMBps: SCENARIOS.map(() => encodeMBps), decodeMBps: SCENARIOS.map(() => decodeMBps) };
-}
-
-/** The model's throughput table, by codec name. */
-export const CPU_MODEL_TABLE: Readonly<Record<string, CodecThroughput>> = {
-  xbzrle: { encodeMBps: XBZRLE_ENCODE, decodeMBps: XBZRLE_DECODE },
-  ...Object.fromEntries(
-    SEED_CODEC_COLUMNS.filter((column) => column.ours !== 'xbzrle').map((column) => [column.ours, scaledFrom2011(column.published)]),
-  ),
-  lz4: flat(780, 4970),
-  snappy: flat(565, 1950),
-  raw: flat(10_000, 10_000),
-};
+/** The declared model throughputs of the built-in codecs, by name (each codec's `cpuModel`). */
+export const CPU_MODEL_TABLE: Readonly<Record<string, CodecThroughput>> = Object.fromEntries(
+  codecNames().flatMap((name) => {
+    const declared = getCodecDefinition(name).cpuModel;
+    return declared ? [[name, declared]] : [];
+  }),
+);
 
 /** Charges simulated milliseconds for codec work. */
 export class CpuModel {
@@ -79,11 +51,9 @@ export class CpuModel {
   constructor(mode: CpuMode, codec: Codec, pageSize: number) {
     this.mode = mode;
     this.pageSize = pageSize;
-    const table = CPU_MODEL_TABLE[codec.name];
-    if (mode === 'model' && table === undefined) {
-      throw new Error(`--cpu model has no throughput figures for codec "${codec.name}"; use --cpu measured`);
-    }
-    const throughput = table ?? flat(1, 1);
+    // A codec without declared figures is measured once (codecThroughput), never refused.
+    const throughput: CodecThroughput =
+      mode === 'model' ? codecThroughput(codec.name, pageSize).throughput : { encodeMBps: SCENARIOS.map(() => 1), decodeMBps: SCENARIOS.map(() => 1) };
     this.encodeMsPerPage = Float64Array.from(throughput.encodeMBps, (mbps) => pageSize / (mbps * 1000));
     this.decodeMsPerPage = Float64Array.from(throughput.decodeMBps, (mbps) => pageSize / (mbps * 1000));
     this.boundaries = new Float64Array(SCENARIOS.length - 1);

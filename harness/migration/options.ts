@@ -93,6 +93,9 @@ export interface RoundEntry {
   durationMs: number;
   pagesNormal: number;
   pagesZero: number;
+  /** Pages sent as a delta against the cache, whatever the codec. */
+  pagesDelta: number;
+  /** QEMU's name for pagesDelta (the same figure). */
   pagesXbzrle: number;
   pagesCompressed: number;
   /** Cache hits whose content had not changed: nothing sent. */
@@ -138,6 +141,7 @@ export interface ResolvedOptions {
   notes: string[];
 }
 
+/** The one place the migration's defaults live: resolveOptions, simulate and the CLI's flags read them. */
 export const DEFAULTS = {
   ramBytes: 2 ** 30,
   pageSize: 4096,
@@ -158,6 +162,17 @@ export const DEFAULTS = {
   fullVerifyMaxBytes: 4 * 2 ** 30,
   workloadTickMs: 1,
 };
+
+/** The defaults as flag text (`--ram 1GiB`, `--bandwidth 1Gbit/s`), so `--help` shows what resolveOptions uses. */
+export const DEFAULT_FLAGS = {
+  ram: `${DEFAULTS.ramBytes / 2 ** 30}GiB`,
+  pageSize: String(DEFAULTS.pageSize),
+  bandwidth: `${(DEFAULTS.bandwidthBps * 8) / 1e9}Gbit/s`,
+  maxBandwidth: `${DEFAULTS.maxBandwidthBps / 2 ** 20}MiB/s`,
+  downtime: `${DEFAULTS.downtimeLimitMs}ms`,
+  switchover: `${DEFAULTS.switchoverMs}ms`,
+  cacheSize: `${DEFAULTS.cacheBytes / 2 ** 20}MiB`,
+} as const;
 
 function positive(value: number, flag: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new Error(`${flag} must be a positive number, got ${value}`);

@@ -22,7 +22,7 @@ export function migrationTables(result: MigrationResult): Table[] {
     'wire bytes': result.wireBytes,
     'normal pages / bytes': `${result.wire.normal.pages} / ${result.wire.normal.bytes}`,
     'zero pages / bytes': `${result.wire.zero.pages} / ${result.wire.zero.bytes}`,
-    'xbzrle pages / bytes': `${result.wire.xbzrle.pages} / ${result.wire.xbzrle.bytes}`,
+    [`${deltaLabel(result)} pages / bytes`]: `${result.wire.delta.pages} / ${result.wire.delta.bytes}`,
     'compressed pages / bytes': `${result.wire.compressed.pages} / ${result.wire.compressed.bytes}`,
     'identical pages (not sent)': result.wire.identicalPages,
     'encode CPU (s)': round(result.cpu.encodeSeconds, 6),
@@ -58,7 +58,7 @@ export function migrationTables(result: MigrationResult): Table[] {
       { key: 'durationMs', title: 'duration ms', digits: 1 },
       { key: 'pagesNormal', title: 'normal' },
       { key: 'pagesZero', title: 'zero' },
-      { key: 'pagesXbzrle', title: 'xbzrle' },
+      { key: 'pagesDelta', title: deltaLabel(result) },
       { key: 'pagesCompressed', title: 'compressed' },
       { key: 'pagesIdentical', title: 'identical' },
       { key: 'cacheMisses', title: 'cache miss' },
@@ -71,6 +71,11 @@ export function migrationTables(result: MigrationResult): Table[] {
     rows: result.timeline.map((entry) => ({ ...entry }) as unknown as Row),
   };
   return [summary, stats, timeline];
+}
+
+/** QEMU's label for xbzrle; `delta (CODEC)` for any other codec. */
+function deltaLabel(result: MigrationResult): string {
+  return result.inputs.codec === 'xbzrle' ? 'xbzrle' : `delta (${String(result.inputs.codec)})`;
 }
 
 function round(value: number, digits = 3): number {

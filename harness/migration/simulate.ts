@@ -29,7 +29,7 @@ import type { Workload } from '../../workloads/workload.js';
 import { CpuModel } from './cpu.js';
 import { chunkBuffers, Destination } from './destination.js';
 import { Link, RateWindow } from './link.js';
-import { type MigrationOptions, type ResolvedOptions, type RoundEntry, resolveOptions } from './options.js';
+import { DEFAULTS, type MigrationOptions, type ResolvedOptions, type RoundEntry, resolveOptions } from './options.js';
 import { buildPlacement, defaultPlacement, explicitPlacement as givenPlacement, invertPlacement, type Placement, parsePlacement } from './placement.js';
 import { checkCacheSpec, resolveCache, resolveWorkload } from './specs.js';
 import { Counters, type MigrationResult } from './stats.js';
@@ -56,7 +56,7 @@ const STAGE_FINAL = 2;
 
 /** Runs one simulated migration; throws on bad options and on any destination mismatch. */
 export function simulateMigration(options: MigrationOptions): MigrationResult {
-  const codecName = options.codec ?? 'xbzrle';
+  const codecName = options.codec ?? DEFAULTS.codec;
   const codec = codecName === 'none' ? null : getCodec(codecName);
   const codecKind = codec === null ? 'none' : codec.kind;
   const mode = options.mode ?? 'qemu';
@@ -566,6 +566,7 @@ class MigrationRun {
       durationMs: endMs - startMs,
       pagesNormal: c.normal,
       pagesZero: c.zero,
+      pagesDelta: c.xbzrle,
       pagesXbzrle: c.xbzrle,
       pagesCompressed: c.compressed,
       pagesIdentical: c.identical,
@@ -629,6 +630,7 @@ class MigrationRun {
       wire: {
         normal: { pages: all.normal, bytes: all.normalBytes },
         zero: { pages: all.zero, bytes: all.zeroBytes },
+        delta: { pages: all.xbzrle, bytes: all.xbzrleWireBytes },
         xbzrle: { pages: all.xbzrle, bytes: all.xbzrleWireBytes },
         compressed: { pages: all.compressed, bytes: all.compressedWireBytes },
         identicalPages: all.identical,

@@ -33,8 +33,11 @@ export interface MigrationResult {
   seed: number;
   /** Inputs as resolved (defaults filled in). */
   inputs: Record<string, string | number | boolean | null>;
-  /** Bytes and pages on the wire by page type. */
-  wire: { normal: WireCount; zero: WireCount; xbzrle: WireCount; compressed: WireCount; identicalPages: number };
+  /**
+   * Bytes and pages on the wire by page type. `delta` is every page sent as a delta against the
+   * cache, whatever the codec; `xbzrle` (QEMU's name for it) is kept as the same figures.
+   */
+  wire: { normal: WireCount; zero: WireCount; delta: WireCount; xbzrle: WireCount; compressed: WireCount; identicalPages: number };
   cpu: { mode: string; encodeSeconds: number; decodeSeconds: number };
   /** Hits / lookups over the delta stage (0 when no lookup). */
   cacheHitRatio: number;

@@ -165,7 +165,7 @@ describe('pagedelta table / plot / report', () => {
     const table = run('table', results, '--metric', 'ratio', '--pivot', 'scenario', '--format', 'csv');
     expect(table.status).toBe(0);
     expect(table.stderr).toMatch(/grid\.jsonl:4: not valid JSON.*line skipped/);
-    expect(table.stdout.split('\n')[0]).toBe('codec,DENSE,SPARSE');
+    expect(table.stdout.split('\n')[0]).toBe('codec,ratio@DENSE,ratio@SPARSE');
     expect(table.stdout).toMatch(/^xbzrle,0\.22412109375,0\.014404296875$/m); // 918 and 59 bytes of 4096
     const strict = run('table', results, '--metric', 'ratio', '--strict');
     expect(strict.status).toBe(1);

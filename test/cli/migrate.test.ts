@@ -84,17 +84,37 @@ describe('pagedelta migrate', () => {
     [['--bandwidth', '0'], /--bandwidth must be positive/],
     [['--bandwidth=-1Gbit'], /bad --bandwidth/],
     [['--cache-size', '1K'], /cache size 1024 bytes is smaller than one 4096-byte page/],
-    [['--mode', 'xen'], /unknown mode "xen"/],
+    [['--cache', 'qemu', '--cache-size', '3M'], /768 slots; QEMU's direct-mapped cache needs a power of two/],
+    [['--mode', 'xen'], /"xen" is not a valid mode; valid: qemu, qemu-2011/],
+    [['--verify', 'some'], /"some" is not a valid verify; valid: auto, full, digest/],
     [['--cache-size', '8M'], /exceeds the guest's RAM/],
     [['--codec', 'none', '--cache', 'bogus'], /unknown cache policy "bogus"/],
     [['--ram', 'lots'], /bad --ram "lots"/],
     [['--ram', '1G', '--ram', '2G'], /--ram given more than once/],
     [['--downtime', 'short'], /bad --downtime/],
-    [['--cpu', 'fast'], /unknown --cpu "fast"/],
+    [['--cpu', 'fast'], /"fast" is not a valid cpu; valid: model, measured/],
   ])('rejects %o in one line', (args, pattern) => {
     const flags = args as string[];
     const ram = flags.includes('--ram') ? [] : ['--ram', '4M'];
     expectOneLineError(cli('migrate', '--workload', 'idle', ...ram, ...flags), pattern);
+  });
+});
+
+describe('pagedelta migrate defaults and QEMU names', () => {
+  it('without flags resolves the same inputs as simulateMigration with no options (one set of defaults)', async () => {
+    const { simulateMigration } = await import('../../harness/migration/simulate.js');
+    const result = cli('migrate', '--workload', 'idle', '--ram', '4M', '--format', 'json');
+    expect(result.status).toBe(0);
+    const library = simulateMigration({ workload: 'idle', ramBytes: 4 * 2 ** 20 });
+    expect(JSON.parse(result.stdout).inputs).toEqual(library.inputs);
+  });
+  it("accepts QEMU's parameter names --downtime-limit and --xbzrle-cache-size", () => {
+    const qemu = cli('migrate', '--workload', 'idle', '--ram', '4M', '--downtime-limit', '50ms', '--xbzrle-cache-size', '1M', '--format', 'json');
+    const ours = cli('migrate', '--workload', 'idle', '--ram', '4M', '--downtime', '50ms', '--cache-size', '1M', '--format', 'json');
+    expect(qemu.status).toBe(0);
+    const inputs = JSON.parse(qemu.stdout).inputs;
+    expect([inputs.downtimeLimitMs, inputs.cacheBytes]).toEqual([50, 2 ** 20]);
+    expect(inputs).toEqual(JSON.parse(ours.stdout).inputs);
   });
 });
 

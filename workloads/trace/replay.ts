@@ -412,7 +412,7 @@ class TraceReplay implements Workload {
 
 export const traceReplay: WorkloadDefinition = {
   name: 'trace',
-  summary: 'replays a trace file (content, access-only or text/CSV) as a workload: trace:FILE[,scale=X]',
+  description: 'replays a trace file (content, access-only or text/CSV) as a workload: trace:FILE[,scale=X]',
   params: {
     scale: 'simulated ms per trace ms (2 = twice as slow; default 1)',
     unit: 'text traces: unit of the time column, or per line when untimed (ns, us, ms, s; default us)',

@@ -78,7 +78,7 @@ describe('caches sim (CLI command)', () => {
       out,
     });
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('trace,policy,capacity (pages),requests,hits,misses,hit ratio,refused,M requests/s');
+    expect(lines[0]).toBe('trace,policy,capacity,requests,hits,misses,hitRatio,refused,mrps');
     expect(lines).toHaveLength(1 + 6);
     const lruAt40 = lines.find((line) => line.startsWith('small.keys,lru,50,'))!.split(',');
     expect(lruAt40.slice(3, 6)).toEqual(['400', '350', '50']); // 50 distinct keys, all fit
@@ -192,11 +192,22 @@ describe('cache benchmark', () => {
 
 describe('caches sim inputs from the workloads layer', () => {
   const run = (args: Record<string, unknown>) =>
-    (cachesCommand.handler as (args: unknown) => Promise<void>)({ action: 'sim', collapseRepeats: false, format: 'csv', pages: 65536, seconds: 10, interval: 100, ...args });
+    (cachesCommand.handler as (args: unknown) => Promise<void>)({ action: 'sim', collapseRepeats: false, format: 'csv', pages: 65536, duration: '10s', interval: '100ms', ...args });
+
+  it('--duration and --interval take durations with units (a bare number is ms), checked before work', async () => {
+    await expect(run({ workload: 'idle', policy: ['lru'], capacity: ['8'], duration: 'soon' })).rejects.toThrow(/bad --duration "soon"/);
+    await expect(run({ workload: 'idle', policy: ['lru'], capacity: ['8'], interval: '0ms' })).rejects.toThrow('--interval must be a positive duration, got "0ms"');
+    const out = join(scratch, 'units.json');
+    await run({ workload: 'uniform:rate=1000', policy: ['lru'], capacity: ['64'], pages: 256, duration: '1s', interval: 250, out, format: 'json' });
+    // 1 s at 1000 writes/s, synced every 250 ms: 4 rounds, each looking up the pages dirtied in it.
+    const { rows, notes } = JSON.parse(readFileSync(out, 'utf8')) as { rows: { requests: number }[]; notes: string[] };
+    expect(notes.join(' ')).toMatch(/for 1 s, a dirty sync every 250 ms: .*\(4 rounds,/);
+    expect(rows[0]!.requests).toBeGreaterThan(0);
+  });
 
   it('--workload: QEMU age-test program, 2048 slots: ~50% misses with the age rule, 100% without', async () => {
     const out = join(scratch, 'age.json');
-    await run({ workload: 'qemu-age-test', policy: ['qemu,qemu-noage'], capacity: ['2048'], pages: 4096, seconds: 2, out, format: 'json' });
+    await run({ workload: 'qemu-age-test', policy: ['qemu,qemu-noage'], capacity: ['2048'], pages: 4096, duration: '2s', out, format: 'json' });
     const [withRule, without] = JSON.parse(readFileSync(out, 'utf8')).rows as { policy: string; requests: number; hits: number; misses: number }[];
     expect(withRule!.policy).toBe('qemu');
     expect(withRule!.misses / withRule!.requests).toBeGreaterThan(0.48);

@@ -103,3 +103,20 @@ describe('cache-sizing', () => {
     expect(await renderSvg(downtime!.figures![0]!)).toMatch(/^<svg /);
   });
 });
+
+describe('migration cells use the migration defaults', () => {
+  it("max-bandwidth unset is migrate's default (QEMU's 128 MiB/s); none and null mean no cap", async () => {
+    const { DEFAULTS } = await import('../../../harness/migration/options.js');
+    const { simulateMigration } = await import('../../../harness/migration/simulate.js');
+    const base = { codecs: ['xbzrle'], caches: ['qemu'], cacheSizes: ['1M'], workloads: ['idle:content=random'], guestSizes: ['32M'] };
+    expect(parseExperiment(base).settings.maxBandwidthBps).toBe(DEFAULTS.maxBandwidthBps);
+    expect(parseExperiment({ ...base, settings: { maxBandwidth: 'none' } }).settings.maxBandwidthBps).toBeNull();
+    expect(parseExperiment({ ...base, settings: { maxBandwidth: null } }).settings.maxBandwidthBps).toBeNull();
+    const { rows } = await runExperiment(parseExperiment({ ...base, bandwidths: ['10Gbit'] }), { workers: 0 });
+    const direct = simulateMigration({ workload: 'idle:content=random', ramBytes: 32 * 2 ** 20, cacheBytes: 2 ** 20, cache: 'qemu', bandwidthBps: 1.25e9 });
+    // At 10 Gbit/s the cap binds: the cell's time is the capped one, as in migrate.
+    expect(rows[0]!.totalTimeMs).toBe(direct.totalTimeMs);
+    const uncapped = await runExperiment(parseExperiment({ ...base, bandwidths: ['10Gbit'], settings: { maxBandwidth: 'none' } }), { workers: 0 });
+    expect(Number(uncapped.rows[0]!.totalTimeMs)).toBeLessThan(direct.totalTimeMs / 2);
+  });
+});

@@ -43,6 +43,11 @@ const EXAMPLES: Readonly<Record<string, readonly [string, string][]>> = {
     ['pagedelta migrate --workload hotset:hot=2048 --codec xor-lz4 --downtime-limit 100ms --xbzrle-cache-size 32M', "QEMU's parameter names work too"],
   ],
   scale: [['pagedelta scale 256M,1G', 'memory use per guest size']],
+  qemu: [
+    ['pagedelta qemu check', 'what the harness finds (QEMU, gcc, kernel, accelerator)'],
+    ['pagedelta qemu compare --workload hotset:hot=8192,rate=20000,content=random --xbzrle --cache-size 32M --accel tcg', 'one real migration beside the simulator'],
+    ['pagedelta qemu validate --accel tcg --markdown docs/validation.md', 'regenerate the validation table'],
+  ],
   run: [
     ['pagedelta run experiments/example.yaml', 'every cell, rows appended to experiments/example.jsonl'],
     ['pagedelta run grid.yaml --shard 2/8', 'one slice of eight'],
@@ -57,7 +62,7 @@ const EXAMPLES: Readonly<Record<string, readonly [string, string][]>> = {
   ],
 };
 
-export const EPILOG = 'Docs: README.md and docs/ (shipped in the package): units.md, migration.md, experiments.md, extending.md.';
+export const EPILOG = 'Docs: README.md and docs/ (shipped in the package): units.md, migration.md, qemu.md, validation.md, experiments.md, extending.md.';
 
 /** Each command with its examples added to its builder (kept here so command files stay flag-only). */
 function withExamples(command: CommandModule<any, any>): CommandModule<any, any> {

@@ -4,7 +4,7 @@
  * contract (slab, views, refusals, errors) and the numeric key index.
  */
 import fc from 'fast-check';
-import { isKernelVisible } from '../codecs/page-memory.js';
+import { isKernelVisible } from '../../codecs/page-memory.js';
 import { describe, expect, it } from 'vitest';
 import { KeyIndex } from '../../caches/key-index.js';
 import { cacheNames, createCache, simulateCache } from '../../caches/registry.js';

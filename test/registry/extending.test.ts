@@ -133,7 +133,7 @@ describe('extending: one definition, one register call', () => {
   });
 
   it('codec bench: 3 bytes per changed byte of each canonical pair, every page decoded back', async () => {
-    const rows = await benchmarkCodecs({ codecs: ['test-changed-bytes'], scenarios: ['SPARSE', 'DENSE'], pages: 16, timeMs: 5, batchPages: 16 });
+    const { rows } = await benchmarkCodecs({ codecs: ['test-changed-bytes'], scenarios: ['SPARSE', 'DENSE'], pages: 16, timeMs: 5, batchPages: 16 });
     expect(rows.map((row) => [row.scenario, row.verified])).toEqual([
       ['SPARSE', true],
       ['DENSE', true],

@@ -41,7 +41,21 @@ export class CodecError extends Error {
 }
 
 /** Validates the page arguments of `encode`; shared by every codec. */
-export function checkEncodeArgs(codec: Codec, old: Uint8Array | null, cur: Uint8Array): void {
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'an object';
+}
+
+/** Throws a CodecError naming `what` unless `value` is a Uint8Array (a Buffer is one). */
+export function checkBytes(codec: Codec, what: string, value: unknown): void {
+  if (!(value instanceof Uint8Array)) throw new CodecError(codec.name, `${what} must be a Uint8Array, got ${describeValue(value)}`);
+}
+
+export function checkEncodeArgs(codec: Codec, old: Uint8Array | null, cur: Uint8Array, out?: Uint8Array): void {
+  checkBytes(codec, 'the new page (cur)', cur);
+  if (out !== undefined) checkBytes(codec, 'the output (out)', out);
+  if (old !== null) checkBytes(codec, 'the old page (old)', old);
   if (cur.length === 0) throw new CodecError(codec.name, 'empty page');
   if (cur.length > codec.maxPageSize) {
     throw new CodecError(codec.name, `page of ${cur.length} bytes exceeds the format's limit of ${codec.maxPageSize}`);
@@ -56,7 +70,9 @@ export function checkEncodeArgs(codec: Codec, old: Uint8Array | null, cur: Uint8
 }
 
 /** Validates the page argument of `decode`. */
-export function checkDecodePage(codec: Codec, page: Uint8Array): void {
+export function checkDecodePage(codec: Codec, page: Uint8Array, encoded?: Uint8Array): void {
+  checkBytes(codec, 'the page', page);
+  if (encoded !== undefined) checkBytes(codec, 'the encoded input', encoded);
   if (page.length === 0) throw new CodecError(codec.name, 'empty page');
   if (page.length > codec.maxPageSize) {
     throw new CodecError(codec.name, `page of ${page.length} bytes exceeds the format's limit of ${codec.maxPageSize}`);

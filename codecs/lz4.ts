@@ -12,7 +12,7 @@ export class Lz4Codec implements Codec {
   private readonly decoded = new Scratch();
 
   encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
-    checkEncodeArgs(this, old, cur);
+    checkEncodeArgs(this, old, cur, out);
     if (old !== null && pagesEqual(old, cur)) return 0;
     if (out.length === 0) return -1;
     const encodedBytes = lz4.encodeBlock(cur, out);
@@ -20,7 +20,7 @@ export class Lz4Codec implements Codec {
   }
 
   decode(encoded: Uint8Array, page: Uint8Array): void {
-    checkDecodePage(this, page);
+    checkDecodePage(this, page, encoded);
     if (encoded.length === 0) throw new CodecError(this.name, 'corrupt block: empty input');
     // Decode aside, so a corrupt block leaves the page untouched.
     const decoded = this.decoded.get(page.length);

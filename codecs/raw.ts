@@ -9,7 +9,7 @@ export class RawCodec implements Codec {
   readonly maxPageSize = 1 << 30;
 
   encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
-    checkEncodeArgs(this, old, cur);
+    checkEncodeArgs(this, old, cur, out);
     if (old !== null && pagesEqual(old, cur)) return 0;
     if (out.length < cur.length) return -1;
     out.set(cur);
@@ -17,7 +17,7 @@ export class RawCodec implements Codec {
   }
 
   decode(encoded: Uint8Array, page: Uint8Array): void {
-    checkDecodePage(this, page);
+    checkDecodePage(this, page, encoded);
     if (encoded.length !== page.length) {
       throw new CodecError(this.name, `corrupt page: ${encoded.length} bytes, expected ${page.length}`);
     }

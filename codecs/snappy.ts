@@ -11,7 +11,7 @@ export class SnappyCodec implements Codec {
   readonly maxPageSize = 1 << 30;
 
   encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
-    checkEncodeArgs(this, old, cur);
+    checkEncodeArgs(this, old, cur, out);
     if (old !== null && pagesEqual(old, cur)) return 0;
     const compressed = snappy.compressSync(cur, SNAPPY_ENCODE);
     if (compressed.length > out.length) return -1;
@@ -20,7 +20,7 @@ export class SnappyCodec implements Codec {
   }
 
   decode(encoded: Uint8Array, page: Uint8Array): void {
-    checkDecodePage(this, page);
+    checkDecodePage(this, page, encoded);
     page.set(snappyDecode(this.name, encoded, page.length));
   }
 }

@@ -6,6 +6,22 @@
  * view it made for the last underlying ArrayBuffer and reuses it while the buffer stays the
  * same. Word access is little-endian on every platform Node runs on here (x86-64, arm64).
  */
+/**
+ * A view over the whole buffer. Over a resizable ArrayBuffer the view is length-tracking (no
+ * length given), so a page past the buffer's size when the view was made, after the buffer grew,
+ * is still seen: a fixed-length view would read it as out of range (undefined), and a codec
+ * would call differing pages identical.
+ */
+function isResizable(buffer: ArrayBufferLike): boolean {
+  return (buffer as { resizable?: boolean }).resizable === true || (buffer as { growable?: boolean }).growable === true;
+}
+function wordsOver32(buffer: ArrayBufferLike): Int32Array {
+  return isResizable(buffer) ? new Int32Array(buffer, 0) : new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+}
+function wordsOver64(buffer: ArrayBufferLike): BigInt64Array {
+  return isResizable(buffer) ? new BigInt64Array(buffer, 0) : new BigInt64Array(buffer, 0, buffer.byteLength >>> 3);
+}
+
 export class WordView {
   private buffer: ArrayBufferLike | null = null;
   private words: Int32Array = new Int32Array(0);
@@ -22,7 +38,7 @@ export class WordView {
     const buffer = bytes.buffer;
     if (buffer !== this.buffer64) {
       this.buffer64 = buffer;
-      this.words64 = new BigInt64Array(buffer, 0, buffer.byteLength >>> 3);
+      this.words64 = wordsOver64(buffer);
     }
     return this.words64;
   }
@@ -33,7 +49,7 @@ export class WordView {
     const buffer = bytes.buffer;
     if (buffer !== this.buffer) {
       this.buffer = buffer;
-      this.words = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+      this.words = wordsOver32(buffer);
     }
     return this.words;
   }

@@ -28,7 +28,7 @@ export class XbrleCodec implements Codec {
   }
 
   encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
-    checkEncodeArgs(this, old, cur);
+    checkEncodeArgs(this, old, cur, out);
     const prev = old as Uint8Array;
     if (this.wasm !== null && cur.length <= WASM_MAX_PAGE) return this.wasm.xbrleEncode(prev, cur, out);
     return this.encodeJs(prev, cur, out);
@@ -86,7 +86,7 @@ export class XbrleCodec implements Codec {
   }
 
   decode(encoded: Uint8Array, page: Uint8Array): void {
-    checkDecodePage(this, page);
+    checkDecodePage(this, page, encoded);
     const inputLength = encoded.length;
     if (inputLength === 0) throw this.corrupt('empty input');
     if ((inputLength & 1) !== 0) throw this.corrupt(`odd length ${inputLength}: input is (count, byte) pairs`);

@@ -75,7 +75,7 @@ export class XbzrleCodec implements Codec {
   }
 
   encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
-    checkEncodeArgs(this, old, cur);
+    checkEncodeArgs(this, old, cur, out);
     const prev = old as Uint8Array;
     if (this.wasm !== null && cur.length <= WASM_MAX_PAGE) return this.wasm.xbzrleEncode(prev, cur, out);
     return this.encodeJs(prev, cur, out);
@@ -164,7 +164,7 @@ export class XbzrleCodec implements Codec {
   }
 
   decode(encoded: Uint8Array, page: Uint8Array): void {
-    checkDecodePage(this, page);
+    checkDecodePage(this, page, encoded);
     if (this.wasm !== null && page.length <= WASM_MAX_PAGE) {
       // Kernel-visible page: decoded in place at any size (1 applied, 0 corrupt, -1 not handled).
       const inPlace = this.wasm.xbzrleDecodeInPlace(encoded, page);

@@ -12,7 +12,7 @@ export class XorLz4Codec implements Codec {
   private readonly delta = new Scratch();
 
   encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
-    checkEncodeArgs(this, old, cur);
+    checkEncodeArgs(this, old, cur, out);
     const delta = this.delta.get(cur.length);
     if (!xorInto(old as Uint8Array, cur, delta)) return 0;
     if (out.length === 0) return -1;
@@ -21,7 +21,7 @@ export class XorLz4Codec implements Codec {
   }
 
   decode(encoded: Uint8Array, page: Uint8Array): void {
-    checkDecodePage(this, page);
+    checkDecodePage(this, page, encoded);
     if (encoded.length === 0) throw new CodecError(this.name, 'corrupt block: empty input');
     const delta = this.delta.get(page.length);
     const decodedBytes = lz4.decodeBlock(encoded, delta);

@@ -12,7 +12,7 @@ export class XorSnappyCodec implements Codec {
   private readonly delta = new Scratch();
 
   encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
-    checkEncodeArgs(this, old, cur);
+    checkEncodeArgs(this, old, cur, out);
     const delta = this.delta.get(cur.length);
     if (!xorInto(old as Uint8Array, cur, delta)) return 0;
     // The binding returns a fresh buffer per call; the library offers no caller-owned output.
@@ -23,7 +23,7 @@ export class XorSnappyCodec implements Codec {
   }
 
   decode(encoded: Uint8Array, page: Uint8Array): void {
-    checkDecodePage(this, page);
+    checkDecodePage(this, page, encoded);
     const delta = snappyDecode(this.name, encoded, page.length);
     xorInPlace(page, delta);
   }

@@ -25,6 +25,7 @@ import { PAGE_UNCHANGED, PAGE_ZERO, TIME_UNITS, TraceError, type TimeUnit } from
 import { MemoryTarget, type PageTarget, TraceFileReader } from './reader.js';
 import { RECORD_EPOCH } from './format.js';
 import { TraceSource } from './source.js';
+import { validateTraceFile } from './validate.js';
 import type { Workload } from '../workload.js';
 
 /**
@@ -121,7 +122,7 @@ class TraceReplay implements Workload {
     private readonly fold: boolean,
     private readonly run: number,
     private readonly params: Record<string, string | number | boolean>,
-    textTimeUnit: TimeUnit,
+    private readonly textTimeUnit: TimeUnit,
     private readonly skipMs: number,
     private readonly loop: boolean,
     private readonly spread: boolean,
@@ -216,6 +217,9 @@ class TraceReplay implements Workload {
   }
 
   limits(stopMs: number, downtimeLimitMs: number): string[] {
+    // What the migration did not reach is read now, so a corrupt tail fails here as it would
+    // have failed a slower migration that read it (throws the reader's TraceError).
+    if (!this.finished) validateTraceFile(this.path, { textTimeUnit: this.textTimeUnit, textPageSize: this.pageSize });
     const warnings: string[] = [];
     if (!this.loop && Number.isFinite(this.traceEndedAtMs) && stopMs > this.traceEndedAtMs) {
       warnings.push(

@@ -6,7 +6,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { RECORD_ACCESS, RECORD_END, RECORD_EPOCH, RECORD_REGION, TIME_UNITS, TraceError, type TimeUnit, type TraceHeader } from './format.js';
 import { hasTraceMagic, type PageTarget, type RawRecord, TraceFileReader } from './reader.js';
-import { TextAccessReader } from './text.js';
+import { looksBinary, TextAccessReader } from './text.js';
 
 export interface TraceBatch {
   kind: 'content' | 'access';
@@ -42,18 +42,12 @@ function sniff(path: string): Uint8Array {
     throw new TraceError(`cannot open trace ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
-    const bytes = new Uint8Array(64);
-    const got = readSync(fd, bytes, 0, 64, 0);
+    const bytes = new Uint8Array(4096);
+    const got = readSync(fd, bytes, 0, 4096, 0);
     return bytes.subarray(0, got);
   } finally {
     closeSync(fd);
   }
-}
-
-/** Text: no NUL or control bytes other than tab, LF, CR (UTF-8 bytes, a byte order mark included, are text). */
-function looksLikeText(bytes: Uint8Array): boolean {
-  for (const byte of bytes) if (byte < 9 || (byte > 13 && byte < 32) || byte === 11 || byte === 12 || byte === 127) return false;
-  return true;
 }
 
 export class TraceSource {
@@ -68,7 +62,9 @@ export class TraceSource {
 
   constructor(readonly path: string, options: TraceSourceOptions = {}) {
     const head = sniff(path);
-    if (hasTraceMagic(head) || !looksLikeText(head) || head.length === 0) {
+    // The same rule as every command that loads a list (looksBinary): the magic or a NUL byte
+    // means binary; anything else is a text list, whose parser names the line that breaks it.
+    if (hasTraceMagic(head) || looksBinary(head) || head.length === 0) {
       if (head.length === 0) throw new TraceError(`${path}: empty file: expected a pagedelta trace (magic 89 50 44 54 52 0d 0a 1a) or text lines of "page" or "time,page"`, 0);
       this.binary = new TraceFileReader(path);
       this.header = this.binary.header;

@@ -61,7 +61,9 @@ export class AccessLineParser {
     for (let at = start; at < end; at++) if (bytes[at] === CR) what = 'a carriage return inside the line (CR-only line endings? lines must end with LF or CR LF)';
     let text = Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.min(end - start, 60)).toString('utf8');
     if (end - start > 60) text += '...';
-    throw new TraceError(`${this.name} line ${this.lineNumber}: ${what}, found "${text.replaceAll('\r', '\\r')}"`);
+    // Control bytes shown escaped: a binary file read as a list must not write them to a terminal.
+    const shown = text.replaceAll('\r', '\\r').replace(/[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/g, (ch) => (ch === '\ufffd' ? '\\ufffd' : `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`));
+    throw new TraceError(`${this.name} line ${this.lineNumber}: ${what}, found "${shown}"`);
   }
 
   /** A decimal integer at `at` (NaN when there is none or it exceeds 2^53-1); sets fieldEnd. */
@@ -270,9 +272,20 @@ export class TextAccessReader {
   }
 }
 
+/**
+ * The one rule every reader uses to tell a binary file from a text list (besides the trace
+ * magic): a NUL byte in the first 4 KiB, which no text list holds.
+ */
+export function looksBinary(head: Uint8Array): boolean {
+  const end = Math.min(head.length, 4096);
+  for (let i = 0; i < end; i++) if (head[i] === 0) return true;
+  return false;
+}
+
 /** Parses a whole text access trace held in memory (bytes or a string); `name` is used in errors. */
 export function parseAccessText(input: Uint8Array | string, name: string): { times: Float64Array; pages: Float64Array; timed: boolean } {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  if (looksBinary(bytes)) throw new TraceError(`${name}: not a pagedelta trace: expected the magic bytes 89 50 44 54 52 0d 0a 1a at offset 0`, 0);
   const parser = new AccessLineParser(name);
   let times = new Float64Array(1 << 16);
   let pages = new Float64Array(1 << 16);

@@ -95,3 +95,30 @@ describe('traces validated whole', () => {
     expect(await rejection(crafted((c) => c.records.splice(1, 1)))).toMatch(/count of 4 records to match the 3 in the file/);
   });
 });
+
+describe('a replayed trace is validated to its end', () => {
+  it('a corrupt tail fails a fast migration (that never replays it) as it fails a slow one', async () => {
+    const { synthesizeTrace } = await import('../../../workloads/trace/synthesize.js');
+    const { simulateMigration } = await import('../../../harness/migration.js');
+    const path = join(dir, 'long.pdt');
+    await synthesizeTrace({ out: path, spec: 'uniform:rate=200,content=random', pageCount: 1024, durationMs: 20_000, stepMs: 100 });
+    const bytes = new Uint8Array(readFileSync(path));
+    const options = { workload: `trace:${path}`, ramBytes: 1024 * 4096, bandwidthBps: 1.25e9, maxBandwidthBps: 0, codec: 'none' } as const;
+    const clean = await simulateMigration(options);
+    expect(clean.converged).toBe(true);
+    expect(clean.totalTimeMs).toBeLessThan(1000); // stops long before the trace's 20 s
+    // Flip a byte inside the last epoch record (its checksum no longer matches).
+    const broken = join(dir, 'long-broken.pdt');
+    const copy = bytes.slice();
+    copy[copy.length - 200] ^= 0xff;
+    writeFileSync(broken, copy);
+    let failure: unknown;
+    try {
+      await simulateMigration({ ...options, workload: `trace:${broken}` });
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(TraceError);
+    expect(String(failure)).toMatch(/long-broken\.pdt: corrupt at offset \d+: /);
+  });
+});

@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Both cores: most suites wait on child processes (the CLI, QEMU, chromium), so two files
+    // at a time halve the wall time; no test depends on timing.
+    maxWorkers: 2,
   },
 });

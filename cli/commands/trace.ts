@@ -37,7 +37,9 @@ const infoCommand: CommandModule = {
       .option('hot-share', { type: 'number', default: 0.9, describe: 'the hot set is the fewest pages taking this share of writes' })
       .option('unit', { choices: Object.keys(TIME_UNITS), default: 'us', describe: 'text traces: unit of the time column' })
       .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat, describe: 'output: md (Markdown tables), csv (header = field names) or json ({ title, rows, notes })' })
-      .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
+      .option('out', { type: 'string', describe: 'write to this file instead of stdout' })
+      .example('pagedelta trace info redis.pdt --buckets 10', 'header, summary, achieved interval and a 10-row rate table')
+      .example('pagedelta trace info data/cloudphysics-io.keys --format json', 'a text access list, as JSON'),
   handler: async (argv) => {
     const args = argv as unknown as { file: string; buckets: number; hotShare: number; unit: TimeUnit; format: TableFormat; out?: string };
     checkFlag('--buckets', args.buckets, { min: 1, max: 100_000, integer: true });
@@ -192,7 +194,9 @@ const synthCommand: CommandModule = {
       .option('seed', { type: 'number', default: 1, describe: 'workload seed (same seed, same trace)' })
       .option('duration', { type: 'string', default: '10s', describe: 'simulated time (e.g. 10s; bare number: ms)' })
       .option('step', { type: 'string', default: '100ms', describe: 'epoch length (e.g. 100ms; bare number: ms)' })
-      .option('out', { type: 'string', demandOption: true, describe: 'trace file to write (docs/trace-format.md)' }),
+      .option('out', { type: 'string', demandOption: true, describe: 'trace file to write (docs/trace-format.md)' })
+      .example("pagedelta trace synth --workload 'zipf:skew=0.9,rate=20000' --ram 64M --duration 10s --out zipf.pdt", 'ten simulated seconds of a Zipf writer')
+      .example("pagedelta trace synth --workload 'hotset:hot=2048 + scan:region=50%:50%' --ram 256M --step 50ms --out mix.pdt", 'two workloads at once, 50 ms epochs'),
   handler: async (argv) => {
     const args = argv as unknown as { workload: string; ram: string; pageSize: number; seed: number; duration: string; step: string; out: string };
     checkFlag('--page-size', args.pageSize, { min: 8, max: 2 ** 24, integer: true, unit: 'bytes' });

@@ -113,7 +113,8 @@ function lineChart(options: {
       ...(options.xTransform ? [{ calculate: options.xTransform, as: 'x' }] : []),
       ...(options.yTransform ? [{ calculate: options.yTransform, as: 'y' }] : []),
     ],
-    mark: { type: 'line' as const, point: true, strokeWidth: 2 },
+    // Series that coincide (two policies with the same downtimes) stay visible: each has its
+    // own dash pattern and point shape as well as its colour, and the points sit above the lines.
     encoding: {
       x: {
         field: 'x',
@@ -126,6 +127,10 @@ function lineChart(options: {
       color: { field: 'series', type: 'nominal' as const, title: options.seriesTitle },
       tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'y' }, { field: 'runs' }],
     },
+    layer: [
+      { mark: { type: 'line' as const, strokeWidth: 2 }, encoding: { strokeDash: { field: 'series', type: 'nominal' as const, title: options.seriesTitle } } },
+      { mark: { type: 'point' as const, filled: false, size: 90, strokeWidth: 2 }, encoding: { shape: { field: 'series', type: 'nominal' as const, title: options.seriesTitle } } },
+    ],
   };
   const faceted = options.panelDimensions.length > 0;
   const spec = (

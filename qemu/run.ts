@@ -368,7 +368,7 @@ export async function runQemuMigration(options: QemuRunOptions): Promise<QemuRun
       if (Date.now() > bootDeadline) throw new QemuRunError(`the guest did not print its ready line within ${(options.bootTimeoutMs ?? DEFAULTS.bootTimeoutMs) / 1000} s${accelerator === 'kvm' ? ' (if KVM does not work here, e.g. nested, try --accel tcg)' : ''}`);
       await sleep(100);
     }
-    log('guest ready; warming up');
+    log(`guest ready (source QEMU pid ${source.child.pid}); warming up`);
     await sleep(options.warmupMs ?? DEFAULTS.warmupMs);
     // The warm-up lasts at least until the guest has printed one rate line (one a second), so
     // that its achieved rate is known even when the migration is shorter than a second.

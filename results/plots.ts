@@ -132,6 +132,26 @@ function lineChart(options: {
       { mark: { type: 'point' as const, filled: false, size: 90, strokeWidth: 2 }, encoding: { shape: { field: 'series', type: 'nominal' as const, title: options.seriesTitle } } },
     ],
   };
+  // A panel with one x value would be one dot per series: show those values as bars instead.
+  const xsPerPanel = new Map<string, Set<unknown>>();
+  for (const point of options.points) {
+    const xs = xsPerPanel.get(String(point.panel)) ?? new Set<unknown>();
+    xs.add(point.x);
+    xsPerPanel.set(String(point.panel), xs);
+  }
+  if ([...xsPerPanel.values()].every((xs) => xs.size === 1)) {
+    const x = inner.encoding.x;
+    Object.assign(inner, {
+      encoding: {
+        x: { field: 'series', type: 'nominal' as const, title: options.seriesTitle },
+        y: inner.encoding.y,
+        color: inner.encoding.color,
+        tooltip: inner.encoding.tooltip,
+      },
+      layer: [{ mark: { type: 'bar' as const } }],
+    });
+    options.caption = `${options.caption} Every panel has a single ${x.title.replace(/ \(.*\)$/, '')} value, so the series are bars.`;
+  }
   const faceted = options.panelDimensions.length > 0;
   const spec = (
     faceted

@@ -14,3 +14,14 @@ describe('line plots: series that coincide stay visible', () => {
     expect(spec.layer[1]!.mark.filled).toBe(false);
   });
 });
+
+describe('line plots: no one-dot panels', () => {
+  it('when every panel has a single x value, the series are bars, and the caption says why', () => {
+    const rows = ['lru', 'qemu'].map((cache, i) => ({ kind: 'migration', cache, cacheBytes: 16 * 2 ** 20, downtimeMs: 10 + i, codec: 'xbzrle', seed: 1 }) as unknown as ResultRow);
+    const figure = buildFigure('downtime-vs-cache-size', rows);
+    const spec = figure.spec as unknown as { layer: Array<{ mark: { type: string } }>; encoding: { x: { field: string } } };
+    expect(spec.layer.map((layer) => layer.mark.type)).toEqual(['bar']);
+    expect(spec.encoding.x.field).toBe('series');
+    expect(figure.caption).toMatch(/single cache size value, so the series are bars/);
+  });
+});

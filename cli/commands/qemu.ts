@@ -1,7 +1,7 @@
 /** `pagedelta qemu`: real QEMU migrations on this host, and the simulator beside them (qemu/). */
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv, CommandModule, Options } from 'yargs';
 import { parseDuration, parseRate, parseSize } from '../../units/quantities.js';
 import { buildDirtier, buildInitramfs } from '../../qemu/build.js';
 import { calibrateKernelPages } from '../../qemu/calibrate.js';
@@ -61,6 +61,14 @@ function checkWritable(path: string | undefined): void {
   }
 }
 
+/** Flags several qemu commands take, defined once. */
+const MACHINE_FLAGS: Record<'accel' | 'boot-timeout' | 'kernel' | 'cache-dir', Options> = {
+  accel: { choices: ['auto', 'kvm', 'tcg'], default: 'auto', describe: 'accelerator: auto is KVM when /dev/kvm opens, else TCG' },
+  'boot-timeout': { type: 'string', default: '120s', describe: 'time limit for the guest to print its ready line' },
+  kernel: { type: 'string', describe: 'guest kernel image (default: the one "qemu install" unpacked)' },
+  'cache-dir': { type: 'string', describe: 'folder of the kernel and built artefacts (default ~/.cache/pagedelta/qemu)' },
+};
+
 function migrationFlags(yargs: Argv): Argv {
   return yargs
     .option('workload', { type: 'string', default: 'idle:content=random', describe: 'workload the guest dirtier runs: qemu-age-test, hotset, uniform or idle with their usual parameters' })
@@ -72,13 +80,13 @@ function migrationFlags(yargs: Argv): Argv {
     .option('max-bandwidth', { type: 'string', default: '32MiB/s', describe: 'max-bandwidth (also the simulated link)' })
     .option('downtime', { type: 'string', default: '300ms', describe: 'downtime-limit' })
     .option('auto-converge', { type: 'boolean', default: false, describe: "QEMU's auto-converge capability" })
-    .option('accel', { choices: ['auto', 'kvm', 'tcg'], default: 'auto', describe: 'accelerator: auto is KVM when /dev/kvm opens, else TCG' })
+    .option('accel', MACHINE_FLAGS['accel'])
     .option('port', { type: 'number', describe: 'destination TCP port on 127.0.0.1 (default: a free one)' })
     .option('warmup', { type: 'string', default: '2s', describe: 'guest run time between its ready line and the migration' })
-    .option('boot-timeout', { type: 'string', default: '120s', describe: 'time limit for the guest to print its ready line' })
+    .option('boot-timeout', MACHINE_FLAGS['boot-timeout'])
     .option('max-time', { type: 'string', default: '180s', describe: 'migration time limit (then migrate_cancel: did not converge)' })
-    .option('kernel', { type: 'string', describe: 'guest kernel image (default: the one "qemu install" unpacked)' })
-    .option('cache-dir', { type: 'string', describe: 'folder of the kernel and built artefacts (default ~/.cache/pagedelta/qemu)' })
+    .option('kernel', MACHINE_FLAGS['kernel'])
+    .option('cache-dir', MACHINE_FLAGS['cache-dir'])
     .option('path', { type: 'string', describe: 'PATH used to find qemu-system-x86_64 and gcc (default $PATH)' })
     .option('keep', { type: 'boolean', default: false, describe: "keep the run folder (both guests' serial logs)" })
     .option('out', { type: 'string', describe: 'write the JSON result to this file (checked writable first)' });
@@ -205,11 +213,11 @@ const validateCommand: CommandModule = {
       .option('markdown', { type: 'string', describe: 'write the Markdown report here (docs/validation.md is this output)' })
       .option('out', { type: 'string', describe: 'write every run and comparison as JSON here' })
       .option('only', { type: 'string', describe: `configurations to run, comma-separated indices 0..${VALIDATION_CONFIGS.length - 1} (default all)` })
-      .option('accel', { choices: ['auto', 'kvm', 'tcg'], default: 'auto', describe: 'accelerator: auto is KVM when /dev/kvm opens, else TCG' })
+      .option('accel', MACHINE_FLAGS['accel'])
       .option('max-time', { type: 'string', default: '40s', describe: 'per-migration time limit (then migrate_cancel: did not converge)' })
       .option('boot-timeout', { type: 'string', default: '120s', describe: 'time limit for each guest to print its ready line' })
-      .option('kernel', { type: 'string', describe: 'guest kernel image (default: the one "qemu install" unpacked)' })
-      .option('cache-dir', { type: 'string', describe: 'folder of the kernel and built artefacts (default ~/.cache/pagedelta/qemu)' })
+      .option('kernel', MACHINE_FLAGS['kernel'])
+      .option('cache-dir', MACHINE_FLAGS['cache-dir'])
       .example('$0 qemu validate --accel tcg --markdown docs/validation.md --out validation.json', 'regenerate docs/validation.md')
       .example('$0 qemu validate --only 0,5', 'two configurations only'),
   handler: async (argv) => {

@@ -17,12 +17,16 @@ const SOFT_DIRTY_HIGH_BIT = 1 << (55 - 32);
  * dirty pages form one run, so that each run is one read of /proc/PID/mem.
  */
 export function softDirtyRuns(bytes: Uint8Array, count: number, runs: Int32Array): number {
+  return runsWithBits(bytes, count, runs, SOFT_DIRTY_HIGH_BIT);
+}
+
+/** Runs of entries whose high 32-bit word has any bit of `mask` set (both scans above and below). */
+function runsWithBits(bytes: Uint8Array, count: number, runs: Int32Array, mask: number): number {
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, count * 2);
   let found = 0;
   let start = -1;
   for (let page = 0; page < count; page++) {
-    const dirty = (words[page * 2 + 1]! & SOFT_DIRTY_HIGH_BIT) !== 0;
-    if (dirty) {
+    if ((words[page * 2 + 1]! & mask) !== 0) {
       if (start < 0) start = page;
     } else if (start >= 0) {
       runs[found * 2] = start;
@@ -47,26 +51,7 @@ const PRESENT_OR_SWAPPED_HIGH_BITS = (1 << (63 - 32)) | (1 << (62 - 32));
  * never touched or were dropped: they read as zeros, so a content diff need not read them.
  */
 export function presentRuns(bytes: Uint8Array, count: number, runs: Int32Array): number {
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, count * 2);
-  let found = 0;
-  let start = -1;
-  for (let page = 0; page < count; page++) {
-    const present = (words[page * 2 + 1]! & PRESENT_OR_SWAPPED_HIGH_BITS) !== 0;
-    if (present) {
-      if (start < 0) start = page;
-    } else if (start >= 0) {
-      runs[found * 2] = start;
-      runs[found * 2 + 1] = page - start;
-      found++;
-      start = -1;
-    }
-  }
-  if (start >= 0) {
-    runs[found * 2] = start;
-    runs[found * 2 + 1] = count - start;
-    found++;
-  }
-  return found;
+  return runsWithBits(bytes, count, runs, PRESENT_OR_SWAPPED_HIGH_BITS);
 }
 
 /** Clears the soft-dirty bits of process `pid` (throws the fs error). */

@@ -26,7 +26,7 @@ const SCRIPTS: Readonly<Record<string, Reproduction>> = {
         await reproduceSeedCodecs({
           pages: options.quick ? 1024 : 16384,
           timeMs: options.quick ? 40 : 250,
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          ...(options.onProgress ? { onProgress: (message: string) => options.onProgress!(`seed-codecs: ${message}`) } : {}),
         })
       ).tables,
   },

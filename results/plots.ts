@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ResultRow } from './rows.js';
-import { describeDimension, DIMENSIONS, filterRows, formatDimension } from './views.js';
+import { describeDimension, DIMENSIONS, filterRows, formatDimension, NO_COMPRESSION, withNoCompressionBaseline } from './views.js';
 
 import { PLOT_DESCRIPTIONS, PLOT_KINDS, type PlotKind } from './plot-kinds.js';
 import { median } from '../units/statistics.js';
@@ -183,7 +183,12 @@ export function buildFigure(kind: PlotKind, allRows: ResultRow[], options: PlotO
   const rows = filterRows(allRows, options.where);
   switch (kind) {
     case 'downtime-vs-cache-size': {
-      const source = rows.filter((row) => row.kind === 'migration' && row.cache !== null && isNumber(row.cacheBytes) && row.cacheBytes > 0);
+      // Migrations without compression (codec none) are the baseline series beside the policies.
+      const source = withNoCompressionBaseline(rows).filter((row) => isNumber(row.cacheBytes) && row.cacheBytes > 0);
+      // The baseline migrations drawn (one per workload, guest, link, limit, mode and seed).
+      const baselineRuns = new Set(
+        source.filter((row) => row.cache === NO_COMPRESSION).map((row) => JSON.stringify(DIMENSIONS.filter((d) => d !== 'codec' && d !== 'cacheBytes').map((d) => row[d] ?? null))),
+      ).size;
       const { points, panelDimensions } = aggregatePoints(source, 'cacheBytes', 'downtimeMs', 'cache');
       requirePoints(points, kind, 'migration rows with a cache and a downtime');
       return lineChart({
@@ -197,7 +202,11 @@ export function buildFigure(kind: PlotKind, allRows: ResultRow[], options: PlotO
         seriesTitle: 'cache policy',
         xTransform: 'datum.x / 1048576',
         xScale: { type: 'log', base: 2 },
-        caption: `Median over seeds of ${source.length} migration rows.`,
+        caption:
+          `Median over seeds of ${source.filter((row) => row.cache !== NO_COMPRESSION).length} migration rows.` +
+          (baselineRuns > 0
+            ? ` "${NO_COMPRESSION}" is ${baselineRuns} migration${baselineRuns === 1 ? '' : 's'} with codec none, drawn at every cache size (it uses no cache).`
+            : ' No migration with codec none is among the rows, so there is no no-compression baseline.'),
       });
     }
     case 'miss-rate-vs-cache-size': {

@@ -111,6 +111,37 @@ export function describeDimension(dimension: string, value: unknown): string {
   return `${DIMENSION_WORDS[dimension] ?? dimension} ${formatDimension(dimension, value)}`;
 }
 
+/** The series name of migrations without compression (codec `none`) beside cache policies. */
+export const NO_COMPRESSION = 'no compression';
+
+/**
+ * Migration rows of cache policies, with each no-compression migration (codec `none`, no
+ * cache) repeated at every cache size that rows of the same workload, guest, link, limit and
+ * mode were run at, as the series `no compression`: the baseline a cache is judged against,
+ * drawn beside the policies. Its figures do not depend on the cache size; only its x does.
+ * Rows that are neither (other kinds, whole-page codecs) are dropped.
+ */
+export function withNoCompressionBaseline(rows: ResultRow[]): ResultRow[] {
+  const cached = rows.filter((row) => row.kind === 'migration' && row.cache !== null && row.cache !== undefined);
+  const baseline = rows.filter((row) => row.kind === 'migration' && row.codec === 'none');
+  if (baseline.length === 0) return cached;
+  const context = (row: ResultRow): string =>
+    JSON.stringify(DIMENSIONS.filter((d) => d !== 'codec' && d !== 'cache' && d !== 'cacheBytes' && d !== 'seed').map((d) => row[d] ?? null));
+  const placesByContext = new Map<string, Map<string, { codec: unknown; cacheBytes: unknown }>>();
+  for (const row of cached) {
+    const places = placesByContext.get(context(row)) ?? new Map<string, { codec: unknown; cacheBytes: unknown }>();
+    places.set(JSON.stringify([row.codec, row.cacheBytes]), { codec: row.codec, cacheBytes: row.cacheBytes });
+    placesByContext.set(context(row), places);
+  }
+  const spread: ResultRow[] = [];
+  for (const row of baseline) {
+    for (const place of placesByContext.get(context(row))?.values() ?? []) {
+      spread.push({ ...row, codec: place.codec, cache: NO_COMPRESSION, cacheBytes: place.cacheBytes } as ResultRow);
+    }
+  }
+  return [...cached, ...spread];
+}
+
 export type Aggregate = 'median' | 'mean' | 'min' | 'max';
 export const AGGREGATES: readonly Aggregate[] = ['median', 'mean', 'min', 'max'];
 

@@ -22,7 +22,7 @@ export const reproduceCommand: CommandModule = {
     let shown = false;
     const onProgress = tty
       ? (message: string): void => {
-          process.stderr.write(`\r\x1b[K${args.name}: ${message}`);
+          process.stderr.write(`\r\x1b[K${message}`);
           shown = true;
         }
       : undefined;

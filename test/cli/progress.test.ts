@@ -1,5 +1,15 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createProgressReporter } from '../../cli/progress.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+// util-linux's script(1) runs a command on a pseudo-terminal: the only way to give the CLI a real TTY.
+const SCRIPT = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+if (!SCRIPT) console.log('skipped: the terminal-progress test of reproduce needs script(1) from util-linux, which is not installed');
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
   let written = '';
@@ -38,5 +48,25 @@ describe('progress on stderr', () => {
       'progress: 10/10 cells (100%), elapsed 10s, ETA 0s',
     ]);
     expect(text()).not.toContain('\r');
+  });
+});
+
+describe('reproduce: progress on a terminal only', () => {
+  it.skipIf(!SCRIPT)('on a TTY it redraws one line in place and clears it; piped, stderr stays empty', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pagedelta-progress-'));
+    const args = ['reproduce', 'convergence-map', '--quick', '--format', 'csv'];
+    // On a pseudo-terminal (stdout and stderr both the terminal; the table goes to a file).
+    const command = [process.execPath, CLI, ...args, '--out', join(dir, 'tty.csv')].map((word) => `'${word}'`).join(' ');
+    const tty = spawnSync('script', ['-q', '-e', '-f', '-c', command, '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toMatch(/^\r\x1b\[Kconvergence-map: \d+\/(\d+) migrations/);
+    expect(tty.stdout).toMatch(/convergence-map: (\d+)\/\1 migrations/); // the last redraw: all done
+    expect(tty.stdout.endsWith('\r\x1b[K')).toBe(true); // the line is cleared before the output
+    expect(tty.stdout).not.toContain('\n');
+    // Piped: no progress at all, and the same table.
+    const piped = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+    expect(piped.status).toBe(0);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout.trim()).toBe(readFileSync(join(dir, 'tty.csv'), 'utf8').trim());
   });
 });

@@ -25,3 +25,22 @@ describe('line plots: no one-dot panels', () => {
     expect(figure.caption).toMatch(/single cache size value, so the series are bars/);
   });
 });
+
+describe('downtime vs cache size: the no-compression baseline', () => {
+  it('a migration with codec none is drawn as the series "no compression" at every cache size of its panel', () => {
+    const policy = [4, 16].map((mb) => ({ kind: 'migration', workload: 'zipf', codec: 'xbzrle', cache: 'lru', cacheBytes: mb * 2 ** 20, downtimeMs: 100 / mb, seed: 1 }));
+    const baseline = [1, 2, 3].map((seed) => ({ kind: 'migration', workload: 'zipf', codec: 'none', cache: null, cacheBytes: 0, downtimeMs: 40 + seed, seed }));
+    // A baseline of another workload has no policy rows to sit beside, so it is not drawn.
+    const unmatched = { kind: 'migration', workload: 'idle', codec: 'none', cache: null, cacheBytes: 0, downtimeMs: 7, seed: 1 };
+    const rows = [...policy, ...baseline, unmatched] as unknown as ResultRow[];
+    const figure = buildFigure('downtime-vs-cache-size', rows);
+    const points = (figure.spec as { data: { values: Array<{ x: number; y: number; series: string }> } }).data.values;
+    const noCompression = points.filter((point) => point.series === 'no compression').sort((a, b) => a.x - b.x);
+    expect(noCompression.map((point) => [point.x / 2 ** 20, point.y])).toEqual([
+      [4, 42],
+      [16, 42],
+    ]);
+    expect(points.filter((point) => point.series === 'lru')).toHaveLength(2);
+    expect(figure.caption).toMatch(/"no compression" is 3 migrations with codec none/);
+  });
+});

@@ -89,8 +89,14 @@ describe('cache-sizing', () => {
     const tables = await reproduceCacheSizing({ tracePath: trace, policies: ['qemu', 'lru'], cacheSizes: ['1M', '4M'], guestSize: '8M', workers: 0 });
     const [downtime, missRate, mrc] = tables;
     expect(new Set(downtime!.rows.map((row) => `${row.workload} ${row.cache}`))).toEqual(
-      new Set(['trace keys.txt qemu', 'trace keys.txt lru', 'Zipf(0.9) qemu', 'Zipf(0.9) lru']),
+      new Set(['trace keys.txt qemu', 'trace keys.txt lru', 'Zipf(0.9) qemu', 'Zipf(0.9) lru', 'trace keys.txt no compression', 'Zipf(0.9) no compression']),
     );
+    // The baseline uses no cache: one migration per workload, the same figure in every size column.
+    for (const row of downtime!.rows.filter((r) => r.cache === 'no compression')) {
+      expect(row[`downtimeMs@${2 ** 20}`]).toBeGreaterThan(0);
+      expect(row[`downtimeMs@${4 * 2 ** 20}`]).toBe(row[`downtimeMs@${2 ** 20}`]);
+    }
+    expect(downtime!.figures![0]!.caption).toMatch(/baseline "no compression", codec none/);
     expect(downtime!.columns.map((column) => column.title ?? column.key)).toEqual(['workload', 'cache', '1 MiB', '4 MiB']);
     expect(downtime!.notes!.join(' ')).toMatch(/Inputs: guest 8 MiB, xbzrle.*seed 1/);
     expect(missRate!.rows).toHaveLength(4);

@@ -9,6 +9,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { lz4 } from '../../codecs/native.js';
 import type { GuestMemory } from '../memory.js';
 import { SparseImage } from '../sparse-image.js';
+import { xorLz4Block } from './xor-lz4-block.js';
 import {
   checksum,
   EPOCH_CONTINUED,
@@ -108,8 +109,18 @@ export function nonZeroBytes(value: number): number {
 
 // The page loops live in small functions of their own: the optimising compiler handles them
 // as such, where inside decodeEpoch (large, with its error paths) it ran them many times slower.
+/**
+ * XOR+LZ4 blocks up to this size are applied straight from the block (xor-lz4-block.ts): a
+ * block this small holds mostly zero runs. Larger ones are decoded natively and XORed by words.
+ */
+const DIRECT_LZ4_MAX = 512;
+
+// A page's XOR delta is mostly zero words: only the others are loaded and stored in the page.
 function xorInto(words: Int32Array, base: number, xor: Int32Array, count: number): void {
-  for (let word = 0; word < count; word++) words[base + word] ^= xor[word]!;
+  for (let word = 0; word < count; word++) {
+    const delta = xor[word]!;
+    if (delta !== 0) words[base + word] ^= delta;
+  }
 }
 
 /** XORs and returns the number of non-zero bytes of the delta. */
@@ -117,8 +128,10 @@ function xorCounting(words: Int32Array, base: number, xor: Int32Array, count: nu
   let changed = 0;
   for (let word = 0; word < count; word++) {
     const delta = xor[word]!;
-    words[base + word] ^= delta;
-    if (delta !== 0) changed += nonZeroBytes(delta);
+    if (delta !== 0) {
+      words[base + word] ^= delta;
+      changed += nonZeroBytes(delta);
+    }
   }
   return changed;
 }
@@ -147,6 +160,11 @@ export class TraceFileReader {
   times = new Float64Array(0);
   count = 0;
   private readonly xorBytes!: Uint8Array;
+  /** A byte view of the last word array decoded into (most entries of an epoch share one). */
+  private lastWords: Int32Array | null = null;
+  private lastBytes: Uint8Array = new Uint8Array(0);
+  /** xorLz4Block's scratch: a page of zeros between calls (xorBytes is not: it holds decoded deltas). */
+  private directScratch: Uint8Array = new Uint8Array(0);
   private readonly xorWords!: Int32Array;
 
   constructor(readonly path: string) {
@@ -449,6 +467,24 @@ export class TraceFileReader {
           }
         }
         if (at + size > payload.length) this.corrupt(base + at, `entry ${entry} (page ${page}): ${size} bytes of page data inside the record, only ${payload.length - at} remain`);
+        if (kind === PAGE_XOR_LZ4 && size <= DIRECT_LZ4_MAX) {
+          // A small block is a sparse delta: applied without decoding its zero runs.
+          if (words !== this.lastWords) {
+            this.lastWords = words;
+            this.lastBytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+          }
+          if (this.directScratch.length !== pageSize) this.directScratch = new Uint8Array(pageSize);
+          changed = xorLz4Block(payload, at, at + size, this.lastBytes, wordBase * 4, pageSize, this.directScratch);
+          if (changed >= 0) {
+            at += size;
+            if (!countChanged) changed = 0;
+            this.pages[entry] = page;
+            this.kinds[entry] = kind;
+            this.changedBytes[entry] = changed;
+            continue;
+          }
+          changed = 0; // not valid LZ4 of one page: the decoder below says why
+        }
         if (kind === PAGE_XOR_LZ4) {
           const decoded = lz4.decodeBlock(payload.subarray(at, at + size), this.xorBytes);
           if (decoded !== pageSize) this.corrupt(base + at, `entry ${entry} (page ${page}): an LZ4 block that decodes to ${pageSize} bytes, it ${decoded < 0 ? 'is corrupt' : `decodes to ${decoded}`}`);

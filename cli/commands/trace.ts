@@ -183,6 +183,22 @@ const benchRecordCommand: CommandModule = {
   },
 };
 
+const benchReadCommand: CommandModule = {
+  command: 'bench-read <file>',
+  describe: 'cost of reading a trace as trace info and replay do: median of whole passes, MB/s of file and entries/s',
+  builder: (yargs: Argv) =>
+    yargs
+      .positional('file', { type: 'string', describe: 'a pagedelta trace, or a text/CSV access list' })
+      .option('rounds', { type: 'number', default: 5, describe: 'whole passes over the file (median)' })
+      .example('pagedelta trace bench-read redis.pdt', 'MB/s and entries/s of a recorded trace'),
+  handler: async (argv) => {
+    const args = argv as unknown as { file: string; rounds: number };
+    checkFlag('--rounds', args.rounds, { min: 1, max: 1000, integer: true });
+    const { benchmarkTraceRead } = await import('../../workloads/trace/bench-read.js');
+    process.stdout.write(`${JSON.stringify(await benchmarkTraceRead(args.file, args.rounds), null, 2)}\n`);
+  },
+};
+
 const synthCommand: CommandModule = {
   command: 'synth',
   describe: "write a synthetic workload's evolution as a content trace",
@@ -233,6 +249,6 @@ const synthCommand: CommandModule = {
 export const traceCommand: CommandModule = {
   command: 'trace <command>',
   describe: 'trace files: info, record a process, synthesize from a workload',
-  builder: (yargs: Argv) => yargs.command(infoCommand).command(recordCommand).command(benchRecordCommand).command(synthCommand).demandCommand(1, 'name a trace command: info, record or synth'),
+  builder: (yargs: Argv) => yargs.command(infoCommand).command(recordCommand).command(benchRecordCommand).command(benchReadCommand).command(synthCommand).demandCommand(1, 'name a trace command: info, record or synth'),
   handler: () => {},
 };

@@ -189,7 +189,7 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
   if (!(Number.isInteger(buckets) && buckets >= 1 && buckets <= 100_000)) throw new TraceError(`--buckets must be an integer in 1..100000, got ${buckets}`);
   // A fine histogram (its width doubling as needed), rebinned into `buckets` rows at the end.
   const fineBuckets = 4096;
-  const image = new SparseImage(header.pageSize);
+  const image = new SparseImage(header.pageSize, header.pageCount);
   const target = new SparseTarget(image);
   const counter = new PageCounter();
   let histogram: TimeHistogram | undefined;

@@ -22,9 +22,10 @@ import type { DirtyTracker, GuestMemory } from '../memory.js';
 import { type ContentSpec, fillRegion, type Region } from '../content.js';
 import { deriveSeed, Xoshiro128 } from '../prng.js';
 import { PAGE_UNCHANGED, PAGE_ZERO, TIME_UNITS, TraceError, type TimeUnit } from './format.js';
-import { MemoryTarget, type PageTarget, TraceFileReader } from './reader.js';
+import { MemoryTarget, OffsetTarget, type PageTarget, TraceFileReader } from './reader.js';
 import { RECORD_EPOCH } from './format.js';
 import { TraceSource } from './source.js';
+import { PAGES_PER_RECORD } from './writer.js';
 import { validateTraceFile } from './validate.js';
 import type { Workload } from '../workload.js';
 
@@ -33,31 +34,49 @@ import type { Workload } from '../workload.js';
  * zeros), then applied to the guest page by page as their time comes.
  */
 class SlotTarget implements PageTarget {
-  private readonly slotWords: Int32Array;
+  private slotWords: Int32Array;
+  private slotBytes: Uint8Array;
   private readonly pageWords: number;
-  private slot = -1;
+  /** Slots zero-filled for the record being decoded: 0..filled-1. */
+  private filled = 0;
   kinds: Uint8Array = new Uint8Array(0);
   pages: Float64Array = new Float64Array(0);
 
   constructor(pageSize: number) {
     this.pageWords = pageSize >>> 2;
-    this.slotWords = new Int32Array(1024 * this.pageWords);
+    this.slotWords = new Int32Array(PAGES_PER_RECORD * this.pageWords);
+    this.slotBytes = new Uint8Array(this.slotWords.buffer);
   }
 
   /** Before decoding a record. */
   begin(): this {
-    this.slot = -1;
+    this.filled = 0;
     return this;
   }
 
-  words(): Int32Array {
-    this.slot++;
-    this.slotWords.fill(0, this.slot * this.pageWords, (this.slot + 1) * this.pageWords);
+  /** Slot `entry` (zero-filled on first use in this record; more slots for a record longer than writers make). */
+  words(_page: number, entry: number): Int32Array {
+    if (entry >= this.filled) {
+      const needed = (entry + 1) * this.pageWords;
+      if (needed > this.slotWords.length) {
+        const grown = new Int32Array(Math.max(needed, 2 * this.slotWords.length));
+        grown.set(this.slotWords.subarray(0, this.filled * this.pageWords));
+        this.slotWords = grown;
+        this.slotBytes = new Uint8Array(grown.buffer);
+      }
+      this.slotWords.fill(0, this.filled * this.pageWords, needed);
+      this.filled = entry + 1;
+    }
     return this.slotWords;
   }
 
-  wordOffset(): number {
-    return this.slot * this.pageWords;
+  wordOffset(_page: number, entry: number): number {
+    return entry * this.pageWords;
+  }
+
+  bytes(page: number, entry: number): Uint8Array {
+    this.words(page, entry);
+    return this.slotBytes;
   }
 
   /** Applies entry `index` to the guest page it names. */
@@ -65,8 +84,8 @@ class SlotTarget implements PageTarget {
     const page = this.pages[index]!;
     const kind = this.kinds[index]!;
     if (kind === PAGE_UNCHANGED) return;
-    const words = target.words(page);
-    const base = target.wordOffset(page);
+    const words = target.words(page, index);
+    const base = target.wordOffset(page, index);
     const words0 = this.pageWords;
     if (kind === PAGE_ZERO) {
       words.fill(0, base, base + words0);
@@ -152,7 +171,7 @@ class TraceReplay implements Workload {
       const inner = new MemoryTarget(memory);
       const first = this.region.first;
       // Trace page p lives at guest page first + p.
-      this.target = first === 0 ? inner : { words: (page) => inner.words(page + first), wordOffset: (page) => inner.wordOffset(page + first) };
+      this.target = first === 0 ? inner : new OffsetTarget(inner, first);
     }
     this.source.rewind();
     this.nowMs = 0;

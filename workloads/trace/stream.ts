@@ -52,7 +52,7 @@ const YIELD_EVERY = 64;
 /** Opens a trace (binary or text) for streaming: header now, epochs as you iterate. */
 export async function readTrace(path: string, options: ReadTraceOptions = {}): Promise<TraceHandle> {
   const source = new TraceSource(path, options);
-  const image = new SparseImage(source.header.pageSize);
+  const image = new SparseImage(source.header.pageSize, source.header.pageCount);
   const target = new SparseTarget(image);
   const unitMs = TIME_UNITS[source.header.timeUnit];
   let closed = false;

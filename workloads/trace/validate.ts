@@ -11,7 +11,7 @@ import { TraceSource, type TraceSourceOptions } from './source.js';
 export function validateTraceFile(path: string, options: TraceSourceOptions = {}): void {
   const source = new TraceSource(path, options);
   try {
-    const target = new SparseTarget(new SparseImage(source.header.pageSize));
+    const target = new SparseTarget(new SparseImage(source.header.pageSize, source.header.pageCount));
     while (source.next(target) !== null) {
       // every record's framing, checksum and payload are checked as it is decoded
     }

@@ -170,6 +170,34 @@ describe('content traces: write, read, replay', () => {
     expect(() => createWorkload(`trace:${tempFile('x.txt')},spread=true`, { pageCount: 16 })).toThrow();
   });
 
+  it('spread=true places each entry in its own slot when some entries are unchanged', async () => {
+    // Unchanged entries have no page data: decoding skips them, and the changed pages after
+    // them must still land in their own slots (slot = entry index, not a running count).
+    const path = tempFile('unchanged.pdt');
+    const page = new Uint8Array(4096);
+    await writeTrace(path, { kind: 'content', pageCount: 16, timeUnit: 'ms' }, (writer) => {
+      writer.beginEpoch(0);
+      for (const number of [1, 2, 3]) writer.writePage(number, page.fill(number * 10));
+      writer.endEpoch();
+      writer.beginEpoch(100);
+      writer.writePage(1, page.fill(10)); // unchanged
+      writer.writePage(2, page.fill(21));
+      writer.writePage(3, page.fill(30)); // unchanged
+      writer.writePage(4, page.fill(44));
+      writer.endEpoch();
+    });
+    const kinds = (await readTrace(path))[Symbol.asyncIterator]();
+    await kinds.next();
+    const second = (await kinds.next()).value!;
+    expect(Array.from(second.kinds!)).toEqual([PAGE_UNCHANGED, PAGE_XOR_LZ4, PAGE_UNCHANGED, PAGE_XOR_LZ4]);
+    const spread = dirtyAt(`trace:${path},spread=true`, [100]).memory;
+    const whole = dirtyAt(`trace:${path}`, [100]).memory;
+    for (const number of [1, 2, 3, 4]) {
+      expect(spread.page(number)[4095]).toBe(whole.page(number)[4095]);
+    }
+    expect([1, 2, 3, 4].map((number) => whole.page(number)[4095])).toEqual([10, 21, 30, 44]);
+  });
+
   it('a migration that outlives the trace, or stops in a long snapshot gap, says so', async () => {
     const path = await limitsTrace();
     const ended = dirtyAt(`trace:${path}`, [1500]).workload;

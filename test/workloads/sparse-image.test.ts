@@ -1,0 +1,118 @@
+/**
+ * The sparse page image that trace info, validation and streaming decode into, and the epoch
+ * decoder's two passes over a record (framing first, then pages).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BLOCK_PAGES, SparseImage } from '../../workloads/sparse-image.js';
+import { PAGE_XOR_LZ4, RECORD_EPOCH, TraceError } from '../../workloads/trace/format.js';
+import { SparseTarget, TraceFileReader } from '../../workloads/trace/reader.js';
+import { writeTrace } from '../../workloads/trace/writer.js';
+import { joinTrace, splitTrace } from '../fuzz/trace-parts.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pagedelta-sparse-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(image: SparseImage, page: number, word: number, value: number): void {
+  const block = image.block(page, true)!;
+  block[image.wordOffset(page) + word] = value;
+}
+
+describe('SparseImage', () => {
+  it('counts the pages holding a non-zero byte, across blocks, and only those', () => {
+    const image = new SparseImage(4096);
+    write(image, 3, 1023, 1); // last word of a page
+    write(image, BLOCK_PAGES + 5, 0, -1); // another block
+    image.block(7, true); // handed out, never written
+    write(image, 9, 10, 5);
+    write(image, 9, 10, 0); // written, then zero again
+    write(image, 2 ** 31, 512, 0x100); // far away: a block of its own, no scan of the range between
+    expect(image.nonZeroPages()).toBe(3);
+    expect(Array.from(image.page(3).subarray(4092))).toEqual([1, 0, 0, 0]);
+    expect(image.page(4).every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('holds at most its pages: the last block is cut at the page count', () => {
+    const small = new SparseImage(4096, 100);
+    write(small, 99, 0, 1);
+    expect(small.allocatedBytes).toBe(100 * 4096);
+    const unknown = new SparseImage(4096);
+    write(unknown, 99, 0, 1);
+    expect(unknown.allocatedBytes).toBe(BLOCK_PAGES * 4096);
+    const twoBlocks = new SparseImage(4096, BLOCK_PAGES + 10);
+    write(twoBlocks, 0, 0, 1);
+    write(twoBlocks, BLOCK_PAGES + 9, 1023, 1);
+    expect(twoBlocks.allocatedBytes).toBe((BLOCK_PAGES + 10) * 4096);
+    expect(twoBlocks.nonZeroPages()).toBe(2);
+  });
+
+  it('clear() forgets every page', () => {
+    const image = new SparseImage(4096);
+    write(image, 1, 0, 1);
+    image.clear();
+    expect(image.nonZeroPages()).toBe(0);
+    expect(image.allocatedBytes).toBe(0);
+  });
+});
+
+describe('decodeEpoch', () => {
+  /** Reads a varint at `at`: [value, next offset]. */
+  function varint(bytes: Uint8Array, at: number): [number, number] {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = bytes[at++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return [value, at];
+      scale *= 128;
+    }
+  }
+
+  it('a record whose framing is bad past its first entry changes no page', async () => {
+    const path = join(dir, 'two.pdt');
+    const page = new Uint8Array(4096);
+    await writeTrace(path, { kind: 'content', pageSize: 4096, pageCount: 16, timeUnit: 'ms' }, (writer) => {
+      writer.beginEpoch(0);
+      writer.writePage(1, page.fill(7));
+      writer.writePage(2, page.fill(8));
+      writer.endEpoch();
+    });
+    const parts = splitTrace(new Uint8Array(readFileSync(path)));
+    const epoch = parts.records.find((record) => record.type === RECORD_EPOCH)!;
+    const payload = epoch.payload;
+    // Entry 0: page delta varint, kind, block length varint, block; entry 1's kind follows its page delta.
+    let at = varint(payload, 12)[1];
+    expect(payload[at]).toBe(PAGE_XOR_LZ4);
+    const [size, dataAt] = varint(payload, at + 1);
+    at = varint(payload, dataAt + size)[1];
+    expect(payload[at]).toBe(PAGE_XOR_LZ4);
+    payload[at] = 9;
+    const corrupt = join(dir, 'corrupt.pdt');
+    writeFileSync(corrupt, joinTrace(parts));
+
+    for (const [file, fails] of [
+      [path, false],
+      [corrupt, true],
+    ] as const) {
+      const reader = new TraceFileReader(file);
+      const image = new SparseImage(4096, 16);
+      try {
+        let record = reader.next();
+        while (record !== null && record.type !== RECORD_EPOCH) record = reader.next();
+        const decode = () => reader.decodeEpoch(record!, new SparseTarget(image));
+        if (fails) {
+          expect(decode).toThrow(TraceError);
+          expect(decode).toThrow(/entry 1 \(page 2\): a page kind 0-3, found 9/);
+          expect(image.nonZeroPages()).toBe(0);
+        } else {
+          decode();
+          expect([image.page(1)[100], image.page(2)[100]]).toEqual([7, 8]);
+        }
+      } finally {
+        reader.close();
+      }
+    }
+  });
+});

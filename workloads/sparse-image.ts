@@ -49,22 +49,31 @@ export class SparseImage {
         this.touched[index] = new Uint8Array(BLOCK_PAGES);
         this.blockByteViews[index] = new Uint8Array(block.buffer);
       }
-      const touched = this.touched[index]!;
-      const slot = page & BLOCK_MASK;
-      if (touched[slot] === 0) {
-        touched[slot] = 1;
-        // A store first: the page is faulted in writable at once. Its first access would
-        // otherwise be a load (callers XOR into it), which maps the shared zero page, and the
-        // store after it faults a second time (measured: 2 faults per page, 170k for 83k pages).
-        block![slot * this.pageWords] = 0;
-      }
+      this.touched[index]![page & BLOCK_MASK] = 1;
     }
     return block;
   }
 
-  /** A byte view of the block holding `page` (allocated if need be; the page noted as possibly written). */
+  /**
+   * block(page, true) for a caller about to write the page (a reader decoding into it). The
+   * first time, a store comes first, so the system backs the page writable at once: decoders
+   * load before they store (they XOR), and a first load maps a shared zero page that the
+   * store after it must fault out again (measured: 2 faults per page, 170k for 83k pages).
+   * The writer reads pages it may never change, so it keeps block(), which backs nothing.
+   */
+  writableBlock(page: number): Int32Array {
+    const index = Math.floor(page / BLOCK_PAGES);
+    const slot = page & BLOCK_MASK;
+    const touched = this.touched[index];
+    if (touched !== undefined && touched[slot] === 1) return this.blocks[index]!;
+    const block = this.block(page, true)!;
+    block[slot * this.pageWords] = 0;
+    return block;
+  }
+
+  /** A byte view of the block holding `page`, as writableBlock. */
   blockBytes(page: number): Uint8Array {
-    this.block(page, true);
+    this.writableBlock(page);
     return this.blockByteViews[Math.floor(page / BLOCK_PAGES)]!;
   }
 

@@ -48,6 +48,18 @@ describe('SparseImage', () => {
     expect(twoBlocks.nonZeroPages()).toBe(2);
   });
 
+  it('writableBlock hands out the same zero page as block(page, true)', () => {
+    const image = new SparseImage(4096);
+    const block = image.writableBlock(BLOCK_PAGES + 3);
+    expect(block).toBe(image.block(BLOCK_PAGES + 3, false));
+    const base = image.wordOffset(BLOCK_PAGES + 3);
+    expect(block.subarray(base, base + 1024).every((word) => word === 0)).toBe(true);
+    expect(image.nonZeroPages()).toBe(0);
+    block[base + 1] = 2;
+    expect(image.writableBlock(BLOCK_PAGES + 3)[base + 1]).toBe(2); // a second call leaves it be
+    expect(image.nonZeroPages()).toBe(1);
+  });
+
   it('clear() forgets every page', () => {
     const image = new SparseImage(4096);
     write(image, 1, 0, 1);

@@ -107,7 +107,7 @@ export class SparseTarget implements PageTarget {
   constructor(readonly image: SparseImage) {}
 
   words(page: number): Int32Array {
-    return this.image.block(page, true)!;
+    return this.image.writableBlock(page);
   }
 
   wordOffset(page: number): number {

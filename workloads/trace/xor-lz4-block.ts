@@ -57,10 +57,12 @@ export function xorLz4Block(input: Uint8Array, start: number, end: number, bytes
 
   // Pass 2: apply. Only non-zero delta bytes are written to scratch, and each run of them is
   // noted as a range [starts[r], ends[r]), in increasing order (output is written front to
-  // back); every other delta byte is zero, so a match copies only where its source meets a range.
+  // back); every other delta byte is zero, so a match copies only where its source meets a
+  // range. (A dense repeated run is one range that may hold zeros: copies skip those.)
   if (rangeStarts.length < (pageSize >>> 1) + 2) {
     rangeStarts = new Int32Array((pageSize >>> 1) + 2);
     rangeEnds = new Int32Array((pageSize >>> 1) + 2);
+    periodAt = new Int32Array(pageSize);
   }
   const starts = rangeStarts;
   const ends = rangeEnds;
@@ -125,6 +127,7 @@ export function xorLz4Block(input: Uint8Array, start: number, end: number, bytes
         const to = ends[r]! < sourceEnd ? ends[r]! : sourceEnd;
         for (let q = from; q < to; q++) {
           const value = scratch[q]!;
+          if (value === 0) continue; // inside a dense run's range
           const at = d + (q - source);
           scratch[at] = value;
           bytes[base + at] ^= value;
@@ -137,18 +140,43 @@ export function xorLz4Block(input: Uint8Array, start: number, end: number, bytes
         }
       }
     } else if (lo < ranges && starts[lo]! < d) {
-      // Overlapping match over non-zero bytes: a repeated pattern, copied byte by byte.
-      for (let k = 0; k < match; k++) {
-        const value = scratch[source + k]!;
-        if (value !== 0) {
-          const at = d + k;
-          scratch[at] = value;
-          bytes[base + at] ^= value;
-          changed++;
-          if (ranges > 0 && ends[ranges - 1] === at) ends[ranges - 1] = at + 1;
-          else {
-            starts[ranges] = at;
-            ends[ranges++] = at + 1;
+      // Overlapping match over non-zero bytes: the output repeats the `offset` bytes before d
+      // (byte d + k is byte source + k % offset).
+      let nonZero = 0;
+      for (let k = 0; k < offset; k++) if (scratch[source + k] !== 0) periodAt[nonZero++] = k;
+      if (4 * nonZero >= offset) {
+        // A dense pattern (recorded Redis pages repeat one for thousands of bytes): copied and
+        // XORed as one run, noted as one range that may hold zero bytes (counted apart).
+        for (let k = 0; k < match; k++) {
+          const value = scratch[source + k]!;
+          scratch[d + k] = value;
+          bytes[base + d + k] ^= value;
+        }
+        const periods = Math.floor(match / offset);
+        changed += periods * nonZero;
+        const rest = match - periods * offset;
+        for (let j = 0; j < nonZero && periodAt[j]! < rest; j++) changed++;
+        if (ranges > 0 && ends[ranges - 1] === d) ends[ranges - 1] = d + match;
+        else {
+          starts[ranges] = d;
+          ends[ranges++] = d + match;
+        }
+      } else {
+        // A sparse pattern: only its non-zero bytes, once per repetition, in increasing order.
+        for (let period = 0; period < match; period += offset) {
+          for (let j = 0; j < nonZero; j++) {
+            const k = period + periodAt[j]!;
+            if (k >= match) break;
+            const value = scratch[source + periodAt[j]!]!;
+            const at = d + k;
+            scratch[at] = value;
+            bytes[base + at] ^= value;
+            changed++;
+            if (ranges > 0 && ends[ranges - 1] === at) ends[ranges - 1] = at + 1;
+            else {
+              starts[ranges] = at;
+              ends[ranges++] = at + 1;
+            }
           }
         }
       }
@@ -162,3 +190,5 @@ export function xorLz4Block(input: Uint8Array, start: number, end: number, bytes
 /** The ranges of non-zero delta bytes written so far (reused: no allocation per page). */
 let rangeStarts = new Int32Array(0);
 let rangeEnds = new Int32Array(0);
+/** Positions of the non-zero bytes of an overlapping match's period (reused). */
+let periodAt = new Int32Array(0);

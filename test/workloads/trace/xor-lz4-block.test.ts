@@ -50,6 +50,27 @@ describe('xorLz4Block: an LZ4 XOR delta applied straight to the page', () => {
     }
   });
 
+  it('dense repeated patterns (one run, zeros inside) and later copies out of them count only non-zero bytes', () => {
+    const pageSize = 4096;
+    const cases: Array<Array<[at: number, unit: number[], repeats: number]>> = [
+      [[0, [0xab, 0, 0xcd, 0], 301]], // period 4, half zero, a run that ends mid-period
+      [[5, [1, 2, 3], 700], [3000, [1, 2, 3], 13]], // dense run, then the same bytes again (a disjoint match into it)
+      [[100, [9, 0, 0, 0, 0, 0, 0, 7], 200], [2500, [0, 0, 0, 7, 9], 30]], // sparse period (2 of 8): the other path
+      [[0, [0x55], 4096]], // every byte
+    ];
+    for (const writes of cases) {
+      const xor = new Uint8Array(pageSize);
+      for (const [at, unit, repeats] of writes) for (let k = 0; k < unit.length * repeats && at + k < pageSize; k++) xor[at + k] = unit[k % unit.length]!;
+      const block = new Uint8Array(lz4.encodeBound(pageSize));
+      const size = lz4.encodeBlock(xor, block);
+      const page = Uint8Array.from({ length: pageSize }, (_, i) => (i * 13) & 255);
+      const result = apply(block.subarray(0, size), page);
+      expect(result.page).toEqual(page.map((byte, i) => byte ^ xor[i]!));
+      expect(result.changed).toBe(xor.filter((byte) => byte !== 0).length);
+      expect(result.scratchClean).toBe(true);
+    }
+  });
+
   it('equals the native LZ4 decoder followed by XOR, on sparse and dense deltas (property)', () => {
     const pageSize = 4096;
     const delta = fc.oneof(

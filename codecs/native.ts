@@ -1,8 +1,11 @@
 /**
- * The two compression libraries, loaded once. Both are CommonJS packages with native code:
- * `lz4` builds its addon on install (node-gyp), `snappy` ships a prebuilt N-API binary.
+ * The native code, loaded once: the two compression libraries (CommonJS packages: `lz4`
+ * builds its addon on install with node-gyp, `snappy` ships a prebuilt N-API binary) and the
+ * project's own addon of delta kernels, when it was built.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -38,3 +41,35 @@ export function lz4JavaScriptBlock(): {
 // snappy's default output path hands V8 external memory that is never reclaimed: always copy.
 export const SNAPPY_ENCODE = { copyOutputData: true } as const;
 export const SNAPPY_DECODE = { asBuffer: true, copyOutputData: true } as const;
+
+/** The project's own native addon (codecs/addon, built by `npm install` from binding.gyp). */
+export interface DeltaAddon {
+  /** XBZRLE encode of two equal-length Uint8Arrays into `out`: bytes written, 0 identical, -1 does not fit, -2 bad arguments. */
+  xbzrleEncode(old: Uint8Array, cur: Uint8Array, out: Uint8Array): number;
+  /** Applies an XBZRLE delta to `page` in place: 1 applied, 0 corrupt (page untouched), -2 bad arguments. */
+  xbzrleDecode(encoded: Uint8Array, page: Uint8Array): number;
+}
+
+const ADDON_FILE = 'build/Release/pagedelta_kernels.node';
+
+function loadDeltaAddon(): { addon: DeltaAddon | null; status: string } {
+  // From the sources (codecs/) or the build (dist/codecs/): the addon is built at the package root.
+  for (const relative of [`../${ADDON_FILE}`, `../../${ADDON_FILE}`]) {
+    const path = fileURLToPath(new URL(relative, import.meta.url));
+    if (!existsSync(path)) continue;
+    try {
+      return { addon: require(path) as DeltaAddon, status: `native addon (${ADDON_FILE})` };
+    } catch (error) {
+      return { addon: null, status: `native addon not loadable: ${(error as Error).message.split('\n')[0]}` };
+    }
+  }
+  return { addon: null, status: `native addon not built (${ADDON_FILE} missing: npm install builds it with node-gyp and a C compiler)` };
+}
+
+const loadedAddon = loadDeltaAddon();
+
+/** The native delta kernels, or null where the addon was not built. */
+export const deltaAddon: DeltaAddon | null = loadedAddon.addon;
+
+/** Which native delta kernels are in use, or why none. */
+export const deltaAddonStatus: string = loadedAddon.status;

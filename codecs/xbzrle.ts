@@ -10,7 +10,8 @@
  * run is never written. The scans compare 4 bytes at a time where the pages are aligned.
  */
 import { type Codec, CodecError, checkDecodePage, checkEncodeArgs } from './codec.js';
-import { type DeltaWasmKernels, deltaWasmKernels, WASM_MAX_INPUT, WASM_MAX_PAGE } from './wasm/kernels.js';
+import { type DeltaAddon, deltaAddon } from './native.js';
+import { type DeltaWasmKernels, deltaWasmKernels, NOT_IN_PLACE, WASM_MAX_INPUT, WASM_MAX_PAGE } from './wasm/kernels.js';
 import { WordView } from './words.js';
 
 /**
@@ -65,18 +66,40 @@ export class XbzrleCodec implements Codec {
   private readonly oldWords = new WordView();
   private readonly curWords = new WordView();
   private readonly wasm: DeltaWasmKernels | null;
+  private readonly addon: DeltaAddon | null;
   /** The encoder in use. */
   readonly kernel: DeltaKernel;
 
-  constructor(options: { kernel?: DeltaKernel } = {}) {
+  /**
+   * `kernel`: 'wasm' (default where available) or 'js'. `native` (default true): pages that
+   * are not kernel-visible go to the project's native addon, when it was built, instead of
+   * being copied into the WebAssembly kernels (see codecs/addon). With kernel 'js' neither is used.
+   */
+  constructor(options: { kernel?: DeltaKernel; native?: boolean } = {}) {
     this.wasm = options.kernel === 'js' ? null : deltaWasmKernels();
     if (options.kernel === 'wasm' && this.wasm === null) throw new Error('xbzrle: the WebAssembly SIMD kernel is not available here');
     this.kernel = this.wasm === null ? 'js' : 'wasm';
+    this.addon = options.kernel === 'js' || options.native === false ? null : deltaAddon;
+  }
+
+  /** Where pages that are not kernel-visible are encoded and decoded. */
+  get ordinaryPagePath(): 'native addon' | 'wasm copy' | 'js' {
+    return this.addon !== null ? 'native addon' : this.wasm !== null ? 'wasm copy' : 'js';
   }
 
   encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
     checkEncodeArgs(this, old, cur, out);
     const prev = old as Uint8Array;
+    if (this.addon !== null) {
+      // Kernel-visible pages in place in the kernels; any others where they are, natively.
+      if (this.wasm !== null && cur.length <= WASM_MAX_PAGE) {
+        const inPlace = this.wasm.xbzrleEncodeInPlace(prev, cur, out);
+        if (inPlace !== NOT_IN_PLACE) return inPlace;
+      }
+      const encoded = this.addon.xbzrleEncode(prev, cur, out);
+      if (encoded === -2) throw new CodecError(this.name, 'the native encoder refused its arguments'); // checked above: unreachable
+      return encoded;
+    }
     if (this.wasm !== null && cur.length <= WASM_MAX_PAGE) return this.wasm.xbzrleEncode(prev, cur, out);
     return this.encodeJs(prev, cur, out);
   }
@@ -170,6 +193,11 @@ export class XbzrleCodec implements Codec {
       const inPlace = this.wasm.xbzrleDecodeInPlace(encoded, page);
       if (inPlace === 1) return;
       if (inPlace === 0) this.rejected(encoded, page);
+      if (this.addon !== null) {
+        const applied = this.addon.xbzrleDecode(encoded, page);
+        if (applied === 1) return;
+        this.rejected(encoded, page);
+      }
       if (inPlace === -1 && encoded.length >= WASM_DECODE_MIN_INPUT && encoded.length <= WASM_MAX_INPUT) {
         if (this.wasm.xbzrleDecodeCopy(encoded, page)) return;
         this.rejected(encoded, page);
@@ -216,10 +244,10 @@ export class XbzrleCodec implements Codec {
     }
   }
 
-  /** The kernel rejected the delta (page untouched): throws the reason from the parser. */
+  /** A kernel (WebAssembly or native) rejected the delta (page untouched): throws the reason from the parser. */
   private rejected(encoded: Uint8Array, page: Uint8Array): never {
     this.walk(encoded, page, false);
-    throw this.corrupt('rejected by the WebAssembly decoder'); // unreachable if both parsers agree
+    throw this.corrupt('rejected by the WebAssembly or native decoder'); // unreachable if both parsers agree
   }
 
   private corrupt(message: string): CodecError {

@@ -6,7 +6,8 @@
  * - `kernel-visible`: pages from allocatePages (how GuestMemory, the cache slab and the
  *   destination hold them), and the encode output and decode inputs too: the delta kernels
  *   work on them in place;
- * - `ordinary`: subarrays of plain Uint8Arrays: the kernels copy them in (and out).
+ * - `ordinary`: subarrays of plain Uint8Arrays: xbzrle hands them to the native addon where it
+ *   was built (codecs/addon), otherwise (and xbrle always) the kernels copy them in (and out).
  *
  * References measured in the same run, interleaved with the codecs (each round measures every
  * task once, in an order rotated per round), median over the rounds: a plain XOR pass over the
@@ -17,8 +18,10 @@
  */
 import { join } from 'node:path';
 import type { Codec } from '../codecs/codec.js';
+import { deltaAddonStatus } from '../codecs/native.js';
 import { allocatePages } from '../codecs/page-memory.js';
 import { codecNames, getCodec } from '../codecs/registry.js';
+import type { XbzrleCodec } from '../codecs/xbzrle.js';
 import { median } from '../units/statistics.js';
 import { xorInto } from '../codecs/words.js';
 import { type Scenario, canonicalOldPages, getScenario, scenarioPages, SCENARIOS } from '../workloads/scenarios.js';
@@ -77,6 +80,8 @@ export interface CodecBenchRow {
 
 export interface CodecBenchResult {
   rows: CodecBenchRow[];
+  /** How xbzrle handles ordinary pages here: the native addon, or the WebAssembly copy path (and why). */
+  ordinaryXbzrle: string;
   /** How the C reference ran ("gcc -O2"), or why it did not. */
   cReference: string;
   rounds: number;
@@ -268,7 +273,9 @@ export async function benchmarkCodecs(options: CodecBenchOptions = {}): Promise<
     server?.stop();
     removeCompiled(compiled);
   }
-  return { rows, cReference, rounds };
+  const xbzrle = getCodec('xbzrle') as XbzrleCodec;
+  const ordinaryXbzrle = xbzrle.ordinaryPagePath === 'native addon' ? deltaAddonStatus : `${xbzrle.ordinaryPagePath} (${deltaAddonStatus})`;
+  return { rows, ordinaryXbzrle, cReference, rounds };
 }
 
 function copyVisible(source: Uint8Array, pages: number, pageSize: number): Uint8Array {

@@ -52,7 +52,7 @@ export const codecsCommand: CommandModule = {
     const codecs = splitList(args.codec, '--codec');
     const scenarios = splitList(args.scenario, '--scenario');
     checkFlag('--rounds', args.rounds, { min: 1, max: 1000, integer: true });
-    const { rows, cReference, rounds } = await benchmarkCodecs({
+    const result = await benchmarkCodecs({
       ...(codecs.length > 0 ? { codecs } : {}),
       ...(scenarios.length > 0 ? { scenarios } : {}),
       pages: args.pages,
@@ -62,6 +62,7 @@ export const codecsCommand: CommandModule = {
       cReference: args.c,
       onProgress: (message) => process.stderr.write(`${message}\n`),
     });
+    const { rows, cReference, rounds } = result;
     const table: Table = {
       title: 'Codec benchmark',
       columns: [
@@ -85,7 +86,7 @@ export const codecsCommand: CommandModule = {
       rows: rows.map((row) => ({ ...row })),
       notes: [
         `Pool: ${args.pages} canonical page pairs (splitmix64 seed 20110706); MB/s = 10^6 bytes of input page per second, through the public API (encode/decode per page), median of ${rounds} interleaved rounds.`,
-        'pages: kernel-visible = from allocatePages (the kernels work in place, as for the simulator\'s guest, cache and destination); ordinary = subarrays of a plain Uint8Array (copied into the kernels).',
+        `pages: kernel-visible = from allocatePages (the kernels work in place, as for the simulator's guest, cache and destination); ordinary = subarrays of a plain Uint8Array (xbzrle: ${result.ordinaryXbzrle}; xbrle: copied into the kernels).`,
         `C reference (same pairs, same rounds, interleaved; scalar XBZRLE, word-at-a-time XBRLE): ${cReference}.`,
       ],
     };

@@ -69,6 +69,9 @@ function kernelsOf(arena: PageArena): ArenaKernels {
   return kernels;
 }
 
+/** xbzrleEncodeInPlace: a page is not kernel-visible (nothing was done). */
+export const NOT_IN_PLACE = -2;
+
 /** Which kernel to run. */
 const XBZRLE = 0;
 const XBRLE = 1;
@@ -83,15 +86,23 @@ export class DeltaWasmKernels {
 
   /** XBZRLE encode, same contract as Codec.encode; pages of at most WASM_MAX_PAGE bytes. */
   xbzrleEncode(old: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
-    return this.encodeWith(XBZRLE, old, cur, out);
+    return this.encodeWith(XBZRLE, old, cur, out, false);
+  }
+
+  /**
+   * xbzrleEncode when both pages are kernel-visible (in one arena); NOT_IN_PLACE, with
+   * nothing done, when either would have to be copied in.
+   */
+  xbzrleEncodeInPlace(old: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
+    return this.encodeWith(XBZRLE, old, cur, out, true);
   }
 
   /** XBRLE encode, same contract as Codec.encode; pages of at most WASM_MAX_PAGE bytes. */
   xbrleEncode(old: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
-    return this.encodeWith(XBRLE, old, cur, out);
+    return this.encodeWith(XBRLE, old, cur, out, false);
   }
 
-  private encodeWith(which: number, old: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
+  private encodeWith(which: number, old: Uint8Array, cur: Uint8Array, out: Uint8Array, inPlaceOnly: boolean): number {
     // A view's buffer and byteOffset cost 6-12 ns each even read as view-fields.ts does: each
     // is read at most once, and only where the answer matters.
     const curBuffer = bufferOf(cur);
@@ -105,6 +116,7 @@ export class DeltaWasmKernels {
       else arena = null; // a view of an arena's scratch space: treated as a page from elsewhere
     }
     if (arena === null) {
+      if (inPlaceOnly) return NOT_IN_PLACE;
       arena = arenaOfBuffer(oldBuffer);
       if (arena !== null) {
         const offset = byteOffsetOf(old);
@@ -117,6 +129,7 @@ export class DeltaWasmKernels {
     } else {
       const offset = oldBuffer === arena.buffer ? byteOffsetOf(old) : 0;
       if (offset >= SCRATCH_BYTES) oldAt = offset;
+      else if (inPlaceOnly) return NOT_IN_PLACE;
       else arena.bytes.set(old, OLD_AT);
     }
     const kernels = (arena.kernels as ArenaKernels | null) ?? kernelsOf(arena);

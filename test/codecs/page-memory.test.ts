@@ -6,7 +6,7 @@ import { XbrleCodec } from '../../codecs/xbrle.js';
 import { XbzrleCodec } from '../../codecs/xbzrle.js';
 import { canonicalPagePairs, SCENARIOS } from '../../workloads/scenarios.js';
 
-const wasmXbzrle = new XbzrleCodec({ kernel: 'wasm' });
+const wasmXbzrle = new XbzrleCodec({ kernel: 'wasm', native: false }); // pages from elsewhere through the copy path
 const jsXbzrle = new XbzrleCodec({ kernel: 'js' });
 const wasmXbrle = new XbrleCodec({ kernel: 'wasm' });
 const jsXbrle = new XbrleCodec({ kernel: 'js' });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CodecError } from '../../codecs/codec.js';
+import { deltaAddon, deltaAddonStatus } from '../../codecs/native.js';
 import { getCodec } from '../../codecs/registry.js';
 import { readUlebSmall, writeUlebSmall, XBZRLE_MAX_RUN, XbzrleCodec } from '../../codecs/xbzrle.js';
 import { canonicalPagePairs, SCENARIOS } from '../../workloads/scenarios.js';
@@ -106,9 +107,15 @@ describe('xbzrle: QEMU vectors', () => {
     }
   });
 
-  it.each(['wasm', 'js'] as const)('%s kernel: round-trips 10,000 random page pairs and matches the reference encoder byte for byte', (kernel) => {
-    const codec = new XbzrleCodec({ kernel });
-    expect(codec.kernel).toBe(kernel);
+  for (const [name, options] of [
+    ['wasm', { kernel: 'wasm', native: false }],
+    ['native', {}],
+    ['js', { kernel: 'js' }],
+  ] as const)
+  it(`${name}: round-trips 10,000 random page pairs and matches the reference encoder byte for byte`, (context) => {
+    if (name === 'native' && deltaAddon === null) return context.skip(deltaAddonStatus);
+    const codec = new XbzrleCodec(options);
+    expect(codec.ordinaryPagePath).toBe(name === 'wasm' ? 'wasm copy' : name === 'native' ? 'native addon' : 'js');
     let state = 12345;
     const random = (): number => {
       state = (Math.imul(state, 1103515245) + 12345) >>> 0;
@@ -286,8 +293,10 @@ describe('xbzrle: decoder rejections (page left unchanged)', () => {
   });
 });
 
-describe('xbzrle: the WebAssembly kernel and the TypeScript encoder agree', () => {
-  const wasm = new XbzrleCodec({ kernel: 'wasm' });
+describe('xbzrle: the WebAssembly kernel, the native addon and the TypeScript encoder agree', () => {
+  // Plain Uint8Arrays: the WebAssembly kernel copies them in; the default codec hands them to the addon when built.
+  const wasm = new XbzrleCodec({ kernel: 'wasm', native: false });
+  const native = deltaAddon === null ? null : new XbzrleCodec();
   const js = new XbzrleCodec({ kernel: 'js' });
   it('the registry codec uses the WebAssembly kernel', () => {
     expect((getCodec('xbzrle') as XbzrleCodec).kernel).toBe('wasm');
@@ -316,6 +325,12 @@ describe('xbzrle: the WebAssembly kernel and the TypeScript encoder agree', () =
           const sizeJs = js.encode(oldPage, curPage, outJs);
           expect(sizeWasm).toBe(sizeJs);
           if (sizeJs > 0) expect(sameBytes(outWasm.subarray(0, sizeWasm), outJs.subarray(0, sizeJs))).toBe(true);
+          if (native !== null) {
+            const outNative = new Uint8Array(limit);
+            const sizeNative = native.encode(oldPage, curPage, outNative);
+            expect(sizeNative).toBe(sizeJs);
+            if (sizeJs > 0) expect(sameBytes(outNative.subarray(0, sizeNative), outJs.subarray(0, sizeJs))).toBe(true);
+          }
         },
       ),
       { numRuns: 500 },
@@ -334,8 +349,9 @@ describe('xbzrle: the committed WebAssembly binary', () => {
   });
 });
 
-describe('xbzrle: the WebAssembly decoder and the TypeScript decoder agree', () => {
-  const wasm = new XbzrleCodec({ kernel: 'wasm' });
+describe('xbzrle: the WebAssembly decoder, the native addon and the TypeScript decoder agree', () => {
+  const wasm = new XbzrleCodec({ kernel: 'wasm', native: false });
+  const native = deltaAddon === null ? null : new XbzrleCodec();
   const js = new XbzrleCodec({ kernel: 'js' });
 
   function outcome(codec: XbzrleCodec, input: Uint8Array, start: Uint8Array): string {
@@ -366,6 +382,7 @@ describe('xbzrle: the WebAssembly decoder and the TypeScript decoder agree', () 
           const input = out.slice(0, Math.max(1, size - cut));
           for (const [at, value] of mutations) input[at % input.length] = value;
           expect(outcome(wasm, input, old)).toBe(outcome(js, input, old));
+          if (native !== null) expect(outcome(native, input, old)).toBe(outcome(js, input, old));
         },
       ),
       { numRuns: 300 },
@@ -377,6 +394,7 @@ describe('xbzrle: the WebAssembly decoder and the TypeScript decoder agree', () 
       fc.property(fc.uint8Array({ minLength: 384, maxLength: 3000 }), (garbage) => {
         const start = new Uint8Array(4096).fill(1);
         expect(outcome(wasm, garbage, start)).toBe(outcome(js, garbage, start));
+        if (native !== null) expect(outcome(native, garbage, start)).toBe(outcome(js, garbage, start));
       }),
       { numRuns: 500 },
     );

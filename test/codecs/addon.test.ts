@@ -1,0 +1,67 @@
+/**
+ * The project's native addon of delta kernels (codecs/addon, built by npm install): used for
+ * pages that are not kernel-visible, and safe against arguments the TypeScript side would
+ * never pass. Its agreement with the TypeScript codec is in xbzrle.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { allocatePages } from '../../codecs/page-memory.js';
+import { getCodec } from '../../codecs/registry.js';
+import { deltaAddon, deltaAddonStatus } from '../../codecs/native.js';
+import type { XbzrleCodec } from '../../codecs/xbzrle.js';
+
+if (deltaAddon === null) console.log(`skipping the native addon tests: ${deltaAddonStatus}`);
+
+describe.skipIf(deltaAddon === null)('the native delta addon', () => {
+  const addon = deltaAddon!;
+
+  it('is what the registry codec uses for ordinary pages', () => {
+    expect((getCodec('xbzrle') as XbzrleCodec).ordinaryPagePath).toBe('native addon');
+    expect(deltaAddonStatus).toMatch(/^native addon \(build\/Release\/pagedelta_kernels\.node\)$/);
+  });
+
+  it('encodes and decodes a hand-made pair: 5 unchanged, 2 changed, then unchanged to the end', () => {
+    const old = new Uint8Array(64);
+    const cur = old.slice();
+    cur[5] = 7;
+    cur[6] = 9;
+    const out = new Uint8Array(64);
+    expect(addon.xbzrleEncode(old, cur, out)).toBe(4);
+    expect(Array.from(out.subarray(0, 4))).toEqual([5, 2, 7, 9]);
+    expect(addon.xbzrleEncode(old, cur, new Uint8Array(3))).toBe(-1); // does not fit
+    expect(addon.xbzrleEncode(old, old, out)).toBe(0);
+    const page = old.slice();
+    expect(addon.xbzrleDecode(out.subarray(0, 4), page)).toBe(1);
+    expect(page).toEqual(cur);
+    // Past the page: refused whole, the page left as it was.
+    const before = page.slice();
+    expect(addon.xbzrleDecode(Uint8Array.of(60, 5, 1, 2, 3, 4, 5), page)).toBe(0);
+    expect(page).toEqual(before);
+  });
+
+  it('works on kernel-visible memory too, and on Buffers', () => {
+    const pages = allocatePages(2, 4096);
+    pages[4096 + 100] = 1;
+    const out = Buffer.alloc(4096);
+    expect(addon.xbzrleEncode(pages.subarray(0, 4096), pages.subarray(4096), out)).toBe(3);
+    expect(Array.from(out.subarray(0, 3))).toEqual([100, 1, 1]); // 100 unchanged, 1 changed: 01
+    const copy = allocatePages(1, 4096);
+    expect(addon.xbzrleDecode(out.subarray(0, 3), copy)).toBe(1);
+    expect(copy).toEqual(pages.subarray(4096));
+  });
+
+  it('refuses what is not a pair of Uint8Arrays of one length: -2, nothing written', () => {
+    const page = new Uint8Array(16);
+    const out = new Uint8Array(32);
+    const refusals: Array<[string, () => number]> = [
+      ['an object', () => addon.xbzrleEncode({} as Uint8Array, page, out)],
+      ['an Int32Array', () => addon.xbzrleEncode(new Int32Array(4) as unknown as Uint8Array, page, out)],
+      ['a DataView', () => addon.xbzrleEncode(page, page, new DataView(new ArrayBuffer(8)) as unknown as Uint8Array)],
+      ['pages of different lengths', () => addon.xbzrleEncode(page, new Uint8Array(8), out)],
+      ['empty pages', () => addon.xbzrleEncode(new Uint8Array(0), new Uint8Array(0), out)],
+      ['missing arguments', () => (addon.xbzrleEncode as unknown as (a: Uint8Array) => number)(page)],
+      ['a decode into a number', () => addon.xbzrleDecode(page, 42 as unknown as Uint8Array)],
+    ];
+    for (const [what, call] of refusals) expect(call(), what).toBe(-2);
+    expect(out.every((byte) => byte === 0)).toBe(true);
+  });
+});

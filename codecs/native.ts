@@ -48,8 +48,6 @@ export interface DeltaAddon {
   xbzrleEncode(old: Uint8Array, cur: Uint8Array, out: Uint8Array): number;
   /** Applies an XBZRLE delta to `page` in place: 1 applied, 0 corrupt (page untouched), -2 bad arguments. */
   xbzrleDecode(encoded: Uint8Array, page: Uint8Array): number;
-  /** XBRLE encode, as xbzrleEncode. */
-  xbrleEncode(old: Uint8Array, cur: Uint8Array, out: Uint8Array): number;
 }
 
 const ADDON_FILE = 'build/Release/pagedelta_kernels.node';

@@ -6,8 +6,8 @@
  * - `kernel-visible`: pages from allocatePages (how GuestMemory, the cache slab and the
  *   destination hold them), and the encode output and decode inputs too: the delta kernels
  *   work on them in place;
- * - `ordinary`: subarrays of plain Uint8Arrays: xbzrle and xbrle hand them to the native addon
- *   where it was built (codecs/addon), otherwise the kernels copy them in (and out).
+ * - `ordinary`: subarrays of plain Uint8Arrays: xbzrle hands them to the native addon where it
+ *   was built (codecs/addon), otherwise (and xbrle always) the kernels copy them in (and out).
  *
  * References measured in the same run, interleaved with the codecs (each round measures every
  * task once, in an order rotated per round), median over the rounds: a plain XOR pass over the
@@ -80,7 +80,7 @@ export interface CodecBenchRow {
 
 export interface CodecBenchResult {
   rows: CodecBenchRow[];
-  /** How xbzrle and xbrle handle ordinary pages here: the native addon, or the WebAssembly copy path (and why). */
+  /** How xbzrle handles ordinary pages here: the native addon, or the WebAssembly copy path (and why). */
   ordinaryXbzrle: string;
   /** How the C reference ran ("gcc -O2"), or why it did not. */
   cReference: string;

@@ -1,6 +1,6 @@
 /*
  * The native addon of the page-delta codecs: the C kernels of codecs/reference-c (scalar
- * XBZRLE, word-at-a-time XBRLE) called on the caller's own page memory through Node-API. The WebAssembly kernels
+ * XBZRLE) called on the caller's own page memory through Node-API. The WebAssembly kernels
  * work in place only on pages from allocatePages; on any other page they must copy both pages
  * in (8 KiB a call, more than the work on a sparse page), while this addon reads and writes
  * the caller's bytes where they are. Built by `npm install` (binding.gyp); when it cannot be
@@ -8,7 +8,6 @@
  *
  *   xbzrleEncode(old, cur, out) -> encoded bytes, 0 (identical), -1 (does not fit in out)
  *   xbzrleDecode(encoded, page) -> 1 applied, 0 corrupt (page untouched)
- *   xbrleEncode(old, cur, out)  -> as xbzrleEncode, in the 2011 (count, XOR byte) format
  *
  * Arguments must be Uint8Arrays (Buffers are); anything else, or pages of different lengths,
  * returns -2 and the caller reports it (the TypeScript side checks first anyway).
@@ -35,9 +34,7 @@ static napi_value int_result(napi_env env, int value) {
   return result;
 }
 
-typedef int (*encoder)(const uint8_t *old, const uint8_t *cur, int length, uint8_t *out, int limit);
-
-static napi_value encode_with(napi_env env, napi_callback_info info, encoder kernel) {
+static napi_value encode(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   uint8_t *old, *cur, *out;
@@ -46,12 +43,8 @@ static napi_value encode_with(napi_env env, napi_callback_info info, encoder ker
   if (!bytes_of(env, argv[0], &old, &old_length) || !bytes_of(env, argv[1], &cur, &cur_length) || !bytes_of(env, argv[2], &out, &out_length)) return int_result(env, -2);
   if (old_length != cur_length || cur_length == 0 || cur_length > 0x7fffffff) return int_result(env, -2);
   int limit = out_length > 0x7fffffff ? 0x7fffffff : (int)out_length;
-  return int_result(env, kernel(old, cur, (int)cur_length, out, limit));
+  return int_result(env, xbzrle_encode(old, cur, (int)cur_length, out, limit));
 }
-
-static napi_value encode(napi_env env, napi_callback_info info) { return encode_with(env, info, xbzrle_encode); }
-
-static napi_value encode_xbrle(napi_env env, napi_callback_info info) { return encode_with(env, info, xbrle_encode); }
 
 static napi_value decode(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -72,8 +65,6 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "xbzrleEncode", function);
   napi_create_function(env, "xbzrleDecode", NAPI_AUTO_LENGTH, decode, NULL, &function);
   napi_set_named_property(env, exports, "xbzrleDecode", function);
-  napi_create_function(env, "xbrleEncode", NAPI_AUTO_LENGTH, encode_xbrle, NULL, &function);
-  napi_set_named_property(env, exports, "xbrleEncode", function);
   return exports;
 }
 

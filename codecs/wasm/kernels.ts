@@ -102,11 +102,6 @@ export class DeltaWasmKernels {
     return this.encodeWith(XBRLE, old, cur, out, false);
   }
 
-  /** xbrleEncode when both pages are kernel-visible; NOT_IN_PLACE otherwise (nothing done). */
-  xbrleEncodeInPlace(old: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
-    return this.encodeWith(XBRLE, old, cur, out, true);
-  }
-
   private encodeWith(which: number, old: Uint8Array, cur: Uint8Array, out: Uint8Array, inPlaceOnly: boolean): number {
     // A view's buffer and byteOffset cost 6-12 ns each even read as view-fields.ts does: each
     // is read at most once, and only where the answer matters.

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { allocatePages } from '../../codecs/page-memory.js';
 import { getCodec } from '../../codecs/registry.js';
 import { deltaAddon, deltaAddonStatus } from '../../codecs/native.js';
-import type { XbrleCodec } from '../../codecs/xbrle.js';
 import type { XbzrleCodec } from '../../codecs/xbzrle.js';
 
 if (deltaAddon === null) console.log(`skipping the native addon tests: ${deltaAddonStatus}`);
@@ -17,7 +16,6 @@ describe.skipIf(deltaAddon === null)('the native delta addon', () => {
 
   it('is what the registry codec uses for ordinary pages', () => {
     expect((getCodec('xbzrle') as XbzrleCodec).ordinaryPagePath).toBe('native addon');
-    expect((getCodec('xbrle') as XbrleCodec).ordinaryPagePath).toBe('native addon');
     expect(deltaAddonStatus).toMatch(/^native addon \(build\/Release\/pagedelta_kernels\.node\)$/);
   });
 
@@ -38,19 +36,6 @@ describe.skipIf(deltaAddon === null)('the native delta addon', () => {
     const before = page.slice();
     expect(addon.xbzrleDecode(Uint8Array.of(60, 5, 1, 2, 3, 4, 5), page)).toBe(0);
     expect(page).toEqual(before);
-  });
-
-  it('encodes XBRLE: (count, XOR byte) pairs over the whole page', () => {
-    const old = new Uint8Array(300);
-    const cur = old.slice();
-    cur[3] = 5;
-    const out = new Uint8Array(16);
-    // 3 unchanged, 1 of XOR 05, then 296 unchanged as 255 + 41.
-    expect(addon.xbrleEncode(old, cur, out)).toBe(8);
-    expect(Array.from(out.subarray(0, 8))).toEqual([3, 0, 1, 5, 255, 0, 41, 0]);
-    expect(addon.xbrleEncode(old, old, out)).toBe(0);
-    expect(addon.xbrleEncode(old, cur, new Uint8Array(7))).toBe(-1);
-    expect(addon.xbrleEncode({} as Uint8Array, cur, out)).toBe(-2);
   });
 
   it('works on kernel-visible memory too, and on Buffers', () => {

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CodecError } from '../../codecs/codec.js';
-import { deltaAddon, lz4, lz4JavaScriptBlock, lz4NativeAddon, SNAPPY_DECODE, snappy } from '../../codecs/native.js';
+import { lz4, lz4JavaScriptBlock, lz4NativeAddon, SNAPPY_DECODE, snappy } from '../../codecs/native.js';
 import { codecNames, getCodec, getCodecDefinition } from '../../codecs/registry.js';
 import { XbrleCodec } from '../../codecs/xbrle.js';
 
@@ -257,15 +257,13 @@ describe('native libraries', () => {
   });
 });
 
-describe('xbrle: the WebAssembly kernel, the native addon and the TypeScript encoder agree', () => {
+describe('xbrle: the WebAssembly kernel and the TypeScript encoder agree', () => {
   it('the registry codec uses the WebAssembly kernel', () => {
     expect((getCodec('xbrle') as XbrleCodec).kernel).toBe('wasm');
   });
 
   it('same result and bytes for random pairs, limits and alignments (fast-check)', () => {
-    const wasm = new XbrleCodec({ kernel: 'wasm', native: false });
-    const native = deltaAddon === null ? null : new XbrleCodec();
-    if (native !== null) expect(native.ordinaryPagePath).toBe('native addon');
+    const wasm = new XbrleCodec({ kernel: 'wasm' });
     const js = new XbrleCodec({ kernel: 'js' });
     fc.assert(
       fc.property(
@@ -291,11 +289,6 @@ describe('xbrle: the WebAssembly kernel, the native addon and the TypeScript enc
           const outJs = new Uint8Array(limit);
           const sizeWasm = wasm.encode(oldPage, curPage, outWasm);
           expect(sizeWasm).toBe(js.encode(oldPage, curPage, outJs));
-          if (native !== null) {
-            const outNative = new Uint8Array(limit);
-            expect(native.encode(oldPage, curPage, outNative)).toBe(sizeWasm);
-            if (sizeWasm > 0) expect(sameBytes(outNative.subarray(0, sizeWasm), outJs.subarray(0, sizeWasm))).toBe(true);
-          }
           if (sizeWasm > 0) {
             expect(sameBytes(outWasm.subarray(0, sizeWasm), outJs.subarray(0, sizeWasm))).toBe(true);
             const page = oldPage.slice();

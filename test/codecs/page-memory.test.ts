@@ -8,7 +8,7 @@ import { canonicalPagePairs, SCENARIOS } from '../../workloads/scenarios.js';
 
 const wasmXbzrle = new XbzrleCodec({ kernel: 'wasm', native: false }); // pages from elsewhere through the copy path
 const jsXbzrle = new XbzrleCodec({ kernel: 'js' });
-const wasmXbrle = new XbrleCodec({ kernel: 'wasm', native: false });
+const wasmXbrle = new XbrleCodec({ kernel: 'wasm' });
 const jsXbrle = new XbrleCodec({ kernel: 'js' });
 
 function sameBytes(a: ArrayLike<number>, b: ArrayLike<number>): boolean {

@@ -19,10 +19,9 @@
 /* The bytes of a Uint8Array argument, or 0 when it is not one. */
 static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *length) {
   napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
   void *pointer;
-  if (napi_get_typedarray_info(env, value, &type, length, &pointer, &buffer, &offset) != napi_ok) return 0;
+  /* No ArrayBuffer handle or offset asked for: each handle costs an allocation per call. */
+  if (napi_get_typedarray_info(env, value, &type, length, &pointer, NULL, NULL) != napi_ok) return 0;
   if (type != napi_uint8_array) return 0;
   *data = (uint8_t *)pointer;
   return 1;

@@ -80,9 +80,10 @@ static inline int get_uleb(const uint8_t *in, int at, int end, uint32_t *value) 
   return 2;
 }
 
-/* Checks an XBZRLE delta against a page of page_length bytes without writing: 0 valid, -1 corrupt
-   (the same rules as xbzrle_decode, so a caller can leave the page untouched on a bad delta). */
-static inline int xbzrle_check(const uint8_t *in, int input_length, int page_length) {
+/* Walks an XBZRLE delta against a page of page_length bytes, copying the changed runs into
+   page when apply (page may be NULL otherwise): 0 when valid, -1 when corrupt (on a corrupt
+   delta an applying walk has written the runs before the fault). */
+static inline int xbzrle_walk(const uint8_t *in, int input_length, uint8_t *page, int page_length, int apply) {
   int s = 0, d = 0;
   while (s < input_length) {
     uint32_t run;
@@ -96,32 +97,21 @@ static inline int xbzrle_check(const uint8_t *in, int input_length, int page_len
     if (n < 0 || run == 0) return -1;
     s += n;
     if (d + (int)run > page_length || s + (int)run > input_length) return -1;
+    if (apply) memcpy(page + d, in + s, run);
     s += (int)run;
     d += (int)run;
   }
   return 0;
 }
 
+/* Checks a delta without writing: a caller can then leave the page untouched on a bad one. */
+static inline int xbzrle_check(const uint8_t *in, int input_length, int page_length) {
+  return xbzrle_walk(in, input_length, NULL, page_length, 0);
+}
+
 /* Applies the delta to page in place: 0 on success, -1 when it is corrupt. */
 static inline int xbzrle_decode(const uint8_t *in, int input_length, uint8_t *page, int page_length) {
-  int s = 0, d = 0;
-  while (s < input_length) {
-    uint32_t run;
-    if (input_length - s < 2) return -1;
-    int n = get_uleb(in, s, input_length, &run);
-    if (n < 0 || (run == 0 && d != 0)) return -1;
-    s += n;
-    d += (int)run;
-    if (d > page_length) return -1;
-    n = get_uleb(in, s, input_length, &run);
-    if (n < 0 || run == 0) return -1;
-    s += n;
-    if (d + (int)run > page_length || s + (int)run > input_length) return -1;
-    memcpy(page + d, in + s, run);
-    s += (int)run;
-    d += (int)run;
-  }
-  return 0;
+  return xbzrle_walk(in, input_length, page, page_length, 1);
 }
 
 /* One run of `run` bytes of XOR value `value` as (count, value) pairs of at most 255. */

@@ -62,13 +62,18 @@ export class SparseImage {
    * The writer reads pages it may never change, so it keeps block(), which backs nothing.
    */
   writableBlock(page: number): Int32Array {
+    this.claim(page);
+    return this.blocks[Math.floor(page / BLOCK_PAGES)]!;
+  }
+
+  /** writableBlock's first step: true when the page had never been handed out (it holds only zeros). */
+  claim(page: number): boolean {
     const index = Math.floor(page / BLOCK_PAGES);
     const slot = page & BLOCK_MASK;
     const touched = this.touched[index];
-    if (touched !== undefined && touched[slot] === 1) return this.blocks[index]!;
-    const block = this.block(page, true)!;
-    block[slot * this.pageWords] = 0;
-    return block;
+    if (touched !== undefined && touched[slot] === 1) return false;
+    this.block(page, true)![slot * this.pageWords] = 0;
+    return true;
   }
 
   /** A byte view of the block holding `page`, as writableBlock. */

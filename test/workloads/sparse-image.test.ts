@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BLOCK_PAGES, SparseImage } from '../../workloads/sparse-image.js';
-import { PAGE_XOR_LZ4, RECORD_EPOCH, TraceError } from '../../workloads/trace/format.js';
+import { PAGE_XOR_LZ4, PAGE_XOR_RAW, RECORD_EPOCH, TraceError } from '../../workloads/trace/format.js';
 import { SparseTarget, TraceFileReader } from '../../workloads/trace/reader.js';
 import { writeTrace } from '../../workloads/trace/writer.js';
 import { joinTrace, splitTrace } from '../fuzz/trace-parts.js';
@@ -125,6 +125,50 @@ describe('decodeEpoch', () => {
       } finally {
         reader.close();
       }
+    }
+  });
+  it('a page named twice in a record is decoded straight into its zeros once, then XORed', async () => {
+    // Large blocks only (small ones always XOR in place): A compresses to an LZ4 block of more
+    // than 512 bytes (8-byte words from a vocabulary of 64), B not at all (stored raw).
+    let state = 7;
+    const next = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 8;
+    const vocabulary = Array.from({ length: 64 }, () => Array.from({ length: 8 }, () => next() & 255));
+    const a = new Uint8Array(4096);
+    for (let word = 0; word < 512; word++) a.set(vocabulary[next() % 64]!, word * 8);
+    const b = Uint8Array.from({ length: 4096 }, () => next() & 255);
+    const path = join(dir, 'twice.pdt');
+    await writeTrace(path, { kind: 'content', pageSize: 4096, pageCount: 16, timeUnit: 'ms' }, (writer) => {
+      writer.beginEpoch(0);
+      writer.writePage(1, a);
+      writer.writePage(2, b);
+      writer.endEpoch();
+    });
+    const parts = splitTrace(new Uint8Array(readFileSync(path)));
+    const payload = parts.records.find((record) => record.type === RECORD_EPOCH)!.payload;
+    let at = varint(payload, 12)[1];
+    expect(payload[at]).toBe(PAGE_XOR_LZ4);
+    const [size, dataAt] = varint(payload, at + 1);
+    expect(size).toBeGreaterThan(512);
+    at = dataAt + size;
+    expect(payload[at]).toBe(2); // entry 1's page delta: zigzag(+1)
+    expect(payload[at + 1]).toBe(PAGE_XOR_RAW);
+    payload[at] = 0; // zigzag(0): page 1 again
+    const twice = join(dir, 'twice-crafted.pdt');
+    writeFileSync(twice, joinTrace(parts));
+    const reader = new TraceFileReader(twice);
+    try {
+      let record = reader.next();
+      while (record !== null && record.type !== RECORD_EPOCH) record = reader.next();
+      const image = new SparseImage(4096, 16);
+      reader.decodeEpoch(record!, new SparseTarget(image), true);
+      expect(Array.from(reader.pages.subarray(0, 2))).toEqual([1, 1]);
+      const expected = a.map((byte, i) => byte ^ b[i]!);
+      expect(image.page(1)).toEqual(expected);
+      const nonZero = (bytes: Uint8Array) => bytes.filter((byte) => byte !== 0).length;
+      expect(Array.from(reader.changedBytes.subarray(0, 2))).toEqual([nonZero(a), nonZero(b)]);
+      expect(image.nonZeroPages()).toBe(1);
+    } finally {
+      reader.close();
     }
   });
 });

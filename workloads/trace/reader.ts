@@ -58,6 +58,11 @@ export interface PageTarget {
   wordOffset(page: number, entry: number): number;
   /** A byte view of the same memory as words(page, entry) (byte i of word w at 4w + i). */
   bytes(page: number, entry: number): Uint8Array;
+  /**
+   * Readies the page for writing (faults it in) before the entry is applied; true when the
+   * page is known to hold only zeros, so its XOR delta is its new content.
+   */
+  touch(page: number, entry: number): boolean;
 }
 
 export class MemoryTarget implements PageTarget {
@@ -80,6 +85,13 @@ export class MemoryTarget implements PageTarget {
   bytes(page: number): Uint8Array {
     return this.memory.chunks[page >>> this.memory.chunkShift]!;
   }
+
+  touch(page: number): boolean {
+    const words = this.words(page);
+    const at = this.wordOffset(page);
+    words[at] = words[at]!; // the guest's content is unknown: never reported as zeros
+    return false;
+  }
 }
 
 /** A target whose page p is page p + first of another (a trace replayed into a region of the guest). */
@@ -100,6 +112,10 @@ export class OffsetTarget implements PageTarget {
   bytes(page: number, entry: number): Uint8Array {
     return this.inner.bytes(page + this.first, entry);
   }
+
+  touch(page: number, entry: number): boolean {
+    return this.inner.touch(page + this.first, entry);
+  }
 }
 
 export class SparseTarget implements PageTarget {
@@ -116,6 +132,10 @@ export class SparseTarget implements PageTarget {
 
   bytes(page: number): Uint8Array {
     return this.image.blockBytes(page);
+  }
+
+  touch(page: number): boolean {
+    return this.image.claim(page);
   }
 }
 
@@ -154,15 +174,24 @@ const DIRECT_LZ4_MAX = 512;
 /** Entries whose pages are touched together before they are applied (decodeEpoch). */
 const TOUCH_BATCH = 8;
 
-/** Touches the first word of the pages entries [first, last) will write, back to back. */
-function touchPages(target: PageTarget, pages: Float64Array, kinds: Uint8Array, first: number, last: number): void {
+/**
+ * Touches the pages entries [first, last) will write, back to back, noting in `fresh` those
+ * known to hold only zeros. In entry order: a page named twice is fresh only the first time.
+ */
+function touchPages(target: PageTarget, pages: Float64Array, kinds: Uint8Array, fresh: Uint8Array, first: number, last: number): void {
   for (let entry = first; entry < last; entry++) {
-    if (kinds[entry] === PAGE_UNCHANGED) continue;
-    const page = pages[entry]!;
-    const words = target.words(page, entry);
-    const at = target.wordOffset(page, entry);
-    words[at] = words[at]!;
+    fresh[entry] = kinds[entry] !== PAGE_UNCHANGED && target.touch(pages[entry]!, entry) ? 1 : 0;
   }
+}
+
+/** Non-zero bytes of `count` words from `base`. */
+function countNonZero(words: Int32Array, base: number, count: number): number {
+  let changed = 0;
+  for (let word = 0; word < count; word++) {
+    const value = words[base + word]!;
+    if (value !== 0) changed += nonZeroBytes(value);
+  }
+  return changed;
 }
 
 // A page's XOR delta is mostly zero words: only the others are loaded and stored in the page.
@@ -210,6 +239,8 @@ export class TraceFileReader {
   /** Where each entry's page data starts in the payload, and its length (decodeEpoch's first pass). */
   private dataAt = new Int32Array(1024);
   private dataSize = new Int32Array(1024);
+  /** 1 where the entry's page held only zeros before it (decodeEpoch's touch pass). */
+  private fresh = new Uint8Array(1024);
   times = new Float64Array(0);
   count = 0;
   private readonly xorBytes!: Uint8Array;
@@ -465,6 +496,7 @@ export class TraceFileReader {
     this.changedBytes = new Int32Array(size);
     this.dataAt = new Int32Array(size);
     this.dataSize = new Int32Array(size);
+    this.fresh = new Uint8Array(size);
   }
 
   /**
@@ -490,7 +522,7 @@ export class TraceFileReader {
     const kinds = this.kinds;
     for (let first = 0; first < entries; first += TOUCH_BATCH) {
       const last = first + TOUCH_BATCH < entries ? first + TOUCH_BATCH : entries;
-      touchPages(target, pages, kinds, first, last);
+      touchPages(target, pages, kinds, this.fresh, first, last);
       for (let entry = first; entry < last; entry++) this.applyEntry(payload, base, entry, target, countChanged);
     }
     this.count = entries;
@@ -559,12 +591,7 @@ export class TraceFileReader {
     const words = target.words(page, entry);
     const wordBase = target.wordOffset(page, entry);
     if (kind === PAGE_ZERO) {
-      if (countChanged) {
-        for (let word = 0; word < pageWords; word++) {
-          const value = words[wordBase + word]!;
-          if (value !== 0) changed += nonZeroBytes(value);
-        }
-      }
+      if (countChanged) changed = countNonZero(words, wordBase, pageWords);
       words.fill(0, wordBase, wordBase + pageWords);
       this.changedBytes[entry] = changed;
       return;
@@ -581,15 +608,27 @@ export class TraceFileReader {
       }
       // not valid LZ4 of one page: the decoder below says why
     }
-    if (kind === PAGE_XOR_LZ4) {
-      const decoded = lz4.decodeBlock(payload.subarray(at, at + size), this.xorBytes);
-      if (decoded !== pageSize) this.corrupt(base + at, `entry ${entry} (page ${page}): an LZ4 block that decodes to ${pageSize} bytes, it ${decoded < 0 ? 'is corrupt' : `decodes to ${decoded}`}`);
-    } else {
-      this.xorBytes.set(payload.subarray(at, at + size));
+    if (this.fresh[entry] === 1) {
+      // The page held only zeros: its delta is its content, decoded or copied straight into it.
+      const pageBytes = target.bytes(page, entry);
+      const byteBase = wordBase * 4;
+      if (kind === PAGE_XOR_LZ4) this.decodeLz4(payload, base, entry, page, pageBytes.subarray(byteBase, byteBase + pageSize));
+      else pageBytes.set(payload.subarray(at, at + size), byteBase);
+      this.changedBytes[entry] = countChanged ? countNonZero(words, wordBase, pageWords) : 0;
+      return;
     }
+    if (kind === PAGE_XOR_LZ4) this.decodeLz4(payload, base, entry, page, this.xorBytes);
+    else this.xorBytes.set(payload.subarray(at, at + size));
     if (countChanged) changed = xorCounting(words, wordBase, this.xorWords, pageWords);
     else xorInto(words, wordBase, this.xorWords, pageWords);
     this.changedBytes[entry] = changed;
+  }
+
+  /** Decodes entry `entry`'s LZ4 block into `into` (one page), or fails naming the entry. */
+  private decodeLz4(payload: Uint8Array, base: number, entry: number, page: number, into: Uint8Array): void {
+    const at = this.dataAt[entry]!;
+    const decoded = lz4.decodeBlock(payload.subarray(at, at + this.dataSize[entry]!), into);
+    if (decoded !== into.length) this.corrupt(base + at, `entry ${entry} (page ${page}): an LZ4 block that decodes to ${into.length} bytes, it ${decoded < 0 ? 'is corrupt' : `decodes to ${decoded}`}`);
   }
 
   /** True if the epoch continues in the next record. */

@@ -79,6 +79,12 @@ class SlotTarget implements PageTarget {
     return this.slotBytes;
   }
 
+  /** A slot is zero-filled for its entry: always fresh. */
+  touch(page: number, entry: number): boolean {
+    this.words(page, entry);
+    return true;
+  }
+
   /** Applies entry `index` to the guest page it names. */
   apply(index: number, target: PageTarget): void {
     const page = this.pages[index]!;

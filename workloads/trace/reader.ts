@@ -167,9 +167,12 @@ export function nonZeroBytes(value: number): number {
 // as such, where inside decodeEpoch (large, with its error paths) it ran them many times slower.
 /**
  * XOR+LZ4 blocks up to this size are applied straight from the block (xor-lz4-block.ts): a
- * block this small holds mostly zero runs. Larger ones are decoded natively and XORed by words.
+ * block this small holds mostly zero runs. Larger ones are decoded natively and XORed by words:
+ * byte by byte, recorded Redis deltas of 128-512 bytes (often hundreds of changed bytes, or a
+ * pattern repeated over the page) cost more than that (trace info on a Redis recording 63-79
+ * MB/s at 128 against 62-68 at 512, the same within noise on synthetic traces).
  */
-const DIRECT_LZ4_MAX = 512;
+const DIRECT_LZ4_MAX = 128;
 
 /** Entries whose pages are touched together before they are applied (decodeEpoch). */
 const TOUCH_BATCH = 8;

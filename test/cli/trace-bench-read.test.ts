@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,8 @@ describe('trace bench-read', () => {
     expect(run('trace', 'synth', '--workload', 'zipf:rate=5000', '--ram', '8M', '--duration', '1s', '--out', trace).status).toBe(0);
     const result = run('trace', 'bench-read', trace, '--rounds', '3');
     expect(result.status).toBe(0);
-    const bench = JSON.parse(result.stdout) as { fileBytes: number; entries: number; passMs: number[]; medianMs: number; MBps: number; entriesPerSecond: number };
+    const bench = JSON.parse(result.stdout) as { mode: string; fileBytes: number; entries: number; passMs: number[]; medianMs: number; MBps: number; entriesPerSecond: number };
+    expect(bench.mode).toBe('info');
     expect(bench.fileBytes).toBe(statSync(trace).size);
     expect(bench.entries).toBe((await traceInfo(trace)).dirtyings);
     expect(bench.entries).toBeGreaterThan(0);
@@ -26,10 +27,28 @@ describe('trace bench-read', () => {
     expect(bench.entriesPerSecond).toBeCloseTo(bench.entries / (bench.medianMs / 1e3), 6);
   });
 
-  it('bad rounds and a missing file are one line each', () => {
+  it('--replay decodes every page entry into a guest, as a replay does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pagedelta-bench-read-'));
+    const trace = join(dir, 'z.pdtrace');
+    const synth = run('trace', 'synth', '--workload', 'zipf:rate=5000', '--ram', '8M', '--duration', '1s', '--out', trace);
+    expect(synth.status).toBe(0);
+    const written = Number(/(\d+) page entries/.exec(synth.stdout)![1]);
+    const result = run('trace', 'bench-read', trace, '--rounds', '2', '--replay');
+    expect(result.status).toBe(0);
+    const bench = JSON.parse(result.stdout) as { mode: string; entries: number; passMs: number[]; medianMs: number };
+    expect(bench.mode).toBe('replay');
+    expect(bench.entries).toBe(written); // the initial image's entries too
+    expect(bench.passMs).toHaveLength(2);
+    expect(bench.medianMs).toBeCloseTo((bench.passMs[0]! + bench.passMs[1]!) / 2, 9);
+  });
+
+  it('bad rounds, a missing file and --replay of an access list are one line each', () => {
+    const accessList = join(mkdtempSync(join(tmpdir(), 'pagedelta-bench-read-')), 'pages.txt');
+    writeFileSync(accessList, '1\n2\n3\n');
     for (const [args, pattern] of [
       [['/nonexistent.pdtrace'], /^pagedelta: cannot open trace \/nonexistent\.pdtrace: ENOENT$/],
       [['/nonexistent.pdtrace', '--rounds', '0'], /^pagedelta: --rounds 0 is outside the valid range 1 \.\. 1000$/],
+      [[accessList, '--replay'], /^pagedelta: --replay reads content traces; .* is an access trace$/],
     ] as const) {
       const result = run('trace', 'bench-read', ...args);
       expect(result.status).toBe(1);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { traceInfo } from '../../workloads/trace/info.js';
+import { writeTrace } from '../../workloads/trace/writer.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -42,13 +43,22 @@ describe('trace bench-read', () => {
     expect(bench.medianMs).toBeCloseTo((bench.passMs[0]! + bench.passMs[1]!) / 2, 9);
   });
 
-  it('bad rounds, a missing file and --replay of an access list are one line each', () => {
-    const accessList = join(mkdtempSync(join(tmpdir(), 'pagedelta-bench-read-')), 'pages.txt');
+  it('bad rounds, a missing file, --replay of an access list or of a vast guest are one line each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pagedelta-bench-read-'));
+    const accessList = join(dir, 'pages.txt');
     writeFileSync(accessList, '1\n2\n3\n');
+    // A content trace that declares 2^31 pages (8 TiB) and writes one.
+    const vast = join(dir, 'vast.pdt');
+    await writeTrace(vast, { kind: 'content', pageSize: 4096, pageCount: 2 ** 31, timeUnit: 'ms' }, (writer) => {
+      writer.beginEpoch(0);
+      writer.writePage(5, new Uint8Array(4096).fill(1));
+      writer.endEpoch();
+    });
     for (const [args, pattern] of [
       [['/nonexistent.pdtrace'], /^pagedelta: cannot open trace \/nonexistent\.pdtrace: ENOENT$/],
       [['/nonexistent.pdtrace', '--rounds', '0'], /^pagedelta: --rounds 0 is outside the valid range 1 \.\. 1000$/],
       [[accessList, '--replay'], /^pagedelta: --replay reads content traces; .* is an access trace$/],
+      [[vast, '--replay'], /^pagedelta: --replay needs a 2147483648-page guest \(8192\.0 GiB\), more than half of this machine's memory$/],
     ] as const) {
       const result = run('trace', 'bench-read', ...args);
       expect(result.status).toBe(1);

@@ -11,7 +11,8 @@
  * identical to the TypeScript encoders (checked by the tests), which stay as the reference.
  *
  * Scratch layout of every arena: old page at 0, new page at 16384, encode output at 32768
- * (32 KiB), decode input at 65536 (32 KiB), a page being decoded at 98304.
+ * (32 KiB), decode input at 65536 (32 KiB), a page being decoded at 98304 (16 KiB), the
+ * decoder's sink word at 114688.
  */
 import { arenaOfBuffer, type PageArena, SCRATCH_BYTES, scratchArena } from '../page-memory.js';
 import { bufferOf, byteOffsetOf } from '../view-fields.js';

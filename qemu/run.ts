@@ -77,7 +77,19 @@ export interface GuestReport {
    */
   frameRuns: Array<[number, number]> | null;
   meminfo: { totalKiB: number; freeKiB: number } | null;
+  /** The guest kernel's soft-dirty probe (see parseSoftDirtyProbe); null when it printed none. */
+  softDirty: SoftDirtyProbe | null;
 }
+
+/**
+ * What the guest's soft-dirty probe printed (qemu/guest/dirtier.c): the raw pagemap entries
+ * (8 bytes each, little-endian) of its probe pages right after clearing the bits, and after
+ * writing `changedPages` (new bytes) and `samePages` (the bytes they held); or why it could
+ * not run.
+ */
+export type SoftDirtyProbe =
+  | { cleared: Uint8Array; written: Uint8Array; changedPages: number[]; samePages: number[] }
+  | { unavailable: string };
 
 export interface QemuRunResult {
   qemu: { version: string; package: string; binary: string };
@@ -191,6 +203,23 @@ export function parseGuestLog(text: string, migrationStartLine: number | undefin
     rateUnit: unit,
     placement: placement ? { resident: Number(placement[1]), runs: Number(placement[2]), lowestFrame: Number(placement[3]), highestFrame: Number(placement[4]) } : null,
     meminfo: meminfo ? { totalKiB: Number(meminfo[1]), freeKiB: Number(meminfo[2]) } : null,
+    softDirty: parseSoftDirtyProbe(lines),
+  };
+}
+
+/** The `pd: soft-dirty ...` lines; null when there are none or they are malformed. */
+export function parseSoftDirtyProbe(lines: readonly string[]): SoftDirtyProbe | null {
+  const unavailable = lines.find((line) => line.startsWith('pd: soft-dirty unavailable '));
+  if (unavailable !== undefined) return { unavailable: unavailable.slice('pd: soft-dirty unavailable '.length).trim() };
+  const cleared = lines.map((line) => /^pd: soft-dirty cleared ([0-9a-f]+)\s*$/.exec(line)).find((match) => match !== null);
+  const written = lines.map((line) => /^pd: soft-dirty written changed=([\d,]+) same=([\d,]+) ([0-9a-f]+)\s*$/.exec(line)).find((match) => match !== null);
+  if (!cleared || !written || cleared[1]!.length !== written[3]!.length || cleared[1]!.length % 16 !== 0) return null;
+  const pages = (list: string) => list.split(',').map(Number);
+  return {
+    cleared: Uint8Array.from(Buffer.from(cleared[1]!, 'hex')),
+    written: Uint8Array.from(Buffer.from(written[3]!, 'hex')),
+    changedPages: pages(written[1]!),
+    samePages: pages(written[2]!),
   };
 }
 

@@ -28,6 +28,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,6 +413,83 @@ static void report_placement(void) {
 }
 
 /* The guest kernel's own memory use at ready (MemTotal and MemFree, KiB). */
+/*
+ * The kernel's soft-dirty tracking, exercised as the recorder uses it (it cannot run here:
+ * the guest has no Node.js): clear every page's bit by writing 4 to /proc/self/clear_refs,
+ * read the pagemap entries of a probe mapping of SOFT_DIRTY_PAGES pages, write some of its
+ * pages (half with changed bytes, half with the bytes they held), read the entries again.
+ * Printed as
+ *   pd: soft-dirty cleared HEX
+ *   pd: soft-dirty written changed=PAGE,... same=PAGE,... HEX
+ * (HEX: the raw 8-byte little-endian entries) for the harness to parse with the recorder's
+ * own pagemap parser; "pd: soft-dirty unavailable REASON" when the probe cannot run. The probe
+ * mapping is apart from the workload's buffer, whose bytes it must not change, and smaller
+ * than a huge page, so every entry is one 4 KiB page.
+ */
+#define SOFT_DIRTY_PAGES 32
+static const int soft_dirty_changed[] = {1, 3, 20};
+static const int soft_dirty_same[] = {2, 7, 31};
+
+static int read_probe_entries(const uint8_t *probe, uint64_t *entries) {
+  FILE *file = fopen("/proc/self/pagemap", "rb");
+  if (!file) return -1;
+  off_t at = (off_t)(((uintptr_t)probe >> 12) * 8);
+  int ok = fseeko(file, at, SEEK_SET) == 0 && fread(entries, 8, SOFT_DIRTY_PAGES, file) == SOFT_DIRTY_PAGES;
+  fclose(file);
+  return ok ? 0 : -1;
+}
+
+static void print_entries(const uint64_t *entries) {
+  const uint8_t *bytes = (const uint8_t *)entries; /* x86: already little-endian */
+  for (int k = 0; k < SOFT_DIRTY_PAGES * 8; k++) printf("%02x", bytes[k]);
+  printf("\n");
+}
+
+static void report_soft_dirty(void) {
+  uint64_t entries[SOFT_DIRTY_PAGES];
+  uint8_t *probe = mmap(NULL, SOFT_DIRTY_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (probe == MAP_FAILED) {
+    printf("pd: soft-dirty unavailable cannot map the probe: %s\n", strerror(errno));
+    return;
+  }
+  for (int page = 0; page < SOFT_DIRTY_PAGES; page++) memset(probe + page * PAGE, 0x5a + page, PAGE);
+  int fd = open("/proc/self/clear_refs", O_WRONLY);
+  if (fd < 0 || write(fd, "4", 1) != 1) {
+    printf("pd: soft-dirty unavailable /proc/self/clear_refs: %s\n", strerror(errno));
+    if (fd >= 0) close(fd);
+    munmap(probe, SOFT_DIRTY_PAGES * PAGE);
+    return;
+  }
+  close(fd);
+  if (read_probe_entries(probe, entries) != 0) {
+    printf("pd: soft-dirty unavailable cannot read /proc/self/pagemap\n");
+    munmap(probe, SOFT_DIRTY_PAGES * PAGE);
+    return;
+  }
+  printf("pd: soft-dirty cleared ");
+  print_entries(entries);
+  for (unsigned k = 0; k < sizeof soft_dirty_changed / sizeof *soft_dirty_changed; k++) {
+    volatile uint8_t *byte = probe + soft_dirty_changed[k] * PAGE + 100;
+    *byte = (uint8_t)(*byte ^ 0xff);
+  }
+  for (unsigned k = 0; k < sizeof soft_dirty_same / sizeof *soft_dirty_same; k++) {
+    volatile uint8_t *byte = probe + soft_dirty_same[k] * PAGE + 100;
+    *byte = *byte; /* the same bytes: a write all the same, which the dirty log would resend */
+  }
+  if (read_probe_entries(probe, entries) != 0) {
+    printf("pd: soft-dirty unavailable cannot read /proc/self/pagemap\n");
+    munmap(probe, SOFT_DIRTY_PAGES * PAGE);
+    return;
+  }
+  printf("pd: soft-dirty written changed=");
+  for (unsigned k = 0; k < sizeof soft_dirty_changed / sizeof *soft_dirty_changed; k++) printf("%s%d", k ? "," : "", soft_dirty_changed[k]);
+  printf(" same=");
+  for (unsigned k = 0; k < sizeof soft_dirty_same / sizeof *soft_dirty_same; k++) printf("%s%d", k ? "," : "", soft_dirty_same[k]);
+  printf(" ");
+  print_entries(entries);
+  munmap(probe, SOFT_DIRTY_PAGES * PAGE);
+}
+
 static void report_memory(void) {
   FILE *file = fopen("/proc/meminfo", "r");
   if (!file) return;
@@ -494,6 +572,7 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  report_soft_dirty();
   report_placement();
   report_memory();
   printf("pd: ready workload=%s pages=%llu rate=%g content=%s seed=%llu\n", workload, (unsigned long long)pages, rate, content,

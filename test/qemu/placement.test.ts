@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildDirtier } from '../../qemu/build.js';
 import type { Comparison } from '../../qemu/compare.js';
-import { framesOf, parseFrameRuns } from '../../qemu/run.js';
+import { framesOf, parseFrameRuns, parseSoftDirtyProbe } from '../../qemu/run.js';
 import { findExecutable } from '../../qemu/tools.js';
 import { checkTargets } from '../../qemu/validate.js';
 
@@ -15,6 +15,19 @@ const gcc = findExecutable('gcc');
 if (!gcc) console.log('skipping the frame-report test of the dirtier: gcc is not installed (apt-get install gcc libc6-dev)');
 const cacheDir = mkdtempSync(join(tmpdir(), 'pd-placement-test-'));
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
+
+describe('soft-dirty probe lines', () => {
+  it('parses the raw entries and the written pages; malformed or missing lines give null', () => {
+    const cleared = '00'.repeat(16);
+    const written = '0000000000008000' + '0000000000000000'; // entry 0: bit 55 set (byte 6 = 0x80)
+    const probe = parseSoftDirtyProbe(['pd: rate 1 writes/s', `pd: soft-dirty cleared ${cleared}`, `pd: soft-dirty written changed=0 same=1 ${written}`]);
+    expect(probe).toEqual({ cleared: new Uint8Array(16), written: Uint8Array.from([0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0]), changedPages: [0], samePages: [1] });
+    expect(parseSoftDirtyProbe(['pd: soft-dirty unavailable /proc/self/clear_refs: Permission denied'])).toEqual({ unavailable: '/proc/self/clear_refs: Permission denied' });
+    expect(parseSoftDirtyProbe([`pd: soft-dirty cleared ${cleared}`])).toBeNull(); // no written line
+    expect(parseSoftDirtyProbe([`pd: soft-dirty cleared ${cleared}`, `pd: soft-dirty written changed=0 same=1 ${written}00`])).toBeNull(); // lengths differ
+    expect(parseSoftDirtyProbe(['pd: ready'])).toBeNull();
+  });
+});
 
 describe('frame runs', () => {
   it('parses runs across lines, in buffer order, and expands them', () => {

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { Argv, CommandModule } from 'yargs';
 import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
-import { type DirtyTracking, formatIntervals, recordProcess } from '../../workloads/trace/recorder.js';
+import { type DirtyTracking, formatIntervals, MAX_INTERVAL_MS, MIN_INTERVAL_MS, recordProcess } from '../../workloads/trace/recorder.js';
 import { SynthesisInterrupted, synthesizeTrace } from '../../workloads/trace/synthesize.js';
 import { TIME_UNITS, type TimeUnit } from '../../workloads/trace/format.js';
 import { traceInfo, traceInfoTables } from '../../workloads/trace/info.js';
@@ -93,7 +93,7 @@ const recordCommand: CommandModule = {
       if (bad !== undefined) throw new CliError(`--pid must be positive integers separated by commas, got "${args.pid}"`);
     }
     const intervalMs = durationFlag('--interval', args.interval);
-    if (!(intervalMs > 0)) throw new CliError(`--interval must be > 0, got ${args.interval}`);
+    if (!(intervalMs >= MIN_INTERVAL_MS && intervalMs <= MAX_INTERVAL_MS)) throw new CliError(`--interval must be ${MIN_INTERVAL_MS} ms .. ${MAX_INTERVAL_MS / 3600000} h, got ${args.interval}`);
     const durationMs = args.duration !== undefined ? durationFlag('--duration', args.duration) : undefined;
     if (args.largest !== undefined && !(Number.isInteger(args.largest) && args.largest >= 1)) throw new CliError(`--largest must be a positive integer, got ${args.largest}`);
     if (args.threads !== undefined && !(Number.isInteger(args.threads) && args.threads >= 1 && args.threads <= 64)) throw new CliError(`--threads must be an integer in 1..64, got ${args.threads}`);
@@ -135,6 +135,10 @@ const recordCommand: CommandModule = {
           `${result.pageEntries} page entries, ${result.pageCount} pages mapped, ${result.bytes} bytes -> ${args.out} (stopped: ${result.endedBy})\n` +
           `achieved interval (asked ${intervalMs} ms): ${formatIntervals(result.intervals)}; snapshot took min ${result.snapshotMs.min.toFixed(1)} / median ${result.snapshotMs.median.toFixed(1)} / max ${result.snapshotMs.max.toFixed(1)} ms\n`,
       );
+      if (mappings && result.pageCount === 0) {
+        const asked = [...(mappings.names ?? []).map((name) => `--mapping ${name}`), ...(mappings.largest !== undefined ? [`--largest ${mappings.largest}`] : [])].join(' ');
+        throw new CliError(`${asked} matched no mapping of pid ${pids!.join(',')}: nothing was recorded (/proc/PID/maps lists the names; the empty trace is in ${args.out})`);
+      }
       if (result.exited.length > 0 && durationMs !== undefined && result.elapsedMs < durationMs && command.length === 0) {
         throw new CliError(
           `process ${result.exited.map((entry) => entry.pid).join(', ')} exited after ${(result.exited[0]!.afterMs / 1000).toFixed(2)} s of the ${(durationMs / 1000).toFixed(2)} s asked; the ${result.epochs} epochs recorded are kept in ${args.out}`,
@@ -208,7 +212,7 @@ const synthCommand: CommandModule = {
     yargs
       .option('workload', { type: 'string', demandOption: true, describe: 'workload spec, e.g. zipf:skew=0.9,rate=20000' })
       .option('ram', { type: 'string', default: '64M', describe: 'guest size (e.g. 64M, 1G)' })
-      .option('page-size', { type: 'number', default: 4096, describe: 'guest page size in bytes (a power of two)' })
+      .option('page-size', { type: 'string', default: '4096', describe: 'guest page size (a power of two: 4096, 4K, 64KiB)' })
       .option('seed', { type: 'number', default: 1, describe: 'workload seed (same seed, same trace)' })
       .option('duration', { type: 'string', default: '10s', describe: 'simulated time (e.g. 10s; bare number: ms)' })
       .option('step', { type: 'string', default: '100ms', describe: 'epoch length (e.g. 100ms; bare number: ms)' })
@@ -216,11 +220,12 @@ const synthCommand: CommandModule = {
       .example("pagedelta trace synth --workload 'zipf:skew=0.9,rate=20000' --ram 64M --duration 10s --out zipf.pdt", 'ten simulated seconds of a Zipf writer')
       .example("pagedelta trace synth --workload 'hotset:hot=2048 + scan:region=50%:50%' --ram 256M --step 50ms --out mix.pdt", 'two workloads at once, 50 ms epochs'),
   handler: async (argv) => {
-    const args = argv as unknown as { workload: string; ram: string; pageSize: number; seed: number; duration: string; step: string; out: string };
-    checkFlag('--page-size', args.pageSize, { min: 8, max: 2 ** 24, integer: true, unit: 'bytes' });
-    if ((args.pageSize & (args.pageSize - 1)) !== 0) throw new CliError(`--page-size must be a power of two, got ${args.pageSize}`);
+    const args = argv as unknown as { workload: string; ram: string; pageSize: string; seed: number; duration: string; step: string; out: string };
+    const pageSize = sizeFlag('--page-size', args.pageSize);
+    checkFlag('--page-size', pageSize, { min: 8, max: 2 ** 24, integer: true, unit: 'bytes' });
+    if ((pageSize & (pageSize - 1)) !== 0) throw new CliError(`--page-size must be a power of two, got ${args.pageSize}`);
     const bytes = sizeFlag('--ram', args.ram);
-    if (bytes < args.pageSize || bytes % args.pageSize !== 0) throw new CliError(`--ram must be a positive multiple of the page size (${args.pageSize}), got ${args.ram}`);
+    if (bytes < pageSize || bytes % pageSize !== 0) throw new CliError(`--ram must be a positive multiple of the page size (${pageSize}), got ${args.ram}`);
     const controller = new AbortController();
     const onSignal = (): void => controller.abort();
     process.once('SIGINT', onSignal);
@@ -231,8 +236,8 @@ const synthCommand: CommandModule = {
       signal: controller.signal,
       out: args.out,
       spec: args.workload,
-      pageCount: bytes / args.pageSize,
-      pageSize: args.pageSize,
+      pageCount: bytes / pageSize,
+      pageSize,
       seed: args.seed,
       durationMs: durationFlag('--duration', args.duration),
       stepMs: durationFlag('--step', args.step),

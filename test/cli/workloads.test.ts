@@ -61,6 +61,10 @@ describe('pagedelta CLI: workloads and traces', () => {
 
   it('bad input: one line, exit 1, nothing left under the output name', () => {
     expectOneLineError(run('trace', 'info', join(directory, 'missing.pdt')), /cannot open trace .*missing.pdt: ENOENT/);
+    expectOneLineError(run('trace', 'info', directory), /^pagedelta: cannot read trace .*: it is a directory$/);
+    expectOneLineError(run('trace', 'bench-read', directory), /^pagedelta: cannot read trace .*: it is a directory$/);
+    expectOneLineError(run('trace', 'synth', '--workload', 'zipf', '--ram', '16M', '--page-size', '32M', '--out', join(directory, 'p.pdt')), /--page-size 33554432 bytes is outside the valid range 8 \.\. 16777216 bytes/);
+    expectOneLineError(run('trace', 'record', '--out', join(directory, 'i.pdt'), '--interval', '1e-9', '--', 'sleep', '1'), /--interval must be 1 ms \.\. 24 h, got 1e-9/);
     const corrupt = join(directory, 'corrupt.pdt');
     const good = join(directory, 'good.pdt');
     expect(run('trace', 'synth', '--workload', 'uniform:rate=100', '--ram', '64K', '--duration', '200ms', '--out', good).status).toBe(0);
@@ -76,6 +80,14 @@ describe('pagedelta CLI: workloads and traces', () => {
     expectOneLineError(run('trace', 'record', '--out', out, '--', '/nonexistent/program'), /cannot start \/nonexistent\/program: ENOENT/);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(directory).filter((name) => name.includes('.partial-'))).toEqual([]);
+  });
+
+  it('trace record --mapping that matches nothing: exit 1 naming the flag, not an empty trace and exit 0', () => {
+    const out = join(directory, 'nomapping.pdt');
+    const result = run('trace', 'record', '--interval', '50ms', '--duration', '300ms', '--mapping', 'nosuch', '--out', out, '--', 'sleep', '5');
+    expect(result.status).toBe(1);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr.trim().split('\n').pop()).toMatch(/^pagedelta: --mapping nosuch matched no mapping of pid \d+: nothing was recorded/);
   });
 
   /** Runs the CLI; resolves at exit. `onFirstSnapshot` runs when it says its first snapshot is done. */

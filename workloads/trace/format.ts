@@ -2,6 +2,7 @@
  * Constants and small codecs of the pagedelta trace format (docs/trace-format.md): the
  * preamble, record framing, varints, CRC-32 (node's zlib.crc32, native) and the error type.
  */
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 
 /** `\x89PDTR\r\n\x1a`: a high byte, the name, and CR LF / EOF bytes that text-mode copies mangle. */
@@ -79,6 +80,21 @@ export class TraceError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Opens a trace file for reading: a TraceError naming the path when it cannot be, or is a directory. */
+export function openTraceFile(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new TraceError(`cannot open trace ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new TraceError(`cannot read trace ${path}: it is a directory`);
+  }
+  return fd;
 }
 
 export function checksum(bytes: Uint8Array, previous = 0): number {

@@ -5,7 +5,7 @@
  * image otherwise): memory never grows with the length of the trace. Every framing check
  * names the file offset and what was expected there.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { lz4 } from '../../codecs/native.js';
 import type { GuestMemory } from '../memory.js';
 import { SparseImage } from '../sparse-image.js';
@@ -22,6 +22,7 @@ import {
   PAGE_UNCHANGED,
   PAGE_XOR_LZ4,
   PAGE_XOR_RAW,
+  openTraceFile,
   PAGE_ZERO,
   PREAMBLE_BYTES,
   RECORD_ACCESS,
@@ -252,11 +253,7 @@ export class TraceFileReader {
   private readonly xorWords!: Int32Array;
 
   constructor(readonly path: string) {
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (error) {
-      throw new TraceError(`cannot open trace ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
+    this.fd = openTraceFile(path);
     try {
       this.fileBytes = fstatSync(this.fd).size;
       const have = this.fill(PREAMBLE_BYTES);
@@ -462,13 +459,14 @@ export class TraceFileReader {
       this.corrupt(at, 'JSON totals in the end record');
     }
     if (totals === null || typeof totals !== 'object' || Array.isArray(totals)) this.corrupt(at, 'a JSON object of totals in the end record');
-    const { records, epochs, accesses } = totals as Record<string, unknown>;
+    const { records, epochs, accesses, pageCount } = totals as Record<string, unknown>;
     if (records !== undefined && records !== this.recordsSeen) this.corrupt(at, `the end record's count of ${records} records to match the ${this.recordsSeen} in the file`);
     if (this.header.kind === 'content' && epochs !== undefined && epochs !== this.epochsSeen) this.corrupt(at, `the end record's count of ${epochs} epochs to match the ${this.epochsSeen} in the file`);
     if (this.header.complete) {
       const declared = this.header.kind === 'content' ? epochs : accesses;
       if (declared !== undefined && declared !== this.header.epochCount) this.corrupt(24, `the preamble's count of ${this.header.epochCount} ${this.header.kind === 'content' ? 'epochs' : 'accesses'} to match the end record's ${declared}`);
       if (records !== undefined && records !== this.header.recordCount) this.corrupt(32, `the preamble's count of ${this.header.recordCount} records to match the end record's ${records}`);
+      if (this.header.kind === 'content' && pageCount !== undefined && pageCount !== this.header.pageCount) this.corrupt(16, `the preamble's page count of ${this.header.pageCount} to match the end record's ${pageCount}`);
     }
   }
 
@@ -534,7 +532,9 @@ export class TraceFileReader {
   /** Pass 1 of decodeEpoch: every entry's page, kind and data range, checked against the record. */
   private parseEntries(payload: Uint8Array, base: number, entries: number): void {
     const pageSize = this.header.pageSize;
-    const pageLimit = this.header.pageCount > 0 ? this.header.pageCount : Number.MAX_SAFE_INTEGER;
+    // A closed file's preamble holds the final page count (the writer raises it to cover every
+    // page written), so it bounds every entry, 0 included; only an unclosed one may undercount.
+    const pageLimit = this.header.pageCount > 0 || this.header.complete ? this.header.pageCount : Number.MAX_SAFE_INTEGER;
     let at = 12;
     let page = 0;
     for (let entry = 0; entry < entries; entry++) {
@@ -551,7 +551,7 @@ export class TraceFileReader {
         if (scale > 2 ** 56) this.corrupt(base + at, `entry ${entry}: a varint of at most 8 bytes`);
       }
       page += unzigzag(value);
-      if (!Number.isInteger(page) || page < 0 || page >= pageLimit) this.corrupt(entryOffset, `entry ${entry}: a page number below ${pageLimit}, found ${page}`);
+      if (!Number.isInteger(page) || page < 0 || page >= pageLimit) this.corrupt(entryOffset, `entry ${entry}: a page number below the preamble's page count of ${pageLimit}, found ${page}`);
       if (at >= payload.length) this.corrupt(base + at, `entry ${entry}: a page kind byte`);
       const kind = payload[at++]!;
       let size = 0;

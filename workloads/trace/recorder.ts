@@ -29,6 +29,10 @@ import { clearSoftDirty, PAGEMAP_ENTRY_BYTES, presentRuns, readPagemap, softDirt
 import { PAGE_UNCHANGED, PAGE_XOR_LZ4, PAGE_ZERO } from './format.js';
 import { type TraceSummary, TraceWriter } from './writer.js';
 
+
+/** Bounds of the snapshot interval. */
+export const MIN_INTERVAL_MS = 1;
+export const MAX_INTERVAL_MS = 24 * 3600 * 1000;
 export { type Mapping, parseMaps } from './recorder/mappings.js';
 export const RECORD_PAGE_SIZE = PAGE_BYTES;
 
@@ -341,7 +345,9 @@ export function chooseDirtyTracking(asked: DirtyTracking): { method: 'soft-dirty
  */
 export async function recordProcess(options: RecordOptions): Promise<RecordResult> {
   const intervalMs = options.intervalMs ?? 100;
-  if (!(intervalMs > 0)) throw new RecorderError(`--interval must be > 0 ms, got ${intervalMs}`);
+  // A snapshot costs at least a read of /proc/PID/maps and a pass of the scanning threads (about
+  // a millisecond for a small process): an interval below that is not one the recorder can keep.
+  if (!(intervalMs >= MIN_INTERVAL_MS && intervalMs <= MAX_INTERVAL_MS)) throw new RecorderError(`--interval must be ${MIN_INTERVAL_MS} ms .. ${MAX_INTERVAL_MS / 3600000} h, got ${intervalMs} ms`);
   if (options.durationMs !== undefined && !(options.durationMs >= 0)) throw new RecorderError(`--duration must be >= 0, got ${options.durationMs}`);
   const pids = Array.isArray(options.pid) ? options.pid : [options.pid];
   if (pids.length === 0) throw new RecorderError('name at least one process to record');

@@ -158,6 +158,9 @@ class TraceReplay implements Workload {
     const header = this.source.header;
     if (header.kind === 'content') {
       if (header.pageSize !== pageSize) throw new TraceError(`trace ${path} has ${header.pageSize}-byte pages, the guest has ${pageSize}-byte pages`);
+      if (header.pageCount === 0 && !header.complete) {
+        throw new TraceError(`trace ${path} was never closed by its writer and declares no page count: its pages cannot be checked against the guest`);
+      }
       if (header.pageCount > region.count) {
         throw new TraceError(`trace ${path} has ${header.pageCount} pages, more than the ${region.count} pages given to it (use a larger guest)`);
       }

@@ -3,8 +3,8 @@
  * text/CSV access lists. Replay (synchronous advance()) and the async readTrace() both sit
  * on it. Batches are views into reused arrays, valid until the next call.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { RECORD_ACCESS, RECORD_END, RECORD_EPOCH, RECORD_REGION, TIME_UNITS, TraceError, type TimeUnit, type TraceHeader } from './format.js';
+import { closeSync, readSync } from 'node:fs';
+import { openTraceFile, RECORD_ACCESS, RECORD_END, RECORD_EPOCH, RECORD_REGION, TIME_UNITS, TraceError, type TimeUnit, type TraceHeader } from './format.js';
 import { hasTraceMagic, type PageTarget, type RawRecord, TraceFileReader } from './reader.js';
 import { looksBinary, TextAccessReader } from './text.js';
 
@@ -35,12 +35,7 @@ export interface TraceSourceOptions {
 
 /** Reads the first bytes of a file (to tell a binary trace from text). */
 function sniff(path: string): Uint8Array {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new TraceError(`cannot open trace ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const fd = openTraceFile(path);
   try {
     const bytes = new Uint8Array(4096);
     const got = readSync(fd, bytes, 0, 4096, 0);

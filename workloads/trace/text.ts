@@ -12,8 +12,8 @@
  * It works on bytes (no string per line), in 1 MiB reads, synchronously (replay's advance()
  * is synchronous): memory does not grow with the file, time is linear in it.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { TraceError } from './format.js';
+import { closeSync, readSync } from 'node:fs';
+import { openTraceFile, TraceError } from './format.js';
 
 const LF = 10;
 const CR = 13;
@@ -216,11 +216,7 @@ export class TextAccessReader {
     readonly path: string,
     readonly batch = 65536,
   ) {
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (error) {
-      throw new TraceError(`cannot open trace ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
+    this.fd = openTraceFile(path);
     this.parser = new AccessLineParser(path);
     this.times = new Float64Array(batch);
     this.pages = new Float64Array(batch);

@@ -53,6 +53,12 @@ describe('traces validated whole', () => {
     expect((await traceInfo(crafted(() => {}))).epochs).toBe(3);
   });
 
+  it("a closed trace's preamble page count bounds every entry, 0 included, and must equal the end record's", async () => {
+    // Once read as 'unknown': a migration then dropped the pages beyond its guest without a word.
+    expect(await rejection(crafted((c) => new DataView(c.preamble.buffer).setBigUint64(16, 0n, true)))).toMatch(/: expected entry 0: a page number below the preamble's page count of 0, found 0$/);
+    expect(await rejection(crafted((c) => new DataView(c.preamble.buffer).setBigUint64(16, 8n, true)))).toMatch(/offset 16: expected the preamble's page count of 8 to match the end record's 16$/);
+  });
+
   it('page counts of 2^40 and 2^53+1 are refused at the preamble (no scan of the page range)', async () => {
     expect(await rejection(crafted((c) => new DataView(c.preamble.buffer).setBigUint64(16, 2n ** 40n, true)))).toMatch(/offset 16: expected a page count up to 2\^32 \(content trace\), found 1099511627776/);
     expect(await rejection(crafted((c) => new DataView(c.preamble.buffer).setBigUint64(16, 2n ** 53n + 1n, true)))).toMatch(/offset 16: .*found 9007199254740993/);

@@ -25,6 +25,8 @@ export interface TraceInfo {
   header: TraceHeader;
   fileFormat: string;
   durationMs: number;
+  /** False for a text trace of pages only: it has an order but no times (no rates). */
+  timed: boolean;
   /** Logical epochs (content) or access batches. */
   epochs: number;
   /** Content: non-zero pages of the first epoch (the initial image). */
@@ -189,6 +191,9 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
   if (!(Number.isInteger(buckets) && buckets >= 1 && buckets <= 100_000)) throw new TraceError(`--buckets must be an integer in 1..100000, got ${buckets}`);
   // A fine histogram (its width doubling as needed), rebinned into `buckets` rows at the end.
   const fineBuckets = 4096;
+  // Starting at one time unit (widths double as the trace goes on), so that a trace shorter
+  // than a millisecond still gets rows finer than itself.
+  const fineWidthMs = Math.min(1, unitMs);
   const image = new SparseImage(header.pageSize, header.pageCount);
   const target = new SparseTarget(image);
   const counter = new PageCounter();
@@ -204,6 +209,7 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
   let inInitial = true;
   let batches = 0;
   let maxPage = -1;
+  let timed = true;
   // Content epochs: the time of the current epoch and of the one before it.
   let epochStart = Number.NaN;
   let previousEpoch = Number.NaN;
@@ -243,7 +249,7 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
           }
           continue;
         }
-        histogram ??= new TimeHistogram(fineBuckets, 1);
+        histogram ??= new TimeHistogram(fineBuckets, fineWidthMs);
         if (timeMs !== epochStart) {
           previousEpoch = epochStart;
           epochStart = timeMs;
@@ -271,7 +277,7 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
           const page = batch.pages[i]!;
           counter.add(page);
           if (page > maxPage) maxPage = page;
-          histogram ??= new TimeHistogram(fineBuckets, 1);
+          histogram ??= new TimeHistogram(fineBuckets, fineWidthMs);
           const offset = Math.max(0, timeMs - origin);
           histogram.add(offset, offset, 0, 1);
         }
@@ -279,6 +285,7 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
         epochs++;
       }
     }
+    timed = source.timed;
   } finally {
     source.close();
   }
@@ -305,7 +312,9 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
     zeroWriteFraction: content ? (dirtyings > 0 ? zeroWrites / dirtyings : 0) : null,
     unchangedWriteFraction: content ? (dirtyings > 0 ? unchangedWrites / dirtyings : 0) : null,
     meanChangedBytes: content ? (dirtyings > 0 ? changedBytes / dirtyings : 0) : null,
-    rate: histogram ? histogram.rows(Number.isNaN(origin) ? 0 : origin, durationMs, buckets) : [],
+    timed,
+    // Untimed, or every access at one instant: there is no rate over time to show.
+    rate: histogram && timed && durationMs > 0 ? histogram.rows(origin, durationMs, buckets) : [],
     intervals: content ? intervalStats(epochTimes, epochTimesCount) ?? null : null,
     askedIntervalMs: typeof header.recorder.intervalMs === 'number' ? header.recorder.intervalMs : typeof header.recorder.stepMs === 'number' ? header.recorder.stepMs : null,
   };
@@ -328,9 +337,13 @@ export function traceInfoTables(info: TraceInfo): Table[] {
   ];
   if (h.createdAt) headerRows.push(['created', h.createdAt]);
   if (h.format === 'binary') headerRows.push(['closed by writer', String(h.complete)]);
-  const perSecond = info.durationMs > 0 ? (info.dirtyings * 1000) / info.durationMs : 0;
+  const noRate = !info.timed ? 'n/a (untimed: pages in order, no times)' : info.durationMs > 0 ? null : info.dirtyings > 0 ? 'n/a (everything at one instant)' : 'n/a (empty)';
+  // Row edges to the precision their width needs (a trace shorter than a millisecond has rows of microseconds).
+  const rowWidthMs = info.rate.length > 0 ? info.rate[0]!.toMs - info.rate[0]!.fromMs : 1;
+  const timeDigits = rowWidthMs >= 10 ? 0 : Math.min(6, Math.ceil(-Math.log10(rowWidthMs)) + 1);
+  const perSecond = noRate ?? `${((info.dirtyings * 1000) / info.durationMs).toFixed(1)} pages/s`;
   const summary: [string, string | number][] = [
-    ['duration', `${(info.durationMs / 1000).toFixed(3)} s`],
+    ['duration', info.timed ? `${(info.durationMs / 1000).toFixed(3)} s` : 'untimed'],
     [content ? 'epochs' : 'access batches', info.epochs],
   ];
   if (content) summary.push(['initial image', `${info.initialPages} non-zero pages (${formatBytes(info.initialPages * h.pageSize)})`]);
@@ -338,7 +351,7 @@ export function traceInfoTables(info: TraceInfo): Table[] {
     [content ? 'page dirtyings after the initial image' : 'accesses', info.dirtyings],
     [content ? 'distinct pages dirtied' : 'distinct pages', `${info.distinctPages} (${formatBytes(info.distinctPages * h.pageSize)})`],
     [`hot set (${Math.round(info.hotShare * 100)}% of ${content ? 'dirtyings' : 'accesses'})`, `${info.hotSetPages} pages`],
-    [content ? 'mean dirty rate' : 'mean access rate', `${perSecond.toFixed(1)} pages/s`],
+    [content ? 'mean dirty rate' : 'mean access rate', perSecond],
   );
   if (content) {
     summary.push([
@@ -357,10 +370,10 @@ export function traceInfoTables(info: TraceInfo): Table[] {
     { title: 'Trace header', columns: [{ key: 'field' }, { key: 'value' }], rows: headerRows.map(([field, value]) => ({ field, value })) },
     { title: 'Summary', columns: [{ key: 'metric' }, { key: 'value' }], rows: summary.map(([metric, value]) => ({ metric, value })) },
     {
-      title: content ? 'Dirty rate over time' : 'Access rate over time',
+      title: `${content ? 'Dirty rate over time' : 'Access rate over time'}${noRate ? `: ${noRate}` : ''}`,
       columns: [
-        { key: 'fromMs', title: 'from ms', digits: 0 },
-        { key: 'toMs', title: 'to ms', digits: 0 },
+        { key: 'fromMs', title: 'from ms', digits: timeDigits },
+        { key: 'toMs', title: 'to ms', digits: timeDigits },
         ...(content ? [{ key: 'epochs' }] : []),
         { key: 'pages', title: content ? 'pages dirtied' : 'accesses', digits: 1 },
         { key: 'pagesPerSecond', title: 'pages/s', digits: 1 },

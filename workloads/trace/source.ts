@@ -102,6 +102,11 @@ export class TraceSource {
   }
 
 
+  /** False for a text trace of pages only (times are then the accesses' positions); known after the first batch. */
+  get timed(): boolean {
+    return this.text ? this.text.timed !== false : true;
+  }
+
   /**
    * Time of the next batch without consuming it (content: the epoch's time; access: first
    * access), or undefined at the end.

@@ -44,6 +44,8 @@ export class AccessLineParser {
   timed: boolean | undefined;
   accesses = 0;
   private sawLine = false;
+  /** Time of the last timed access: times must not decrease (the replay and caches read them in order). */
+  private lastTime = 0;
   /** Where the current field ended (set by digits()). */
   private fieldEnd = 0;
 
@@ -54,6 +56,7 @@ export class AccessLineParser {
     this.timed = undefined;
     this.accesses = 0;
     this.sawLine = false;
+    this.lastTime = 0;
   }
 
   private fail(bytes: Uint8Array, start: number, end: number, what: string): never {
@@ -133,9 +136,10 @@ export class AccessLineParser {
               at++;
             }
             const secondDigits = at - secondStart;
-            if (secondDigits > 0 && secondDigits <= 15 && at < end && (byte === LF || (byte === CR && at + 1 < end && bytes[at + 1] === LF))) {
+            if (secondDigits > 0 && secondDigits <= 15 && first >= this.lastTime && at < end && (byte === LF || (byte === CR && at + 1 < end && bytes[at + 1] === LF))) {
               this.lineNumber++;
               this.accesses++;
+              this.lastTime = first;
               times[count] = first;
               pages[count++] = second;
               position = at + (byte === LF ? 1 : 2);
@@ -181,7 +185,9 @@ export class AccessLineParser {
         page = this.digits(bytes, at, stop);
         if (Number.isNaN(page)) this.fail(bytes, lineBegin, stop, 'expected a page number (an integer 0 to 2^53-1) after the time');
         if (this.fieldEnd !== stop) this.fail(bytes, lineBegin, stop, 'expected "page" or "time,page" (two integers at most)');
+        if (first < this.lastTime) this.fail(bytes, lineBegin, stop, `expected a time of at least ${this.lastTime}, the line before's (times must not decrease)`);
         time = first;
+        this.lastTime = first;
         timed = true;
       }
       this.timed ??= timed;

@@ -125,6 +125,29 @@ describe('content traces: write, read, replay', () => {
     return { dirty, memory, workload };
   }
 
+  it('trace info on text lists: untimed and one-instant lists have no rate; a sub-millisecond one gets rows that cover it; decreasing times are refused', async () => {
+    const write = (name: string, text: string): string => {
+      const path = join(directory, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const metric = (info: Awaited<ReturnType<typeof traceInfo>>, name: string): unknown => traceInfoTables(info)[1]!.rows.find((row) => row.metric === name)?.value;
+    const untimed = await traceInfo(write('untimed.txt', '1\n2\n3\n1\n2\n'));
+    expect(untimed.timed).toBe(false);
+    expect(untimed.rate).toEqual([]);
+    expect(metric(untimed, 'duration')).toBe('untimed');
+    expect(metric(untimed, 'mean access rate')).toBe('n/a (untimed: pages in order, no times)');
+    const instant = await traceInfo(write('instant.txt', '0,1\n0,2\n'));
+    expect(instant.rate).toEqual([]);
+    expect(metric(instant, 'mean access rate')).toBe('n/a (everything at one instant)');
+    // Microseconds: 0, 10, 250 and 900 us in 4 rows of 225 us.
+    const short = await traceInfo(write('short.txt', '0,1\n10,2\n250,3\n900,1\n'), { buckets: 4 });
+    [2, 1, 0, 1].forEach((pages, row) => expect(short.rate[row]!.pages).toBeCloseTo(pages, 9));
+    expect(short.rate.at(-1)!.toMs).toBeCloseTo(0.9, 9);
+    expect(metric(short, 'mean access rate')).toBe(`${((4 * 1000) / 0.9).toFixed(1)} pages/s`);
+    await expect(traceInfo(write('decreasing.txt', '5,1\n3,2\n'))).rejects.toThrow(/line 2: expected a time of at least 5, the line before's \(times must not decrease\), found "3,2"$/);
+  });
+
   it('trace info: --buckets N gives N rows whose pages add up, and the achieved interval', async () => {
     const path = await limitsTrace();
     for (const buckets of [1, 3, 7, 20]) {

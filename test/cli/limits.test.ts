@@ -26,6 +26,8 @@ describe('bounded work: absurd flags are refused up front', () => {
     expectRefused(['migrate', '--workload', 'idle', '--ram', '64M', '--bandwidth', '1e308'], /bandwidth .* is outside the valid range/);
     expectRefused(['migrate', '--workload', 'idle', '--ram', '64M', '--downtime', '1e308'], /downtime/);
     expectRefused(['migrate', '--workload', 'zipf:rate=1e308', '--ram', '64M'], /rate=1e308 must be <= 100000000/);
+    expectRefused(['migrate', '--workload', 'zipf:rate=2000', '--ram', '16M', '--setup', '1e9'], /^pagedelta: setup time 1000000000 ms is outside the valid range 0 \.\. 60000 ms$/);
+    expectRefused(['migrate', '--workload', 'zipf:rate=2000', '--ram', '16M', '--setup', '1e30'], /^pagedelta: setup time 1e\+30 ms is outside the valid range 0 \.\. 60000 ms$/);
   });
 
   it('trace synth: a guest beyond the machine, a duration or step that would never end', () => {

@@ -28,6 +28,7 @@ describe('bounded work: absurd flags are refused up front', () => {
     expectRefused(['migrate', '--workload', 'zipf:rate=1e308', '--ram', '64M'], /rate=1e308 must be <= 100000000/);
     expectRefused(['migrate', '--workload', 'zipf:rate=2000', '--ram', '16M', '--setup', '1e9'], /^pagedelta: setup time 1000000000 ms is outside the valid range 0 \.\. 60000 ms$/);
     expectRefused(['migrate', '--workload', 'zipf:rate=2000', '--ram', '16M', '--setup', '1e30'], /^pagedelta: setup time 1e\+30 ms is outside the valid range 0 \.\. 60000 ms$/);
+    expectRefused(['migrate', '--workload', 'zipf:rate=2000', '--ram', '16M', '--background-dirty', '1e10'], /^pagedelta: background dirty rate 10000000000 must be <= 100000000$/);
   });
 
   it('trace synth: a guest beyond the machine, a duration or step that would never end', () => {

@@ -37,6 +37,8 @@ describe('migration options: every value inside a documented range, checked befo
   it('workload rates and replay scale have upper bounds', () => {
     expect(() => createWorkload('zipf:rate=1e308', { pageCount: 1024, pageSize: 4096, seed: 1 })).toThrow(/^workload "zipf": rate=1e308 must be <= 100000000$/);
     expect(() => createWorkload('uniform:rate=2e8', { pageCount: 1024, pageSize: 4096, seed: 1 })).toThrow(/rate=2e8 must be <= 100000000/);
+    expect(() => resolve({ backgroundDirtyRate: 1e10 })).toThrow(/^background dirty rate 10000000000 must be <= 100000000$/);
+    expect(() => resolve({ backgroundDirtyRate: 1e8 })).not.toThrow();
   });
 
   it('simulateMigration rejects before building the guest', async () => {

@@ -47,6 +47,22 @@ describe('bounded work: absurd flags are refused up front', () => {
     expectRefused(['trace', 'info', join(dir, 'any'), '--buckets', '2.5'], /^pagedelta: --buckets must be a whole number, got 2\.5$/);
   });
 
+  it('caches sim --workload: guest size, duration and sync rounds are bounded before the workload runs', () => {
+    const sim = ['caches', 'sim', '--workload', 'zipf:rate=2000', '--policy', 'lru', '--capacity', '10'];
+    expectRefused([...sim, '--pages', '1e9'], /^pagedelta: --pages 1000000000 pages is outside the valid range 1 \.\. 262144 pages$/);
+    expectRefused([...sim, '--pages', '1e12'], /^pagedelta: --pages 1000000000000 pages is outside the valid range 1 \.\. 262144 pages$/);
+    expectRefused([...sim, '--duration', '1e9s'], /^pagedelta: --duration 1000000000000 ms is beyond the limit of 30 simulated days$/);
+    expectRefused([...sim, '--duration', '1e30'], /^pagedelta: --duration 1e\+30 ms is beyond the limit of 30 simulated days$/);
+    expectRefused([...sim, '--interval', '1e-9'], /^pagedelta: --duration 10000 ms in --interval 1e-9 ms steps is 10000000000000 sync rounds, more than the limit of 65536 for 65536 pages: use a longer --interval$/);
+    expectRefused([...sim, '--pages', '262144', '--interval', '1ms', '--duration', '17s'], /is 17000 sync rounds, more than the limit of 16384 for 262144 pages/);
+  });
+
+  it('caches --capacity: a size too large says the range (it was "must be an integer >= 1" or a failed allocation)', () => {
+    expectRefused(['caches', 'sim', '--workload', 'zipf', '--policy', 'lru', '--capacity', '1e30'], /^pagedelta: --capacity 1e\+30 pages is outside the valid range 1 \.\. 1048576 pages$/);
+    expectRefused(['caches', 'sim', '--workload', 'zipf', '--policy', 'lru', '--capacity', '1e9'], /^pagedelta: --capacity 1000000000 pages is outside the valid range 1 \.\. 1048576 pages$/);
+    expectRefused(['caches', 'sim', '--workload', 'zipf', '--policy', 'lru', '--capacity', '0'], /^pagedelta: --capacity 0 pages is outside the valid range 1 \.\. 1048576 pages$/);
+  });
+
   it('an empty list is an error, not silently the default', () => {
     expectRefused(['codecs', 'bench', '--codec', ''], /^pagedelta: --codec is empty/);
     expectRefused(['codecs', 'bench', '--scenario', ''], /^pagedelta: --scenario is empty/);

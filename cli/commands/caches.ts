@@ -177,16 +177,15 @@ export const cachesCommand: CommandModule = {
       return;
     }
     // bench
-    for (const [flag, value] of [
-      ['--requests', args.requests],
-      ['--distinct', args.distinct],
-      ['--runs', args.runs],
-    ] as const) {
-      positive(flag, value);
-    }
+    // At the largest trace the Zipf generator and a policy stay near 0.5 GB.
+    checkFlag('--requests', args.requests, { min: 1, max: 2 ** 24, integer: true });
+    checkFlag('--distinct', args.distinct, { min: 1, max: 2 ** 22, integer: true });
+    checkFlag('--runs', args.runs, { min: 1, max: 1000, integer: true });
     if (!(args.skew >= 0)) throw new CliError(`--skew must be >= 0, got ${args.skew}`);
     if (capacities.length > 1) throw new CliError('caches bench takes one --capacity');
     const capacity = capacities[0] ?? DEFAULT_ZIPF.capacity;
+    // --store-data allocates a 4 KiB slab slot per page: 1 GiB at most.
+    if (args.storeData) checkFlag('--capacity (with --store-data)', capacity, { min: 1, max: 2 ** 18, unit: 'pages' });
     if (policies.length > 0) validateSimulation(policies, [capacity]);
     if (args.workload) throw new CliError('caches bench takes --trace FILE or the Zipf flags, not --workload');
     const keys = args.trace ? await loadTraceKeys(args.trace) : undefined;

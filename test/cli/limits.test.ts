@@ -63,6 +63,16 @@ describe('bounded work: absurd flags are refused up front', () => {
     expectRefused(['caches', 'sim', '--workload', 'zipf', '--policy', 'lru', '--capacity', '0'], /^pagedelta: --capacity 0 pages is outside the valid range 1 \.\. 1048576 pages$/);
   });
 
+  it('caches bench: trace length, key count and runs are bounded (1e12 requests was a raw "Invalid typed array length")', () => {
+    const bench = ['caches', 'bench', '--policy', 'lru', '--capacity', '100'];
+    expectRefused([...bench, '--requests', '1e12'], /^pagedelta: --requests 1000000000000 is outside the valid range 1 \.\. 16777216$/);
+    expectRefused([...bench, '--requests', '1e9', '--runs', '1'], /^pagedelta: --requests 1000000000 is outside the valid range 1 \.\. 16777216$/);
+    expectRefused([...bench, '--distinct', '1e9'], /^pagedelta: --distinct 1000000000 is outside the valid range 1 \.\. 4194304$/);
+    expectRefused([...bench, '--runs', '1e9'], /^pagedelta: --runs 1000000000 is outside the valid range 1 \.\. 1000$/);
+    expectRefused([...bench, '--runs', '0'], /^pagedelta: --runs 0 is outside the valid range 1 \.\. 1000$/);
+    expectRefused(['caches', 'bench', '--store-data', '--capacity', '1M'], /^pagedelta: --capacity \(with --store-data\) 1000000 pages is outside the valid range 1 \.\. 262144 pages$/);
+  });
+
   it('an empty list is an error, not silently the default', () => {
     expectRefused(['codecs', 'bench', '--codec', ''], /^pagedelta: --codec is empty/);
     expectRefused(['codecs', 'bench', '--scenario', ''], /^pagedelta: --scenario is empty/);

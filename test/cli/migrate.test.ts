@@ -131,4 +131,9 @@ describe('pagedelta scale', () => {
   it('checks every size before the first run', () => {
     expectOneLineError(cli('scale', '8M,12 potatoes'), /bad guest size "12 potatoes"/);
   });
+  it('a size the simulator would refuse fails the command up front, before the other sizes run (it printed an error row and exited 0)', () => {
+    expectOneLineError(cli('scale', '0'), /^pagedelta: guest size 0: ram size must be a positive number, got 0$/);
+    expectOneLineError(cli('scale', '8M,1e30'), /^pagedelta: guest size 1e30: ram size 1e\+30 bytes is outside the valid range 8 \.\. 17592186044416 bytes$/);
+    expectOneLineError(cli('scale', '8M,8K'), /^pagedelta: guest size 8K: cache size 512 bytes is smaller than one 4096-byte page$/);
+  });
 });

@@ -105,7 +105,8 @@ export const cachesCommand: CommandModule = {
     const policies = splitSpecs(args.policy);
     const capacities = parseCapacities(args.capacity);
     if (args.action === 'sim') {
-      if (!args.trace === !args.workload) throw new CliError('caches sim needs one of --trace FILE or --workload SPEC');
+      if (args.trace && args.workload) throw new CliError('caches sim takes --trace FILE or --workload SPEC, not both');
+      if (!args.trace && !args.workload) throw new CliError('caches sim needs one of --trace FILE or --workload SPEC');
       if (policies.length === 0) throw new CliError('caches sim needs --policy P[,P...] (see `pagedelta caches list`)');
       if (capacities.length === 0) throw new CliError('caches sim needs --capacity C[,C...] (pages)');
       if (args.generation !== undefined) positive('--generation', args.generation);

@@ -73,6 +73,11 @@ describe('bounded work: absurd flags are refused up front', () => {
     expectRefused(['caches', 'bench', '--store-data', '--capacity', '1M'], /^pagedelta: --capacity \(with --store-data\) 1000000 pages is outside the valid range 1 \.\. 262144 pages$/);
   });
 
+  it('caches sim: --trace and --workload are exclusive, and the message says so', () => {
+    expectRefused(['caches', 'sim', '--trace', join(dir, 'k.txt'), '--workload', 'zipf:rate=2000', '--policy', 'lru', '--capacity', '10'], /^pagedelta: caches sim takes --trace FILE or --workload SPEC, not both$/);
+    expectRefused(['caches', 'sim', '--policy', 'lru', '--capacity', '10'], /^pagedelta: caches sim needs one of --trace FILE or --workload SPEC$/);
+  });
+
   it('an empty list is an error, not silently the default', () => {
     expectRefused(['codecs', 'bench', '--codec', ''], /^pagedelta: --codec is empty/);
     expectRefused(['codecs', 'bench', '--scenario', ''], /^pagedelta: --scenario is empty/);

@@ -84,7 +84,8 @@ export interface MigrationOptions {
 
 /**
  * One line of the timeline: the period from one dirty-log sync to the next (QEMU's "pass"),
- * and one line for stop-and-copy.
+ * the period the stop ended if no sync closed it (no sync figures), and one line for
+ * stop-and-copy; the lines add up to the run's totals.
  */
 export interface RoundEntry {
   round: number;

@@ -82,7 +82,7 @@ function build(spec: string, options: CreateCacheOptions): BaseCache {
   for (const [key, definition] of Object.entries(policy.params)) params[key] = given[key] ?? definition.default;
   const capacityPages = options.capacityPages;
   if (!(Number.isInteger(capacityPages) && capacityPages >= 1 && capacityPages < 2 ** 31)) {
-    throw new RangeError(`${name}: capacityPages must be an integer >= 1, got ${capacityPages}`);
+    throw new RangeError(`${name}: capacityPages must be an integer from 1 to ${2 ** 31 - 1}, got ${capacityPages}`);
   }
   const pageSize = options.pageSize ?? 4096;
   if (!(Number.isInteger(pageSize) && pageSize >= 1)) throw new RangeError(`${name}: pageSize must be a positive integer, got ${pageSize}`);

@@ -19,8 +19,36 @@ function checkOutputs(argv: Record<string, unknown>): void {
   if (argv.update === true && argv.baseline !== undefined) checkOutputFile(String(argv.baseline), '--baseline');
 }
 
+/** yargs-parser's negative numbers: the only values after a space that may start with "-". */
+const NEGATIVE_NUMBER = /^-([0-9]+(\.[0-9]+)?|\.[0-9]+)$/;
+
+/**
+ * `--ram -1G` reaches strict mode as unknown flags `1, G`: name the flag and how to pass the
+ * value instead (rewriting argv would silently turn `--pipeline -1G` into `--pipeline=false`).
+ */
+function dashedValue(argv: string[]): string | null {
+  for (let i = 1; i < argv.length && argv[i - 1] !== '--'; i++) {
+    const flag = argv[i - 1]!;
+    const value = argv[i]!;
+    if (/^--[^=]+$/.test(flag) && /^-\.?[0-9]/.test(value) && !NEGATIVE_NUMBER.test(value)) {
+      return `${flag} ${value}: a value starting with "-" after a space is read as flags; write ${flag}=${value}`;
+    }
+  }
+  return null;
+}
+
 /** yargs spreads some messages over lines (invalid choices); CI and users read one line. */
-function oneLine(message: string): string {
+function oneLine(message: string, argv: string[]): string {
+  const unknown = /^Unknown arguments?: (.*)$/s.exec(message);
+  if (unknown) {
+    const hint = dashedValue(argv);
+    if (hint !== null) return hint;
+    // yargs lists an unknown --foo-bar twice: as foo-bar and as its camel-case expansion fooBar.
+    const names = unknown[1]!.split(', ');
+    const camel = (name: string) => name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    const kept = names.filter((name) => !names.some((other) => other !== name && other.includes('-') && camel(other) === name));
+    return `Unknown argument${kept.length > 1 ? 's' : ''}: ${kept.join(', ')}`;
+  }
   const choice = /Invalid values:\s*Argument: ([^,]+), Given: (.*), Choices: (.*)$/s.exec(message);
   if (choice) {
     const valid = choice[3]!.split(',').map((item) => item.trim().replace(/^"(.*)"$/, '$1')).join(', ');
@@ -44,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 110))
     .middleware(checkOutputs)
     .fail((message, error) => {
-      throw error ?? new CliError(oneLine(message));
+      throw error ?? new CliError(oneLine(message, argv));
     });
   for (const command of commands) cli = cli.command(command);
   await cli.parseAsync();

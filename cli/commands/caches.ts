@@ -8,7 +8,8 @@ import { cacheSimTable, simulateCaches, validateSimulation } from '../../harness
 import { workloadAccessKeys } from '../../harness/cache/workload-keys.js';
 import { renderTable, TABLE_FORMATS, type Table, type TableFormat } from '../../results/table.js';
 import { createWorkload, DEFAULT_WORKLOAD_SEED } from '../../workloads/registry.js';
-import { CliError, emit, splitList } from '../output.js';
+import { checkFlag, CliError, emit, splitList } from '../output.js';
+import { MAX_SYNTH_DURATION_MS, MAX_SYNTH_EPOCHS } from '../../workloads/trace/synthesize.js';
 import { formatDuration, parseCount, parseDuration } from '../../units/quantities.js';
 
 interface CachesArgs {
@@ -32,12 +33,20 @@ interface CachesArgs {
   out?: string;
 }
 
+/** Largest --capacity: a policy's index costs up to a few hundred bytes a page (lirs). */
+const MAX_CAPACITY_PAGES = 2 ** 20;
+/** Largest --workload guest: the workload writes real page contents (4 KiB a page). */
+const MAX_SIM_PAGES = 2 ** 18;
+/** Every sync round scans every page's dirty bit: rounds x pages is the run's cost. */
+const MAX_SIM_PAGE_SCANS = 2 ** 32;
+/** Lookups a --workload run may collect (8 bytes each; the buffer doubles up to 2^24). */
+const MAX_SIM_REQUESTS = 16_000_000;
+
 function parseCapacities(values: string[] | undefined): number[] {
   return splitList(values, '--capacity').map((text) => {
     const pages = parseCount(text); // SI: 4k = 4000 pages (docs/units.md)
     if (!Number.isInteger(pages)) throw new CliError(`--capacity: "${text}" is not a page count (an integer, optionally with k, M or G)`);
-    if (pages < 1) throw new CliError(`--capacity: must be at least 1 page, got ${text}`);
-    return pages;
+    return checkFlag('--capacity', pages, { min: 1, max: MAX_CAPACITY_PAGES, unit: 'pages' });
   });
 }
 
@@ -96,7 +105,8 @@ export const cachesCommand: CommandModule = {
     const policies = splitSpecs(args.policy);
     const capacities = parseCapacities(args.capacity);
     if (args.action === 'sim') {
-      if (!args.trace === !args.workload) throw new CliError('caches sim needs one of --trace FILE or --workload SPEC');
+      if (args.trace && args.workload) throw new CliError('caches sim takes --trace FILE or --workload SPEC, not both');
+      if (!args.trace && !args.workload) throw new CliError('caches sim needs one of --trace FILE or --workload SPEC');
       if (policies.length === 0) throw new CliError('caches sim needs --policy P[,P...] (see `pagedelta caches list`)');
       if (capacities.length === 0) throw new CliError('caches sim needs --capacity C[,C...] (pages)');
       if (args.generation !== undefined) positive('--generation', args.generation);
@@ -110,13 +120,25 @@ export const cachesCommand: CommandModule = {
         traceName = args.trace.split('/').pop() ?? args.trace;
         inputNotes.push(`Trace ${args.trace}: ${keys.length} requests.`);
       } else {
-        positive('--pages', args.pages);
+        checkFlag('--pages', args.pages, { min: 1, max: MAX_SIM_PAGES, integer: true, unit: 'pages' });
         const durationMs = duration('--duration', args.duration);
         const intervalMs = duration('--interval', args.interval);
+        // trace synth's limits: 30 simulated days, 10^6 steps (fewer for a large guest).
+        if (durationMs > MAX_SYNTH_DURATION_MS) throw new CliError(`--duration ${durationMs} ms is beyond the limit of 30 simulated days`);
+        const rounds = Math.floor(durationMs / intervalMs + 1e-9);
+        const roundLimit = Math.min(MAX_SYNTH_EPOCHS, Math.floor(MAX_SIM_PAGE_SCANS / args.pages));
+        if (rounds > roundLimit) {
+          throw new CliError(
+            `--duration ${durationMs} ms in --interval ${intervalMs} ms steps is ${rounds} sync rounds, more than the limit of ${roundLimit}${roundLimit < MAX_SYNTH_EPOCHS ? ` for ${args.pages} pages` : ''}: use a longer --interval`,
+          );
+        }
         if (args.generation !== undefined) throw new CliError('--generation applies to --trace; with --workload every sync round is a generation');
         const seed = args.seed ?? DEFAULT_WORKLOAD_SEED;
         const workload = createWorkload(args.workload!, { pageCount: args.pages, seed });
-        const collected = workloadAccessKeys(workload, { pageCount: args.pages, durationMs, intervalMs });
+        const collected = workloadAccessKeys(workload, { pageCount: args.pages, durationMs, intervalMs, maxRequests: MAX_SIM_REQUESTS + 1 });
+        if (collected.keys.length > MAX_SIM_REQUESTS) {
+          throw new CliError(`the workload made more than ${MAX_SIM_REQUESTS} lookups in --duration ${args.duration}: use a shorter --duration, a longer --interval or a lower rate`);
+        }
         keys = collected.keys;
         generationStarts = collected.roundStarts;
         traceName = workload.spec;
@@ -156,16 +178,15 @@ export const cachesCommand: CommandModule = {
       return;
     }
     // bench
-    for (const [flag, value] of [
-      ['--requests', args.requests],
-      ['--distinct', args.distinct],
-      ['--runs', args.runs],
-    ] as const) {
-      positive(flag, value);
-    }
+    // At the largest trace the Zipf generator and a policy stay near 0.5 GB.
+    checkFlag('--requests', args.requests, { min: 1, max: 2 ** 24, integer: true });
+    checkFlag('--distinct', args.distinct, { min: 1, max: 2 ** 22, integer: true });
+    checkFlag('--runs', args.runs, { min: 1, max: 1000, integer: true });
     if (!(args.skew >= 0)) throw new CliError(`--skew must be >= 0, got ${args.skew}`);
     if (capacities.length > 1) throw new CliError('caches bench takes one --capacity');
     const capacity = capacities[0] ?? DEFAULT_ZIPF.capacity;
+    // --store-data allocates a 4 KiB slab slot per page: 1 GiB at most.
+    if (args.storeData) checkFlag('--capacity (with --store-data)', capacity, { min: 1, max: 2 ** 18, unit: 'pages' });
     if (policies.length > 0) validateSimulation(policies, [capacity]);
     if (args.workload) throw new CliError('caches bench takes --trace FILE or the Zipf flags, not --workload');
     const keys = args.trace ? await loadTraceKeys(args.trace) : undefined;

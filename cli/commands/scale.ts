@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
-import { runScalePoint, SCALE_SIZES } from '../../harness/migration/scale.js';
+import { checkScalePoint, runScalePoint, SCALE_SIZES } from '../../harness/migration/scale.js';
 import { parseSize } from '../../units/quantities.js';
 import { CliError, emit } from '../output.js';
 
@@ -21,12 +21,21 @@ export const scaleCommand: CommandModule = {
       return;
     }
     const sizes = args.sizes.split(',').map((size) => size.trim());
-    for (const size of sizes) parsed(size); // every size checked before the first run
+    // Every size checked (as the simulator would) before the first run.
+    for (const size of sizes) {
+      const ramBytes = parsed(size);
+      try {
+        checkScalePoint(ramBytes);
+      } catch (error) {
+        throw new CliError(`guest size ${size}: ${(error as Error).message}`);
+      }
+    }
     const cli = fileURLToPath(new URL('../main.js', import.meta.url));
     for (const size of sizes) {
       const child = spawnSync(process.execPath, ['--max-old-space-size=4096', cli, 'scale', '--one', size], { encoding: 'utf8' });
       if (child.status !== 0) {
         process.stdout.write(`${JSON.stringify({ size, error: child.stderr.trim().split('\n')[0] })}\n`);
+        process.exitCode = 1; // the other sizes still run; the command failed
         continue;
       }
       process.stdout.write(child.stdout);

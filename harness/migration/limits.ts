@@ -20,6 +20,8 @@ export const MIGRATION_LIMITS = {
   downtimeLimitMs: { min: 0, max: 2_000_000, unit: 'ms' },
   /** Device state and resume: up to a minute. */
   switchoverMs: { min: 0, max: 60_000, unit: 'ms' },
+  /** QEMU's setup-time is milliseconds; the guest runs (and is simulated) through all of it. */
+  setupMs: { min: 0, max: 60_000, unit: 'ms' },
   encoderThreads: { min: 1, max: 256, unit: 'threads' },
   maxRounds: { min: 1, max: 1_000_000, unit: 'passes' },
   /** A simulated run is capped at 7 simulated days. */
@@ -38,6 +40,7 @@ const NAMES: Record<LimitedKey, string> = {
   maxBandwidthBps: 'max bandwidth',
   downtimeLimitMs: 'downtime limit',
   switchoverMs: 'switchover cost',
+  setupMs: 'setup time',
   encoderThreads: 'encoder threads',
   maxRounds: 'max rounds',
   maxTimeMs: 'max time',

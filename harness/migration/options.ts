@@ -1,5 +1,6 @@
 /** Options of a simulated migration, their defaults, and their validation (one clear line each). */
 import type { PageCache } from '../../caches/cache.js';
+import { MAX_WRITE_RATE } from '../../workloads/params.js';
 import type { Workload } from '../../workloads/workload.js';
 import { CPU_MODES, type CpuMode } from './cpu.js';
 import type { VerifyMode } from './destination.js';
@@ -83,7 +84,8 @@ export interface MigrationOptions {
 
 /**
  * One line of the timeline: the period from one dirty-log sync to the next (QEMU's "pass"),
- * and one line for stop-and-copy.
+ * the period the stop ended if no sync closed it (no sync figures), and one line for
+ * stop-and-copy; the lines add up to the run's totals.
  */
 export interface RoundEntry {
   round: number;
@@ -209,6 +211,8 @@ export function resolveOptions(options: MigrationOptions, codecKind: 'delta' | '
   const switchoverMs = nonNegative(options.switchoverMs ?? DEFAULTS.switchoverMs, 'switchover cost');
   const setupMs = nonNegative(options.setupMs ?? DEFAULTS.setupMs, 'setup time');
   const backgroundDirtyRate = nonNegative(options.backgroundDirtyRate ?? 0, 'background dirty rate');
+  // The same cap as every workload's rate: the writes are simulated one by one.
+  if (backgroundDirtyRate > MAX_WRITE_RATE) throw new Error(`background dirty rate ${backgroundDirtyRate} must be <= ${MAX_WRITE_RATE}`);
   const backgroundDirtyPages = options.backgroundDirtyPages ?? Math.min(DEFAULTS.backgroundDirtyPages, ramBytes / pageSize);
   if (!Number.isInteger(backgroundDirtyPages) || backgroundDirtyPages < 1 || backgroundDirtyPages > ramBytes / pageSize) {
     throw new Error(`background dirty pages must be an integer from 1 to the guest's ${ramBytes / pageSize} pages, got ${backgroundDirtyPages}`);

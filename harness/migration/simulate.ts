@@ -246,6 +246,14 @@ class MigrationRun {
       }
     }
     this.precopy.add(this.round);
+    // The stop can end a period no pre-copy sync closed (max-time; nothing left and a zero
+    // threshold): it sent pages too, so it gets its own line and the lines add up to the totals.
+    const unsynced = this.round;
+    if (unsynced.normal + unsynced.zero + unsynced.xbzrle + unsynced.compressed + unsynced.identical > 0 || unsynced.wireBytes > 0) {
+      const entry = this.entry(rounds + 1, periodStage === STAGE_BULK ? 'bulk' : 'iterative', periodStartMs, nowMs);
+      timeline.push(entry);
+      this.options.onRound?.(entry);
+    }
     this.round.reset();
 
     // Stop-and-copy: the guest stops, max-bandwidth is lifted, QEMU syncs once more and sends
@@ -257,7 +265,7 @@ class MigrationRun {
     while (this.toSend.count > 0) this.sendPage(this.nextDirtyPage(), STAGE_FINAL);
     const endMs = Math.max(this.link.busyUntilMs, this.decoderFreeMs, this.encoderFreeMs, stopMs) + o.switchoverMs;
     this.final.add(this.round);
-    const finalEntry = this.entry(rounds + 1, 'stop-and-copy', stopMs, endMs);
+    const finalEntry = this.entry(timeline.length + 1, 'stop-and-copy', stopMs, endMs);
     finalEntry.newlyDirtyPages = finalNewly;
     timeline.push(finalEntry);
     this.options.onRound?.(finalEntry);

@@ -199,7 +199,8 @@ describe('API contract', () => {
     expect(() => createCache('set-assoc:ways=x', { capacityPages: 4 })).toThrow(/valid: a positive integer/);
     expect(() => createCache('qemu', { capacityPages: 6 })).toThrow(/power of two/);
     expect(() => createCache('lirs', { capacityPages: 1 })).toThrow(/LIRS needs capacity/);
-    expect(() => createCache('lru', { capacityPages: 0 })).toThrow(/capacityPages must be an integer >= 1/);
+    expect(() => createCache('lru', { capacityPages: 0 })).toThrow(/capacityPages must be an integer from 1 to 2147483647, got 0/);
+    expect(() => createCache('lru', { capacityPages: 1e30 })).toThrow(/capacityPages must be an integer from 1 to 2147483647, got 1e\+30/);
     expect(() => createCache('opt', { capacityPages: 4 })).toThrow(/opt needs the future/);
     expect(() => createCache('2q:kin', { capacityPages: 4 })).toThrow(/not key=value/);
   });

@@ -92,9 +92,15 @@ describe('pagedelta migrate', () => {
     [['--ram', '1G', '--ram', '2G'], /--ram given more than once/],
     [['--downtime', 'short'], /bad --downtime/],
     [['--cpu', 'fast'], /"fast" is not a valid cpu; valid: model, measured/],
+    // yargs strict listed the camel-case expansion too: "Unknown arguments: bogus-flag, bogusFlag".
+    [['--bogus-flag', '1'], /^pagedelta: Unknown argument: bogus-flag$/],
+    [['--bogus-flag', '1', '--other-one', '2', '--z'], /^pagedelta: Unknown arguments: bogus-flag, other-one, z$/],
+    // A value after a space that starts with "-" (not a plain negative number) is read as flags: "Unknown arguments: 1, G".
+    [['--ram', '-1G'], /^pagedelta: --ram -1G: a value starting with "-" after a space is read as flags; write --ram=-1G$/],
+    [['--ram=-1G'], /^pagedelta: bad --ram "-1G"/],
   ])('rejects %o in one line', (args, pattern) => {
     const flags = args as string[];
-    const ram = flags.includes('--ram') ? [] : ['--ram', '4M'];
+    const ram = flags.some((flag) => flag === '--ram' || flag.startsWith('--ram=')) ? [] : ['--ram', '4M'];
     expectOneLineError(cli('migrate', '--workload', 'idle', ...ram, ...flags), pattern);
   });
 });
@@ -130,5 +136,10 @@ describe('pagedelta scale', () => {
   });
   it('checks every size before the first run', () => {
     expectOneLineError(cli('scale', '8M,12 potatoes'), /bad guest size "12 potatoes"/);
+  });
+  it('a size the simulator would refuse fails the command up front, before the other sizes run (it printed an error row and exited 0)', () => {
+    expectOneLineError(cli('scale', '0'), /^pagedelta: guest size 0: ram size must be a positive number, got 0$/);
+    expectOneLineError(cli('scale', '8M,1e30'), /^pagedelta: guest size 1e30: ram size 1e\+30 bytes is outside the valid range 8 \.\. 17592186044416 bytes$/);
+    expectOneLineError(cli('scale', '8M,8K'), /^pagedelta: guest size 8K: cache size 512 bytes is smaller than one 4096-byte page$/);
   });
 });

@@ -213,7 +213,7 @@ describe('caches sim inputs from the workloads layer', () => {
     expect(withRule!.misses / withRule!.requests).toBeGreaterThan(0.48);
     expect(withRule!.misses / withRule!.requests).toBeLessThan(0.55);
     expect(without!.hits).toBe(0);
-    await expect(run({ workload: 'qemu-age-test', trace: 'x', policy: ['qemu'], capacity: ['2048'] })).rejects.toThrow(/one of --trace FILE or --workload/);
+    await expect(run({ workload: 'qemu-age-test', trace: 'x', policy: ['qemu'], capacity: ['2048'] })).rejects.toThrow('caches sim takes --trace FILE or --workload SPEC, not both');
     await expect(run({ workload: 'nosuch', policy: ['qemu'], capacity: ['2048'] })).rejects.toThrow(/nosuch/);
   });
 

@@ -16,6 +16,9 @@ describe('migration options: every value inside a documented range, checked befo
     expect(() => resolve({ switchoverMs: 1e308 })).toThrow(/^switchover cost 1e\+308 ms/);
     expect(() => resolve({ encoderThreads: 1e308 })).toThrow(/encoder threads/);
     expect(() => resolve({ maxTimeMs: 1e308 })).toThrow(/^max time 1e\+308 ms/);
+    // The guest is simulated through the setup: 1e9 ms of it never finished.
+    expect(() => resolve({ setupMs: 1e9 })).toThrow(/^setup time 1000000000 ms is outside the valid range 0 \.\. 60000 ms$/);
+    expect(() => resolve({ setupMs: 60_000 })).not.toThrow();
   });
 
   it('a run whose one pass would last longer than 7 simulated days is refused: 64 MiB at 1 Mbit/s is 537 s, 1 TiB is not', () => {
@@ -34,6 +37,8 @@ describe('migration options: every value inside a documented range, checked befo
   it('workload rates and replay scale have upper bounds', () => {
     expect(() => createWorkload('zipf:rate=1e308', { pageCount: 1024, pageSize: 4096, seed: 1 })).toThrow(/^workload "zipf": rate=1e308 must be <= 100000000$/);
     expect(() => createWorkload('uniform:rate=2e8', { pageCount: 1024, pageSize: 4096, seed: 1 })).toThrow(/rate=2e8 must be <= 100000000/);
+    expect(() => resolve({ backgroundDirtyRate: 1e10 })).toThrow(/^background dirty rate 10000000000 must be <= 100000000$/);
+    expect(() => resolve({ backgroundDirtyRate: 1e8 })).not.toThrow();
   });
 
   it('simulateMigration rejects before building the guest', async () => {

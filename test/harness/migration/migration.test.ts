@@ -288,6 +288,33 @@ describe('XBZRLE on the wire', () => {
   });
 });
 
+describe('the timeline adds up to the totals', () => {
+  const sums = (result: ReturnType<typeof simulateMigration>) => ({
+    wireBytes: result.timeline.reduce((sum, entry) => sum + entry.wireBytes, 0),
+    normal: result.timeline.reduce((sum, entry) => sum + entry.pagesNormal, 0),
+    zero: result.timeline.reduce((sum, entry) => sum + entry.pagesZero, 0),
+  });
+  it.each([
+    // A zero downtime limit: no pre-copy sync ever, the bulk pass was missing from the timeline.
+    ['--downtime 0s', { ramBytes: 16 * MiB, downtimeLimitMs: 0 }],
+    // A guest below the threshold: sent before the first estimate, the stop ends the bulk period.
+    ['--ram 1M', { ramBytes: MiB }],
+    // max-time stops inside a pass, after the last sync.
+    ['--max-time 1s', { ramBytes: 64 * MiB, bandwidthBps: 12.5e6, maxBandwidthBps: 0, maxTimeMs: 1000 }],
+  ])('%s: every period that sent pages is a line; their bytes and pages are the totals', (_, options) => {
+    const result = simulateMigration({ workload: 'zipf:rate=2000', ...options });
+    expect(sums(result)).toEqual({ wireBytes: result.wireBytes, normal: result.wire.normal.pages, zero: result.wire.zero.pages });
+    expect(result.timeline.at(-1)!.stage).toBe('stop-and-copy');
+    expect(result.timeline.map((entry) => entry.round)).toEqual(result.timeline.map((_, index) => index + 1));
+  });
+  it('--downtime 0s: the bulk pass is its own line before stop-and-copy', () => {
+    const result = simulateMigration({ workload: 'zipf:rate=2000', ramBytes: 16 * MiB, downtimeLimitMs: 0 });
+    expect(result.passes).toBe(1);
+    expect(result.timeline.map((entry) => entry.stage)).toEqual(['bulk', 'stop-and-copy']);
+    expect(result.timeline[0]!.wireBytes).toBeGreaterThan(12e6);
+  });
+});
+
 describe('modes, codecs and CPU', () => {
   it('qemu-2011: 2-way cache, delta only in the iterative stage with a third-of-a-page limit', () => {
     const result = run({ workload: 'scenario:pattern=DENSE,rate=20000', codec: 'xbzrle', mode: 'qemu-2011', downtimeLimitMs: 5, maxRounds: 6 });

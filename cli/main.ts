@@ -19,6 +19,18 @@ function checkOutputs(argv: Record<string, unknown>): void {
   if (argv.update === true && argv.baseline !== undefined) checkOutputFile(String(argv.baseline), '--baseline');
 }
 
+/**
+ * yargs makes an array of any flag given twice; for a flag that takes one value that reached
+ * the commands as "bad --duration a list" or "--pages must be a number, got 64,0".
+ */
+function checkRepeatedFlags(argv: Record<string, unknown>, parser: { getOptions(): { array: string[] } }): void {
+  const arrays = new Set(parser.getOptions().array);
+  for (const [key, value] of Object.entries(argv)) {
+    if (key === '_' || key === '--' || key === '$0' || /[A-Z]/.test(key) || !Array.isArray(value) || arrays.has(key)) continue;
+    throw new CliError(`--${key} given more than once (${value.join(', ')}): give it once`);
+  }
+}
+
 /** yargs-parser's negative numbers: the only values after a space that may start with "-". */
 const NEGATIVE_NUMBER = /^-([0-9]+(\.[0-9]+)?|\.[0-9]+)$/;
 
@@ -70,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
     .help()
     .epilog(EPILOG)
     .wrap(Math.min(110, process.stdout.columns || 110))
+    .middleware(checkRepeatedFlags as never)
     .middleware(checkOutputs)
     .fail((message, error) => {
       throw error ?? new CliError(oneLine(message, argv));

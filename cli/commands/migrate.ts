@@ -83,12 +83,6 @@ export const migrateCommand: CommandModule = {
       .option('format', { choices: TABLE_FORMATS, default: 'md' as TableFormat, describe: 'output format: md, csv or json (the whole result object)' })
       .option('out', { type: 'string', describe: 'write to this file instead of stdout' }),
   handler: async (argv) => {
-    // A flag given twice arrives as an array: refuse rather than guess which one was meant.
-    for (const [key, value] of Object.entries(argv)) {
-      if (Array.isArray(value) && key !== '_' && /^[a-z]/.test(key) && !key.includes('-')) {
-        throw new CliError(`--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} given more than once`);
-      }
-    }
     const args = argv as unknown as MigrateArgs;
     if (!MIGRATION_MODES.includes(args.mode as MigrationMode)) {
       throw new CliError(`unknown mode "${args.mode}"; valid modes: ${MIGRATION_MODES.join(', ')}`);

@@ -135,9 +135,6 @@ async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Prom
 }
 
 function checkFlags(args: RunArgs, signal: AbortSignal): QemuRunOptions {
-  for (const [key, value] of Object.entries(args)) {
-    if (Array.isArray(value) && key !== '_' && /^[a-z]/.test(key) && !key.includes('-')) throw new CliError(`--${key} given more than once`);
-  }
   checkWritable(args.out);
   const options = runOptions(args, signal);
   parsed(() => validateRunOptions(options));

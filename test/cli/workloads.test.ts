@@ -62,6 +62,7 @@ describe('pagedelta CLI: workloads and traces', () => {
   it('bad input: one line, exit 1, nothing left under the output name', () => {
     expectOneLineError(run('trace', 'info', join(directory, 'missing.pdt')), /cannot open trace .*missing.pdt: ENOENT/);
     expectOneLineError(run('trace', 'info', directory), /^pagedelta: cannot read trace .*: it is a directory$/);
+    expectOneLineError(run('trace', 'synth', '--workload', 'zipf', '--ram', '16M', '--duration', '1s', '--duration', '0s', '--out', join(directory, 'twice.pdt')), /^pagedelta: --duration given more than once \(1s, 0s\): give it once$/);
     expectOneLineError(run('trace', 'bench-read', directory), /^pagedelta: cannot read trace .*: it is a directory$/);
     expectOneLineError(run('trace', 'synth', '--workload', 'zipf', '--ram', '16M', '--page-size', '32M', '--out', join(directory, 'p.pdt')), /--page-size 33554432 bytes is outside the valid range 8 \.\. 16777216 bytes/);
     expectOneLineError(run('trace', 'record', '--out', join(directory, 'i.pdt'), '--interval', '1e-9', '--', 'sleep', '1'), /--interval must be 1 ms \.\. 24 h, got 1e-9/);

@@ -20,12 +20,13 @@ export interface ParsedSpec {
   bare: string[];
 }
 
-/** Splits a composition `a:... + b:...` into its parts. */
+/** Splits a composition `a:... + b:...` into its parts; an empty part (`a +`, `a + + b`) is an error. */
 export function splitComposition(spec: string): string[] {
-  return spec
-    .split('+')
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0);
+  const parts = spec.split('+').map((part) => part.trim());
+  if (parts.length === 1 && parts[0] === '') return [];
+  const empty = parts.indexOf('');
+  if (empty >= 0) throw new WorkloadSpecError(`workload spec "${spec.trim()}": part ${empty + 1} of the composition is empty (a "+" with no workload ${empty === 0 ? 'before' : 'after'} it)`);
+  return parts;
 }
 
 export function parseSpec(spec: string): ParsedSpec {

@@ -99,6 +99,8 @@ describe('registry and validation', () => {
     ['zipf:0.9', /expected key=value parameters, found "0.9"/],
     ['trace:/nonexistent/file.pdt', /cannot open trace \/nonexistent\/file.pdt: ENOENT/],
     ['', /empty workload spec/],
+    ['zipf:rate=2000 +', /part 2 of the composition is empty \(a "\+" with no workload after it\)/],
+    ['zipf + + uniform', /part 2 of the composition is empty/],
   ])('rejects %s with one clear line', (spec, message) => {
     let error: unknown;
     try {

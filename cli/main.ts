@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands, EPILOG } from './commands/index.js';
 import { checkOutputFile, checkOutputFolder } from '../io/output-path.js';
+import { writeErrorReason } from '../io/write-file.js';
 import { CliError } from './output.js';
 
 /**
@@ -50,6 +51,14 @@ async function main(argv: string[]): Promise<number> {
   await cli.parseAsync();
   return 0;
 }
+
+// stdout on a full disk (`> /dev/full`) or a closed pipe: one line, not an unhandled 'error'
+// event's stack trace. A closed pipe (`| head`) is the reader's choice, so it stays quiet.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') process.stderr.write(`pagedelta: cannot write stdout: ${writeErrorReason(error)}\n`);
+  process.exitCode = 1;
+  process.exit();
+});
 
 main(hideBin(process.argv)).then(
   (code) => {

@@ -1,16 +1,9 @@
 /** `pagedelta report RESULTS`: one self-contained HTML report, and a Markdown one. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { describeCorrupt, readResults } from '../../results/rows.js';
-import { CliError } from '../output.js';
-
-/** Writes through a temporary file and a rename, so a failed run leaves no half file. */
-function writeAtomic(path: string, text: string): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
-}
+import { CliError, emit } from '../output.js';
 
 export const reportCommand: CommandModule = {
   command: 'report <results>',
@@ -39,13 +32,13 @@ export const reportCommand: CommandModule = {
       notes: [`Results file: ${args.results}${problems.length > 0 ? ` (${problems.length} corrupt lines skipped)` : ''}.`],
       assetsDir,
     });
-    writeAtomic(htmlPath, report.html);
+    emit(report.html, htmlPath);
     for (const [file, content] of Object.entries(report.assets)) {
       const path = join(dirname(markdownPath), file);
       mkdirSync(dirname(path), { recursive: true });
-      writeAtomic(path, content);
+      emit(content, path);
     }
-    writeAtomic(markdownPath, report.markdown);
+    emit(report.markdown, markdownPath);
     process.stderr.write(`wrote ${htmlPath} and ${markdownPath} (${report.tables.length} tables, ${report.figures.length} plots)\n`);
   },
 };

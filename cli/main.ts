@@ -16,6 +16,7 @@ import { CliError } from './output.js';
  */
 function checkOutputs(argv: Record<string, unknown>): void {
   if (argv.out !== undefined) checkOutputFile(String(argv.out), '--out');
+  if (argv.markdown !== undefined) checkOutputFile(String(argv.markdown), '--markdown');
   if (argv['plot-dir'] !== undefined) checkOutputFolder(String(argv['plot-dir']), '--plot-dir');
   if (argv.update === true && argv.baseline !== undefined) checkOutputFile(String(argv.baseline), '--baseline');
 }

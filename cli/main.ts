@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands, EPILOG } from './commands/index.js';
 import { checkOutputFile, checkOutputFolder } from '../io/output-path.js';
+import { writeErrorReason } from '../io/write-file.js';
 import { CliError } from './output.js';
 
 /**
@@ -15,6 +16,7 @@ import { CliError } from './output.js';
  */
 function checkOutputs(argv: Record<string, unknown>): void {
   if (argv.out !== undefined) checkOutputFile(String(argv.out), '--out');
+  if (argv.markdown !== undefined) checkOutputFile(String(argv.markdown), '--markdown');
   if (argv['plot-dir'] !== undefined) checkOutputFolder(String(argv['plot-dir']), '--plot-dir');
   if (argv.update === true && argv.baseline !== undefined) checkOutputFile(String(argv.baseline), '--baseline');
 }
@@ -91,6 +93,14 @@ async function main(argv: string[]): Promise<number> {
   await cli.parseAsync();
   return 0;
 }
+
+// stdout on a full disk (`> /dev/full`) or a closed pipe: one line, not an unhandled 'error'
+// event's stack trace. A closed pipe (`| head`) is the reader's choice, so it stays quiet.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') process.stderr.write(`pagedelta: cannot write stdout: ${writeErrorReason(error)}\n`);
+  process.exitCode = 1;
+  process.exit();
+});
 
 main(hideBin(process.argv)).then(
   (code) => {

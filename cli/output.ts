@@ -1,14 +1,14 @@
 /** Small helpers shared by CLI commands. */
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/write-file.js';
 
 /** A usage error: printed as one line, exit code 1. */
 export class CliError extends Error {
   override name = 'CliError';
 }
 
-/** Writes `text` to stdout, or to `path` when given. */
-export function emit(text: string, path?: string): void {
-  if (path) writeFileSync(path, text);
+/** Writes `text` to stdout, or to `path` when given (whole or not at all: see writeFileAtomic). */
+export function emit(text: string | Uint8Array, path?: string): void {
+  if (path) writeFileAtomic(path, text);
   else process.stdout.write(text);
 }
 

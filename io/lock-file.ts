@@ -3,6 +3,7 @@
  * append to the same results at once. A lock whose owner is gone (killed with -9) is taken over.
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { writeErrorReason } from './write-file.js';
 
 export class LockedError extends Error {
   override name = 'LockedError';
@@ -41,7 +42,14 @@ export function lockFile(target: string): FileLock {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx');
-      writeSync(fd, `${process.pid}\n`);
+      try {
+        writeSync(fd, `${process.pid}\n`);
+      } catch (error) {
+        // A full disk: an empty lock left behind would read as a stale lock of nobody.
+        closeSync(fd);
+        unlinkSync(path);
+        throw error;
+      }
       closeSync(fd);
       held.add(path);
       return {
@@ -56,7 +64,7 @@ export function lockFile(target: string): FileLock {
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new LockedError(`cannot lock ${target}: ${(error as Error).message.split('\n')[0]}`);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new LockedError(`cannot lock ${target}: ${writeErrorReason(error)}`);
     }
     let owner = Number.NaN;
     try {

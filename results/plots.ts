@@ -4,7 +4,7 @@
  * total time vs bandwidth per codec, ratio vs encode throughput per codec and scenario, and
  * the per-round timeline of one migration.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
@@ -13,6 +13,7 @@ import { describeDimension, DIMENSIONS, filterRows, formatDimension, NO_COMPRESS
 
 import { PLOT_DESCRIPTIONS, PLOT_KINDS, type PlotKind } from './plot-kinds.js';
 import { median } from '../units/statistics.js';
+import { writeFileAtomic } from '../io/write-file.js';
 
 export { PLOT_DESCRIPTIONS, PLOT_KINDS, type PlotKind };
 
@@ -445,8 +446,8 @@ export async function writeFigures(figures: Figure[], dir: string): Promise<stri
     const svg = await renderSvg(figure);
     const svgPath = join(dir, `${figure.name}.svg`);
     const pngPath = join(dir, `${figure.name}.png`);
-    writeFileSync(svgPath, svg);
-    writeFileSync(pngPath, svgToPng(svg));
+    writeFileAtomic(svgPath, svg);
+    writeFileAtomic(pngPath, svgToPng(svg));
     written.push(svgPath, pngPath);
   }
   return written;

@@ -4,6 +4,7 @@
  * and every good row stays usable.
  */
 import { closeSync, existsSync, openSync, readFileSync, ftruncateSync, fstatSync, readSync, writeSync } from 'node:fs';
+import { cannotWrite } from '../io/write-file.js';
 
 /** One finished cell. Dimension fields (codec, cache, ...) and metric fields are flat. */
 export interface ResultRow {
@@ -95,13 +96,29 @@ export class ResultsAppender {
   /** Bytes of an incomplete last line removed when the file was opened. */
   readonly repairedBytes: number;
 
+  /** Bytes of whole rows in the file: a failed append is cut back to it. */
+  private size: number;
+
   constructor(readonly path: string) {
     this.repairedBytes = existsSync(path) ? repairTail(path) : 0;
     this.fd = openSync(path, 'a');
+    this.size = fstatSync(this.fd).size;
   }
 
   append(row: ResultRow): void {
-    writeSync(this.fd, `${JSON.stringify(row)}\n`);
+    const bytes = Buffer.from(`${JSON.stringify(row)}\n`);
+    try {
+      // A full disk may take part of a row without an error; the next write reports it.
+      for (let offset = 0; offset < bytes.length; ) offset += writeSync(this.fd, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      try {
+        ftruncateSync(this.fd, this.size); // the rows before stay, without half a row after them
+      } catch {
+        // resuming cuts the partial line off instead
+      }
+      throw cannotWrite(this.path, error);
+    }
+    this.size += bytes.length;
   }
 
   close(): void {

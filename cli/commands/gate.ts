@@ -1,6 +1,6 @@
 /** `pagedelta gate --baseline FILE [--update]`: the CI performance gate. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +46,7 @@ export const gateCommand: CommandModule = {
     if (args.update && args.processes > 1) {
       const current = updateInProcesses(args.processes, args.rounds);
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      writeFileSync(args.baseline, formatBaseline(current));
+      emit(formatBaseline(current), args.baseline);
       process.stderr.write(
         `gate: wrote ${args.baseline} (${Object.keys(current.exact).length} exact figures, ${Object.keys(current.ratios).length} throughput ratios, slowest of ${args.processes} processes) in ${seconds} s\n`,
       );
@@ -55,7 +55,7 @@ export const gateCommand: CommandModule = {
     if (args.update) {
       const current = await runGateSuite({ rounds: args.rounds, onProgress });
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      writeFileSync(args.baseline, formatBaseline(current));
+      emit(formatBaseline(current), args.baseline);
       process.stderr.write(
         `gate: wrote ${args.baseline} (${Object.keys(current.exact).length} exact figures, ${Object.keys(current.ratios).length} throughput ratios) in ${seconds} s\n`,
       );

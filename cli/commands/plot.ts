@@ -1,9 +1,8 @@
 /** `pagedelta plot RESULTS --kind K`: one plot of a results file as SVG (and PNG). */
-import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { PLOT_KINDS, type PlotKind } from '../../results/plot-kinds.js';
 import { parseWhere } from '../../results/views.js';
-import { CliError } from '../output.js';
+import { CliError, emit } from '../output.js';
 import { loadRows } from './table.js';
 
 export const plotCommand: CommandModule = {
@@ -33,15 +32,11 @@ export const plotCommand: CommandModule = {
       ...(args.title ? { title: args.title } : {}),
     });
     if (format === 'vega-lite') {
-      const text = `${JSON.stringify(figure.spec, null, 2)}\n`;
-      if (args.out) writeFileSync(args.out, text);
-      else process.stdout.write(text);
+      emit(`${JSON.stringify(figure.spec, null, 2)}\n`, args.out);
       return;
     }
     const svg = await renderSvg(figure);
-    if (format === 'png') writeFileSync(args.out!, svgToPng(svg));
-    else if (args.out) writeFileSync(args.out, svg);
-    else process.stdout.write(svg);
+    emit(format === 'png' ? svgToPng(svg) : svg, args.out);
     if (args.out) process.stderr.write(`wrote ${args.out}\n`);
   },
 };

@@ -1,16 +1,10 @@
 /** `pagedelta report RESULTS`: one self-contained HTML report, and a Markdown one. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { checkOutputFile, checkOutputFolder } from '../../io/output-path.js';
 import { describeCorrupt, readResults } from '../../results/rows.js';
-import { CliError } from '../output.js';
-
-/** Writes through a temporary file and a rename, so a failed run leaves no half file. */
-function writeAtomic(path: string, text: string): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
-}
+import { CliError, emit } from '../output.js';
 
 export const reportCommand: CommandModule = {
   command: 'report <results>',
@@ -24,28 +18,34 @@ export const reportCommand: CommandModule = {
       .option('strict', { type: 'boolean', default: false, describe: 'a corrupt line is an error, not a warning' }),
   handler: async (argv) => {
     const args = argv as unknown as { results: string; out?: string; markdown?: string; title?: string; strict: boolean };
+    const stem = join(dirname(args.results), basename(args.results, extname(args.results)));
+    const htmlPath = args.out ?? `${stem}.html`;
+    const markdownPath = args.markdown ?? `${stem}.md`;
+    const assetsDir = `${basename(markdownPath, extname(markdownPath))}-files`;
+    // The flags were checked before the handler; the defaults derived from RESULTS are checked
+    // here, before the results are read, so a bad path never costs a report's work.
+    checkOutputFile(htmlPath, args.out !== undefined ? '--out' : 'HTML report');
+    checkOutputFile(markdownPath, args.markdown !== undefined ? '--markdown' : 'Markdown report');
+    if (resolve(htmlPath) === resolve(markdownPath)) throw new CliError(`the HTML and the Markdown report would both be ${markdownPath}; give --out and --markdown different files`);
+    checkOutputFolder(join(dirname(markdownPath), assetsDir), 'report plot folder');
     const results = readResults(args.results);
     const problems = describeCorrupt(args.results, results.corrupt);
     if (args.strict && problems.length > 0) throw new CliError(problems[0]!);
     for (const problem of problems) process.stderr.write(`warning: ${problem}\n`);
     if (results.rows.length === 0) throw new CliError(`${args.results}: no result rows`);
-    const stem = join(dirname(args.results), basename(args.results, extname(args.results)));
-    const htmlPath = args.out ?? `${stem}.html`;
-    const markdownPath = args.markdown ?? `${stem}.md`;
-    const assetsDir = `${basename(markdownPath, extname(markdownPath))}-files`;
     const { buildReport } = await import('../../results/report.js'); // loads vega lazily
     const report = await buildReport(results.rows, {
       ...(args.title ? { title: args.title } : {}),
       notes: [`Results file: ${args.results}${problems.length > 0 ? ` (${problems.length} corrupt lines skipped)` : ''}.`],
       assetsDir,
     });
-    writeAtomic(htmlPath, report.html);
+    emit(report.html, htmlPath);
     for (const [file, content] of Object.entries(report.assets)) {
       const path = join(dirname(markdownPath), file);
       mkdirSync(dirname(path), { recursive: true });
-      writeAtomic(path, content);
+      emit(content, path);
     }
-    writeAtomic(markdownPath, report.markdown);
+    emit(report.markdown, markdownPath);
     process.stderr.write(`wrote ${htmlPath} and ${markdownPath} (${report.tables.length} tables, ${report.figures.length} plots)\n`);
   },
 };

@@ -2,6 +2,7 @@
 import { basename, dirname, extname, join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadExperiment, parseShard } from '../../harness/experiment/experiment.js';
+import { checkOutputFile } from '../../io/output-path.js';
 import { runExperiment } from '../../harness/experiment/runner.js';
 import { createProgressReporter } from '../progress.js';
 import { CliError } from '../output.js';
@@ -49,6 +50,8 @@ export const runCommand: CommandModule = {
     const toStdout = args.stdout;
     if (toStdout && args.out) throw new CliError('--stdout and --out are exclusive');
     const out = toStdout ? undefined : (args.out ?? defaultResultsPath(args.experiment, shard));
+    // --out was checked before the handler; the default beside the experiment is checked here.
+    if (out !== undefined && args.out === undefined) checkOutputFile(out, 'results file');
     const progress = createProgressReporter();
     const controller = new AbortController();
     const onSignal = (): void => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -196,5 +196,38 @@ describe('pagedelta table / plot / report', () => {
     const markdown = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(markdown).toContain('![Compression ratio vs encode throughput](report-files/ratio-vs-throughput.svg)');
     expect(readFileSync(join(dir, 'report-files', 'ratio-vs-throughput.svg'), 'utf8')).toMatch(/^<svg /);
+  });
+
+  it('report outputs are checked before any work: a folder as --markdown, one file for both, a file where the plots go', () => {
+    const out = mkdtempSync(join(dir, 'bad-report-'));
+    mkdirSync(join(out, 'folder'));
+    const html = join(out, 'r.html');
+    const refused = (args: string[], pattern: RegExp): void => {
+      const result = run('report', results, ...args);
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(pattern)]);
+    };
+    refused(['--out', html, '--markdown', join(out, 'folder')], /^pagedelta: --markdown .*folder is a directory; only a regular file or a new path can be written$/);
+    refused(['--out', join(out, 'r.md'), '--markdown', join(out, 'r.md')], /^pagedelta: the HTML and the Markdown report would both be .*r\.md/);
+    writeFileSync(join(out, 'r-files'), '');
+    refused(['--out', html, '--markdown', join(out, 'r.md')], /^pagedelta: report plot folder .*r-files: .*r-files is a regular file, not a folder$/);
+    expect(readdirSync(out).sort()).toEqual(['folder', 'r-files']); // no report, no temporary file
+    // The defaults beside RESULTS are checked too: here the Markdown report would be a folder.
+    const copy = join(out, 'copy.jsonl');
+    writeFileSync(copy, readFileSync(results));
+    mkdirSync(join(out, 'copy.md'));
+    const result = run('report', copy);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^pagedelta: Markdown report .*copy\.md is a directory/);
+    expect(readdirSync(out)).not.toContain('copy.html');
+  });
+
+  it('run checks its default results file before any cell runs', () => {
+    const out = mkdtempSync(join(dir, 'bad-run-'));
+    const grid = writeExperiment(out, 'grid.json', TINY);
+    mkdirSync(join(out, 'grid.jsonl'));
+    const result = run('run', grid, '--workers', '0');
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^pagedelta: results file .*grid\.jsonl is a directory/)]);
   });
 });

@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkOutputFile, checkOutputFolder, OutputPathError } from '../../io/output-path.js';
+import { writeFileAtomic } from '../../io/write-file.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'pagedelta-out-'));
@@ -93,6 +94,110 @@ describe('an interrupted trace synth leaves nothing behind', () => {
       expect(stderr).toMatch(/interrupted at \d+ of \d+ epochs; nothing was written/);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+});
+
+/**
+ * A full disk without root or a mount: this preload makes every file opened for writing under
+ * $FULL_DIR exist but write to /dev/full, so the CLI's own writes fail with a real ENOSPC. With
+ * $FULL_BYTES, each such file takes that many bytes (the last write partly) before ENOSPC.
+ */
+const FULL_DISK = `
+const fs = require('node:fs');
+const open = fs.openSync;
+const write = fs.writeSync;
+const budget = new Map();
+fs.openSync = (path, flags, mode) => {
+  if (typeof path === 'string' && path.startsWith(process.env.FULL_DIR) && /[wa]/.test(String(flags))) {
+    const fd = open(path, flags, mode);
+    if (process.env.FULL_BYTES) {
+      budget.set(fd, Number(process.env.FULL_BYTES));
+      return fd;
+    }
+    fs.closeSync(fd);
+    return open('/dev/full', 'w');
+  }
+  return open(path, flags, mode);
+};
+fs.writeSync = (fd, data, ...rest) => {
+  if (!budget.has(fd)) return write(fd, data, ...rest);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset + (rest[0] ?? 0), rest[1] ?? data.length - (rest[0] ?? 0));
+  const left = budget.get(fd);
+  if (left === 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+  const written = write(fd, bytes, 0, Math.min(left, bytes.length));
+  budget.set(fd, left - written);
+  return written;
+};
+require('node:module').syncBuiltinESMExports();
+`;
+
+describe('a full disk or a failed rename leaves no file behind', () => {
+  const full = join(dir, 'full');
+  const preload = join(dir, 'full-disk.cjs');
+  mkdirSync(full);
+  writeFileSync(preload, FULL_DISK);
+  const runFull = (args: string[], bytes?: number) => {
+    const env = { ...process.env, FULL_DIR: full, ...(bytes !== undefined ? { FULL_BYTES: String(bytes) } : {}) };
+    const result = spawnSync(process.execPath, ['--require', preload, CLI, ...args], { encoding: 'utf8', timeout: 120_000, env });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  it('writeFileAtomic writes or replaces a file, and a failed rename names the output and leaves no temporary file', () => {
+    const path = join(dir, 'atomic.txt');
+    writeFileAtomic(path, 'one');
+    writeFileAtomic(path, new Uint8Array([0x74, 0x77, 0x6f]));
+    expect(readFileSync(path, 'utf8')).toBe('two');
+    mkdirSync(join(dir, 'adir'));
+    expect(() => writeFileAtomic(join(dir, 'adir'), 'x')).toThrow(/^cannot write .*adir: illegal operation on a directory$/);
+    expect(readdirSync(dir).filter((name) => name.includes('.partial-'))).toEqual([]);
+  });
+
+  it('--out on a full disk: one line naming the file, exit 1, no empty or temporary file', () => {
+    const trace = join(dir, 'small.pdt');
+    expect(run('trace', 'synth', '--workload', 'zipf:rate=2000', '--ram', '1M', '--duration', '200ms', '--out', trace).status).toBe(0);
+    const commands: [string, string[]][] = [
+      ['m.md', ['migrate', '--workload', 'zipf:rate=2000', '--ram', '4M']],
+      ['c.md', ['caches', 'sim', '--workload', 'zipf:rate=2000', '--policy', 'lru', '--capacity', '64']],
+      ['i.md', ['trace', 'info', trace]],
+      ['l.md', ['codecs', 'list']],
+      ['t.pdt', ['trace', 'synth', '--workload', 'zipf:rate=2000', '--ram', '1M', '--duration', '200ms']],
+    ];
+    for (const [name, args] of commands) {
+      const out = join(full, name);
+      const result = runFull([...args, '--out', out]);
+      expect(result.status).toBe(1);
+      // caches sim prints its progress first; the error is the last line, and the only one.
+      expect(result.stderr.trim().split('\n').filter((line) => line.startsWith('pagedelta:') || /^\s+at /.test(line))).toEqual([`pagedelta: cannot write ${out}: no space left on device`]);
+      expect(readdirSync(full)).toEqual([]);
+    }
+  });
+
+  it('run: a lock that cannot be written is removed; a row the disk cut short is cut off, the rows before stay', () => {
+    const experiment = join(dir, 'codec-grid.json');
+    writeFileSync(experiment, JSON.stringify({ kinds: ['codec'], codecs: ['xbzrle', 'raw'], scenarios: ['SPARSE'], settings: { codecPages: 32, codecTimeMs: 5 } }));
+    const out = join(full, 'grid.jsonl');
+    expectOneLine(runFull(['run', experiment, '--workers', '0', '--out', out]), new RegExp(`^pagedelta: cannot lock ${out}: no space left on device$`));
+    expect(readdirSync(full)).toEqual([]);
+    expect(run('run', experiment, '--workers', '0', '--out', join(dir, 'grid.jsonl')).status).toBe(0);
+    const first = readFileSync(join(dir, 'grid.jsonl'), 'utf8').split('\n')[0]!;
+    const result = runFull(['run', experiment, '--workers', '0', '--out', out], first.length + 20);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n').pop()).toBe(`pagedelta: cannot write ${out}: no space left on device`);
+    const kept = readFileSync(out, 'utf8');
+    expect(kept.endsWith('\n')).toBe(true);
+    expect(kept.split('\n')).toHaveLength(2); // one whole row, no partial second
+    rmSync(out);
+  });
+
+  it('stdout on a full disk is one line, not a stack trace', () => {
+    const devFull = openSync('/dev/full', 'w');
+    try {
+      const result = spawnSync(process.execPath, [CLI, 'codecs', 'list'], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', devFull, 'pipe'] });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe('pagedelta: cannot write stdout: no space left on device\n');
+    } finally {
+      closeSync(devFull);
     }
   });
 });

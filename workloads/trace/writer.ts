@@ -6,8 +6,8 @@
  * directory and renamed on close(), so nothing half-written ever has the output name.
  */
 import { checkOutputFile } from '../../io/output-path.js';
+import { cannotWrite, partialPath } from '../../io/write-file.js';
 import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { lz4 } from '../../codecs/native.js';
 import type { GuestMemory } from '../memory.js';
 import { SparseImage } from '../sparse-image.js';
@@ -206,7 +206,7 @@ export class TraceWriter {
     this.compressed = new Uint8Array(lz4.encodeBound(this.pageSize));
     checkOutputFile(path, 'trace output');
     this.compressedBuffer = Buffer.from(this.compressed.buffer, this.compressed.byteOffset, this.compressed.length);
-    this.tempPath = join(dirname(path), `.${basename(path)}.partial-${process.pid}-${Math.floor(Math.random() * 1e9)}`);
+    this.tempPath = partialPath(path);
     const fd = openSync(this.tempPath, 'wx');
     livePartialFiles.add(this.tempPath);
     this.sink = new FileSink(fd);
@@ -573,7 +573,16 @@ export async function writeTrace(path: string, options: TraceWriterOptions, prod
     await produce(writer);
   } catch (error) {
     writer.abort();
-    throw error;
+    throw isWriteError(error) ? cannotWrite(path, error) : error;
   }
-  return writer.close();
+  try {
+    return writer.close();
+  } catch (error) {
+    throw isWriteError(error) ? cannotWrite(path, error) : error;
+  }
+}
+
+/** A failed system call on the file (ENOSPC, EIO, ...): its message names the temporary file, not `path`. */
+function isWriteError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }

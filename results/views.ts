@@ -199,9 +199,14 @@ export function filterRows(rows: ResultRow[], where: Record<string, string> | un
   for (const [field] of conditions) {
     if (!rows.some((row) => field in row)) throw new Error(`no row has a field "${field}" to filter on`);
   }
-  return rows.filter((row) =>
+  const kept = rows.filter((row) =>
     conditions.every(([field, wanted]) => String(row[field] ?? '') === wanted || formatDimension(field, row[field]) === wanted),
   );
+  // Said here: later checks ("no rows carry the metric") would blame the rows, not the filter.
+  if (kept.length === 0 && rows.length > 0) {
+    throw new Error(`no result rows match --where ${conditions.map(([field, wanted]) => `${field}=${wanted}`).join(',')} (of ${rows.length} rows)`);
+  }
+  return kept;
 }
 
 /** Parses `codec=xbzrle,cache=lru` into conditions. */

@@ -20,10 +20,13 @@ export interface ParsedSpec {
   bare: string[];
 }
 
-/** Splits a composition `a:... + b:...` into its parts. */
+/**
+ * Splits a composition `a:... + b:...` into its parts. The `+` of an exponent (`rate=1e+30`,
+ * as JavaScript and YAML print large numbers) is part of its number, not a separator.
+ */
 export function splitComposition(spec: string): string[] {
   return spec
-    .split('+')
+    .split(/(?<![0-9.][eE])\+|(?<=[0-9.][eE])\+(?![0-9])/)
     .map((part) => part.trim())
     .filter((part) => part.length > 0);
 }

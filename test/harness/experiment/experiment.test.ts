@@ -92,6 +92,19 @@ describe('experiment files', () => {
     expect(cells.map((cell) => cell.index)).toEqual([...cells.keys()]);
   });
 
+  it('a YAML number printed with an exponent (1e30 -> "1e+30") keeps its "+": the same message as on the command line', async () => {
+    const dir = tmp();
+    const path = join(dir, 'big.yaml');
+    writeFileSync(path, ['codecs: [none]', 'workloads:', '  - {type: zipf, rate: 1e30}', 'guestSizes: [16M]'].join('\n'));
+    expect(() => loadExperiment(path)).toThrow(/big\.yaml: workloads\[0\]: workload "zipf": rate=1e\+30 must be <= 100000000$/);
+    const { createWorkload } = await import('../../../workloads/registry.js');
+    expect(() => createWorkload('zipf:rate=1e+30', { pageCount: 16 })).toThrow(/^workload "zipf": rate=1e\+30 must be <= 100000000$/);
+    // Compositions still split on "+", with or without spaces, and after an exponent's digits.
+    const { splitComposition } = await import('../../../workloads/params.js');
+    expect(splitComposition('zipf:rate=1e+3 + uniform:rate=2E+2')).toEqual(['zipf:rate=1e+3', 'uniform:rate=2E+2']);
+    expect(splitComposition('idle+hotset:rate=1e+5+scan')).toEqual(['idle', 'hotset:rate=1e+5', 'scan']);
+  });
+
   it('the example experiment in experiments/ is valid', () => {
     const experiment = loadExperiment(new URL('../../../experiments/example.yaml', import.meta.url).pathname);
     const cells = expandCells(experiment);

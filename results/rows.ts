@@ -5,6 +5,9 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, ftruncateSync, fstatSync, readSync, writeSync } from 'node:fs';
 import { cannotWrite } from '../io/write-file.js';
+import { METRICS } from './views.js';
+
+const METRIC_FIELDS = METRICS.flatMap((metric) => metric.fields.map((field) => field.field));
 
 /** One finished cell. Dimension fields (codec, cache, ...) and metric fields are flat. */
 export interface ResultRow {
@@ -43,6 +46,12 @@ function checkRow(value: unknown): string | null {
   if (typeof row.cell !== 'string' || row.cell === '') return 'missing "cell" key';
   if (typeof row.index !== 'number') return 'missing "index"';
   if (row.kind !== 'migration' && row.kind !== 'codec' && row.kind !== 'cache') return `unknown kind ${JSON.stringify(row.kind)}`;
+  // Every metric counts or times something: a negative one (or 1e999, which JSON reads as
+  // Infinity) is damage, and one such row would drag a median or mean to nonsense.
+  for (const field of METRIC_FIELDS) {
+    const value = row[field];
+    if (typeof value === 'number' && !(Number.isFinite(value) && value >= 0)) return `${field} is ${value} (a metric is a finite number >= 0)`;
+  }
   return null;
 }
 

@@ -149,7 +149,8 @@ function aggregate(values: number[], how: Aggregate): number | null {
   if (values.length === 0) return null;
   switch (how) {
     case 'mean':
-      return values.reduce((sum, value) => sum + value, 0) / values.length;
+      // A running mean: a sum of values near the largest double would overflow to Infinity.
+      return values.reduce((mean, value, index) => mean + (value - mean) / (index + 1), 0);
     case 'min':
       return Math.min(...values);
     case 'max':
@@ -157,7 +158,7 @@ function aggregate(values: number[], how: Aggregate): number | null {
     case 'median': {
       const sorted = [...values].sort((a, b) => a - b);
       const middle = sorted.length >> 1;
-      return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+      return sorted.length % 2 === 1 ? sorted[middle]! : sorted[middle - 1]! / 2 + sorted[middle]! / 2;
     }
   }
 }

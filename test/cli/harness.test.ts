@@ -212,6 +212,13 @@ describe('pagedelta table / plot / report', () => {
     const png = join(dir, 'ratio.png');
     expect(run('plot', results, '--kind', 'ratio-vs-throughput', '--out', png).status).toBe(0);
     expect([...readFileSync(png).subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    // Only the extensions of what it writes: an SVG under a .bmp name would be a broken image.
+    const bmp = join(dir, 'ratio.bmp');
+    const wrong = run('plot', results, '--kind', 'ratio-vs-throughput', '--out', bmp);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr.trim().split('\n')).toEqual([`pagedelta: --out ${bmp}: plot writes .svg, .png or .json (vega-lite) files, not .bmp`]);
+    expect(existsSync(bmp)).toBe(false);
+    expect(run('plot', results, '--kind', 'ratio-vs-throughput', '--out', join(dir, 'ratio.svg'), '--format', 'png').stderr.trim()).toMatch(/^pagedelta: --out .*ratio\.svg: --format png writes a \.png file, not \.svg$/);
     const none = run('plot', results, '--kind', 'downtime-vs-cache-size');
     expect(none.status).toBe(1);
     expect(none.stderr).toMatch(/no result rows to plot for downtime-vs-cache-size/);

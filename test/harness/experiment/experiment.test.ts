@@ -306,4 +306,25 @@ describe('tables', () => {
     expect(() => metricTable(rows, { metric: 'speed' })).toThrow(/unknown metric "speed"/);
     expect(() => metricTable(rows, { metric: 'downtime', pivot: 'colour' })).toThrow(/unknown dimension "colour"/);
   });
+
+  it('a negative or infinite metric makes its row corrupt; huge values neither overflow a mean nor a median', () => {
+    const base = { schema: 1, experiment: 'x', experimentId: 'x', kind: 'migration', codec: 'none' };
+    const parsed = parseResults(
+      [
+        JSON.stringify({ ...base, cell: 'a', index: 0, downtimeMs: 1e308 }),
+        JSON.stringify({ ...base, cell: 'b', index: 1, downtimeMs: -5 }),
+        `{"schema":1,"experiment":"x","experimentId":"x","kind":"migration","codec":"none","cell":"c","index":2,"downtimeMs":1e999}`,
+        JSON.stringify({ ...base, cell: 'd', index: 3, downtimeMs: 1e308 }),
+        '',
+      ].join('\n'),
+    );
+    expect(parsed.corrupt).toEqual([
+      { line: 2, message: 'downtimeMs is -5 (a metric is a finite number >= 0)' },
+      { line: 3, message: 'downtimeMs is Infinity (a metric is a finite number >= 0)' },
+    ]);
+    // Without the check, -5 and 1e308 gave a median of 5e+307; two 1e308 summed to Infinity.
+    for (const aggregate of ['median', 'mean'] as const) {
+      expect(metricTable(parsed.rows, { metric: 'downtime', aggregate }).rows[0]!.downtimeMs).toBe(1e308);
+    }
+  });
 });

@@ -5,6 +5,9 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, ftruncateSync, fstatSync, readSync, writeSync } from 'node:fs';
 import { cannotWrite } from '../io/write-file.js';
+import { METRICS } from './views.js';
+
+const METRIC_FIELDS = METRICS.flatMap((metric) => metric.fields.map((field) => field.field));
 
 /** One finished cell. Dimension fields (codec, cache, ...) and metric fields are flat. */
 export interface ResultRow {
@@ -43,6 +46,12 @@ function checkRow(value: unknown): string | null {
   if (typeof row.cell !== 'string' || row.cell === '') return 'missing "cell" key';
   if (typeof row.index !== 'number') return 'missing "index"';
   if (row.kind !== 'migration' && row.kind !== 'codec' && row.kind !== 'cache') return `unknown kind ${JSON.stringify(row.kind)}`;
+  // Every metric counts or times something: a negative one (or 1e999, which JSON reads as
+  // Infinity) is damage, and one such row would drag a median or mean to nonsense.
+  for (const field of METRIC_FIELDS) {
+    const value = row[field];
+    if (typeof value === 'number' && !(Number.isFinite(value) && value >= 0)) return `${field} is ${value} (a metric is a finite number >= 0)`;
+  }
   return null;
 }
 
@@ -71,20 +80,53 @@ export function parseResults(text: string): ReadResults {
   return { rows, corrupt, truncatedTail, lastLine };
 }
 
-/** Reads a results file; a missing file is an error naming it. */
-export function readResults(path: string): ReadResults {
-  let text: string;
+/**
+ * True when the start of a file is not text: a NUL byte or bytes that are not UTF-8 (a trace,
+ * an image, a compressed file). Only the start is looked at, because a crash can leave NULs in
+ * the tail of a genuine results file, and those lines are corrupt lines, not a foreign file.
+ */
+function looksBinary(bytes: Buffer): boolean {
+  const start = bytes.subarray(0, 4096);
+  if (start.includes(0)) return true;
   try {
-    text = readFileSync(path, 'utf8');
+    // stream: a character cut at the 4096th byte is not an error.
+    new TextDecoder('utf-8', { fatal: true }).decode(start, { stream: true });
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Reads a results file; a missing file, or one that is not text, is an error naming it. */
+export function readResults(path: string): ReadResults {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
   } catch (error) {
     throw new Error(`cannot read results file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  return parseResults(text);
+  // Otherwise every "line" of a binary file would be reported as a corrupt line.
+  if (looksBinary(bytes)) throw new Error(`${path} is not JSON Lines: binary data (not a results file)`);
+  return parseResults(bytes.toString('utf8'));
 }
 
 /** One line per corrupt line: `FILE:LINE: message`. */
 export function describeCorrupt(path: string, corrupt: CorruptLine[]): string[] {
-  return corrupt.map((entry) => `${path}:${entry.line}: ${entry.message}; line skipped`);
+  return corrupt.map((entry) => `${path}:${entry.line}: ${entry.message}`);
+}
+
+/** Corrupt lines shown one by one before the rest are only counted. */
+export const CORRUPT_LINES_SHOWN = 5;
+
+/**
+ * Warnings for corrupt lines, `FILE:LINE: message; CONSEQUENCE` for the first few, then one
+ * line counting the rest: a damaged file warns in a screenful, not a line per line.
+ */
+export function corruptWarnings(path: string, corrupt: CorruptLine[], consequence = 'line skipped'): string[] {
+  const warnings = describeCorrupt(path, corrupt.slice(0, CORRUPT_LINES_SHOWN)).map((message) => `${message}; ${consequence}`);
+  const rest = corrupt.length - CORRUPT_LINES_SHOWN;
+  if (rest > 0) warnings.push(`${path}: ${rest} more corrupt line${rest === 1 ? '' : 's'} (${corrupt.length} in all), not listed; treated the same`);
+  return warnings;
 }
 
 /**

@@ -149,7 +149,8 @@ function aggregate(values: number[], how: Aggregate): number | null {
   if (values.length === 0) return null;
   switch (how) {
     case 'mean':
-      return values.reduce((sum, value) => sum + value, 0) / values.length;
+      // A running mean: a sum of values near the largest double would overflow to Infinity.
+      return values.reduce((mean, value, index) => mean + (value - mean) / (index + 1), 0);
     case 'min':
       return Math.min(...values);
     case 'max':
@@ -157,7 +158,7 @@ function aggregate(values: number[], how: Aggregate): number | null {
     case 'median': {
       const sorted = [...values].sort((a, b) => a - b);
       const middle = sorted.length >> 1;
-      return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+      return sorted.length % 2 === 1 ? sorted[middle]! : sorted[middle - 1]! / 2 + sorted[middle]! / 2;
     }
   }
 }
@@ -199,9 +200,14 @@ export function filterRows(rows: ResultRow[], where: Record<string, string> | un
   for (const [field] of conditions) {
     if (!rows.some((row) => field in row)) throw new Error(`no row has a field "${field}" to filter on`);
   }
-  return rows.filter((row) =>
+  const kept = rows.filter((row) =>
     conditions.every(([field, wanted]) => String(row[field] ?? '') === wanted || formatDimension(field, row[field]) === wanted),
   );
+  // Said here: later checks ("no rows carry the metric") would blame the rows, not the filter.
+  if (kept.length === 0 && rows.length > 0) {
+    throw new Error(`no result rows match --where ${conditions.map(([field, wanted]) => `${field}=${wanted}`).join(',')} (of ${rows.length} rows)`);
+  }
+  return kept;
 }
 
 /** Parses `codec=xbzrle,cache=lru` into conditions. */

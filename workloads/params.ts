@@ -20,9 +20,13 @@ export interface ParsedSpec {
   bare: string[];
 }
 
-/** Splits a composition `a:... + b:...` into its parts; an empty part (`a +`, `a + + b`) is an error. */
+/**
+ * Splits a composition `a:... + b:...` into its parts. The `+` of an exponent (`rate=1e+30`,
+ * as JavaScript and YAML print large numbers) is part of its number, not a separator. An empty
+ * part (`a +`, `a + + b`) is an error.
+ */
 export function splitComposition(spec: string): string[] {
-  const parts = spec.split('+').map((part) => part.trim());
+  const parts = spec.split(/(?<![0-9.][eE])\+|(?<=[0-9.][eE])\+(?![0-9])/).map((part) => part.trim());
   if (parts.length === 1 && parts[0] === '') return [];
   const empty = parts.indexOf('');
   if (empty >= 0) throw new WorkloadSpecError(`workload spec "${spec.trim()}": part ${empty + 1} of the composition is empty (a "+" with no workload ${empty === 0 ? 'before' : 'after'} it)`);

@@ -36,7 +36,18 @@ export const gateCommand: CommandModule = {
     ] as const) {
       if (value !== undefined && !(value > 0 && value < 1)) throw new CliError(`${flag} must be a fraction between 0 and 1, got ${value}`);
     }
+    if (args.warn !== undefined && args.fail !== undefined && args.warn > args.fail) {
+      throw new CliError(`--warn ${args.warn} is above --fail ${args.fail}: a slowdown must warn before it fails`);
+    }
     const baseline = args.update ? null : readBaseline(args.baseline);
+    const tolerances = {
+      warn: args.warn ?? baseline?.tolerances?.warn ?? DEFAULT_TOLERANCES.warn,
+      fail: args.fail ?? baseline?.tolerances?.fail ?? DEFAULT_TOLERANCES.fail,
+    };
+    // One flag against the other's value from the baseline (or the default), before the suite runs.
+    if (baseline && tolerances.warn > tolerances.fail) {
+      throw new CliError(`warn tolerance ${tolerances.warn}${args.warn === undefined ? ` (from ${args.baseline})` : ''} is above fail tolerance ${tolerances.fail}${args.fail === undefined ? ` (from ${args.baseline})` : ''}: a slowdown must warn before it fails`);
+    }
     const started = performance.now();
     const onProgress = (message: string): void => {
       process.stderr.write(`${message}\n`);
@@ -61,10 +72,6 @@ export const gateCommand: CommandModule = {
       );
       return;
     }
-    const tolerances = {
-      warn: args.warn ?? baseline!.tolerances?.warn ?? DEFAULT_TOLERANCES.warn,
-      fail: args.fail ?? baseline!.tolerances?.fail ?? DEFAULT_TOLERANCES.fail,
-    };
     if (args['exact-only']) baseline!.ratios = {};
     const { report, remeasured } = await runGate(baseline!, {
       rounds: args.rounds,

@@ -1,7 +1,7 @@
 /** `pagedelta merge SHARD...`: joins shard result files into one. */
 import type { CommandModule } from 'yargs';
 import { expandCells, experimentId, loadExperiment } from '../../harness/experiment/experiment.js';
-import { describeCorrupt, formatResults, mergeResults, readResults, type ResultRow } from '../../results/rows.js';
+import { corruptWarnings, formatResults, mergeResults, readResults, type ResultRow } from '../../results/rows.js';
 import { CliError, emit } from '../output.js';
 
 export const mergeCommand: CommandModule = {
@@ -18,10 +18,12 @@ export const mergeCommand: CommandModule = {
     const inputs: ResultRow[][] = [];
     for (const file of args.files) {
       const results = readResults(file);
-      for (const message of describeCorrupt(file, results.corrupt)) process.stderr.write(`warning: ${message}\n`);
+      for (const message of corruptWarnings(file, results.corrupt)) process.stderr.write(`warning: ${message}\n`);
       inputs.push(results.rows);
     }
     const merged = mergeResults(inputs);
+    // Nothing to merge is a mistake (wrong files), not an empty success: no output is written.
+    if (merged.rows.length === 0) throw new CliError(`no result rows in ${args.files.length === 1 ? args.files[0] : `any of the ${args.files.length} files`}; nothing merged`);
     if (merged.experimentIds.length > 1) {
       process.stderr.write(`warning: rows come from ${merged.experimentIds.length} different experiments (${merged.experimentIds.join(', ')})\n`);
     }

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { checkOutputFile, checkOutputFolder } from '../../io/output-path.js';
-import { describeCorrupt, readResults } from '../../results/rows.js';
 import { CliError, emit } from '../output.js';
+import { loadResults } from './table.js';
 
 export const reportCommand: CommandModule = {
   command: 'report <results>',
@@ -28,15 +28,11 @@ export const reportCommand: CommandModule = {
     checkOutputFile(markdownPath, args.markdown !== undefined ? '--markdown' : 'Markdown report');
     if (resolve(htmlPath) === resolve(markdownPath)) throw new CliError(`the HTML and the Markdown report would both be ${markdownPath}; give --out and --markdown different files`);
     checkOutputFolder(join(dirname(markdownPath), assetsDir), 'report plot folder');
-    const results = readResults(args.results);
-    const problems = describeCorrupt(args.results, results.corrupt);
-    if (args.strict && problems.length > 0) throw new CliError(problems[0]!);
-    for (const problem of problems) process.stderr.write(`warning: ${problem}\n`);
-    if (results.rows.length === 0) throw new CliError(`${args.results}: no result rows`);
+    const results = loadResults(args.results, args.strict);
     const { buildReport } = await import('../../results/report.js'); // loads vega lazily
     const report = await buildReport(results.rows, {
       ...(args.title ? { title: args.title } : {}),
-      notes: [`Results file: ${args.results}${problems.length > 0 ? ` (${problems.length} corrupt lines skipped)` : ''}.`],
+      notes: [`Results file: ${args.results}${results.corrupt.length > 0 ? ` (${results.corrupt.length} corrupt lines skipped)` : ''}.`],
       assetsDir,
     });
     emit(report.html, htmlPath);

@@ -1,18 +1,27 @@
 /** `pagedelta table RESULTS --metric M`: one metric of a results file as a table. */
 import type { CommandModule } from 'yargs';
-import { describeCorrupt, readResults, type ResultRow } from '../../results/rows.js';
+import { corruptWarnings, describeCorrupt, type ReadResults, readResults, type ResultRow } from '../../results/rows.js';
 import { renderTable, TABLE_FORMATS, type TableFormat } from '../../results/table.js';
 import { AGGREGATES, type Aggregate, metricNames, metricTable, parseWhere } from '../../results/views.js';
 import { CliError, emit, splitList } from '../output.js';
 
-/** Reads a results file for a command: corrupt lines are warnings (or errors with --strict). */
-export function loadRows(path: string, strict: boolean): ResultRow[] {
+/**
+ * Reads a results file for a command: corrupt lines are warnings, the first few then a count
+ * (or an error with --strict), and a file without rows is an error.
+ */
+export function loadResults(path: string, strict: boolean): ReadResults {
   const results = readResults(path);
-  const messages = describeCorrupt(path, results.corrupt);
-  if (strict && messages.length > 0) throw new CliError(`${messages[0]}${messages.length > 1 ? ` (and ${messages.length - 1} more corrupt lines)` : ''}`);
-  for (const message of messages) process.stderr.write(`warning: ${message}\n`);
+  if (strict && results.corrupt.length > 0) {
+    const more = results.corrupt.length - 1;
+    throw new CliError(`${describeCorrupt(path, results.corrupt.slice(0, 1))[0]!}${more > 0 ? ` (and ${more} more corrupt lines)` : ''}`);
+  }
+  for (const message of corruptWarnings(path, results.corrupt)) process.stderr.write(`warning: ${message}\n`);
   if (results.rows.length === 0) throw new CliError(`${path}: no result rows`);
-  return results.rows;
+  return results;
+}
+
+export function loadRows(path: string, strict: boolean): ResultRow[] {
+  return loadResults(path, strict).rows;
 }
 
 export const tableCommand: CommandModule = {

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { type FileLock, lockFile } from '../../io/lock-file.js';
-import { describeCorrupt, readResults, ResultsAppender, type ResultRow } from '../../results/rows.js';
+import { corruptWarnings, readResults, ResultsAppender, type ResultRow } from '../../results/rows.js';
 import { runCell } from './cells.js';
 import { checkMigrationCell } from './migration-cell.js';
 import type { CellRequest, CellResponse } from './cell-worker.js';
@@ -97,7 +97,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
         const previous = readResults(options.out);
         // An incomplete last line is repaired (and reported) by the appender below.
         const damaged = previous.corrupt.filter((entry) => !(previous.truncatedTail && entry.line === previous.lastLine));
-        for (const message of describeCorrupt(options.out, damaged)) warn(`${message} (its cell will be re-run)`);
+        for (const message of corruptWarnings(options.out, damaged, 'its cell will be re-run')) warn(message);
         for (const row of previous.rows) finished.add(row.cell);
       }
       appender = new ResultsAppender(options.out);

@@ -16,6 +16,7 @@
  * The permutation is one Uint32Array built once (Fisher-Yates), so the per-page cost is one
  * typed-array read.
  */
+import { splitComposition } from '../../workloads/params.js';
 import { deriveSeed, Xoshiro128 } from '../../workloads/prng.js';
 
 export type PlacementKind = 'identity' | 'random' | 'runs' | 'explicit';
@@ -91,7 +92,7 @@ export function parsePlacement(text: string): Placement {
 /** `random` for a workload spec naming a guest program, `identity` otherwise (traces, scenarios, idle, compositions). */
 export function defaultPlacement(workloadSpec: string): Placement {
   const name = workloadSpec.split(':', 1)[0]!.trim().toLowerCase();
-  return GUEST_PROGRAM_WORKLOADS.includes(name) && !workloadSpec.includes('+') ? parsePlacement('random') : parsePlacement('identity');
+  return GUEST_PROGRAM_WORKLOADS.includes(name) && splitComposition(workloadSpec).length === 1 ? parsePlacement('random') : parsePlacement('identity');
 }
 
 /**

@@ -170,6 +170,38 @@ describe('pagedelta table / plot / report', () => {
     const strict = run('table', results, '--metric', 'ratio', '--strict');
     expect(strict.status).toBe(1);
     expect(strict.stderr).toMatch(/grid\.jsonl:4: not valid JSON/);
+    expect(strict.stderr).not.toMatch(/skipped/); // --strict skips nothing
+  });
+
+  it('a binary file is refused in one line; many corrupt lines warn about the first few, then count', () => {
+    const binary = join(dir, 'trace.pdt');
+    expect(run('trace', 'synth', '--workload', 'zipf:rate=2000', '--ram', '1M', '--duration', '300ms', '--out', binary).status).toBe(0);
+    for (const args of [['table', binary, '--metric', 'downtime'], ['merge', binary]]) {
+      const result = run(...args);
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([`pagedelta: ${binary} is not JSON Lines: binary data (not a results file)`]);
+      expect(result.stdout).toBe('');
+    }
+    const noisy = join(dir, 'noisy.jsonl');
+    writeFileSync(noisy, `${readFileSync(results, 'utf8')}${Array.from({ length: 40 }, (_, i) => `junk ${i}\n`).join('')}`);
+    const table = run('table', noisy, '--metric', 'ratio');
+    expect(table.status).toBe(0);
+    const warnings = table.stderr.trim().split('\n');
+    expect(warnings).toHaveLength(6);
+    expect(warnings[5]).toMatch(/^warning: .*noisy\.jsonl: 36 more corrupt lines \(41 in all\), not listed/);
+  });
+
+  it('merge with no rows at all fails and writes nothing; --where that keeps no rows says so', () => {
+    const empty = join(dir, 'empty.jsonl');
+    writeFileSync(empty, '{"not":"a row"}\n');
+    const out = join(dir, 'merged-empty.jsonl');
+    const merge = run('merge', empty, '--out', out);
+    expect(merge.status).toBe(1);
+    expect(merge.stderr.trim().split('\n').pop()).toBe(`pagedelta: no result rows in ${empty}; nothing merged`);
+    expect(existsSync(out)).toBe(false);
+    const where = run('table', results, '--metric', 'ratio', '--where', 'codec=nosuch');
+    expect(where.status).toBe(1);
+    expect(where.stderr.trim().split('\n').pop()).toMatch(/^pagedelta: no result rows match --where codec=nosuch \(of \d+ rows\)$/);
   });
 
   it('plots SVG to stdout and PNG to a file', () => {
@@ -180,6 +212,13 @@ describe('pagedelta table / plot / report', () => {
     const png = join(dir, 'ratio.png');
     expect(run('plot', results, '--kind', 'ratio-vs-throughput', '--out', png).status).toBe(0);
     expect([...readFileSync(png).subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    // Only the extensions of what it writes: an SVG under a .bmp name would be a broken image.
+    const bmp = join(dir, 'ratio.bmp');
+    const wrong = run('plot', results, '--kind', 'ratio-vs-throughput', '--out', bmp);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr.trim().split('\n')).toEqual([`pagedelta: --out ${bmp}: plot writes .svg, .png or .json (vega-lite) files, not .bmp`]);
+    expect(existsSync(bmp)).toBe(false);
+    expect(run('plot', results, '--kind', 'ratio-vs-throughput', '--out', join(dir, 'ratio.svg'), '--format', 'png').stderr.trim()).toMatch(/^pagedelta: --out .*ratio\.svg: --format png writes a \.png file, not \.svg$/);
     const none = run('plot', results, '--kind', 'downtime-vs-cache-size');
     expect(none.status).toBe(1);
     expect(none.stderr).toMatch(/no result rows to plot for downtime-vs-cache-size/);

@@ -92,6 +92,19 @@ describe('experiment files', () => {
     expect(cells.map((cell) => cell.index)).toEqual([...cells.keys()]);
   });
 
+  it('a YAML number printed with an exponent (1e30 -> "1e+30") keeps its "+": the same message as on the command line', async () => {
+    const dir = tmp();
+    const path = join(dir, 'big.yaml');
+    writeFileSync(path, ['codecs: [none]', 'workloads:', '  - {type: zipf, rate: 1e30}', 'guestSizes: [16M]'].join('\n'));
+    expect(() => loadExperiment(path)).toThrow(/big\.yaml: workloads\[0\]: workload "zipf": rate=1e\+30 must be <= 100000000$/);
+    const { createWorkload } = await import('../../../workloads/registry.js');
+    expect(() => createWorkload('zipf:rate=1e+30', { pageCount: 16 })).toThrow(/^workload "zipf": rate=1e\+30 must be <= 100000000$/);
+    // Compositions still split on "+", with or without spaces, and after an exponent's digits.
+    const { splitComposition } = await import('../../../workloads/params.js');
+    expect(splitComposition('zipf:rate=1e+3 + uniform:rate=2E+2')).toEqual(['zipf:rate=1e+3', 'uniform:rate=2E+2']);
+    expect(splitComposition('idle+hotset:rate=1e+5+scan')).toEqual(['idle', 'hotset:rate=1e+5', 'scan']);
+  });
+
   it('the example experiment in experiments/ is valid', () => {
     const experiment = loadExperiment(new URL('../../../experiments/example.yaml', import.meta.url).pathname);
     const cells = expandCells(experiment);
@@ -292,5 +305,26 @@ describe('tables', () => {
     expect(() => metricTable(rows, { metric: 'throughput' })).toThrow(/no result rows carry the metric "throughput"/);
     expect(() => metricTable(rows, { metric: 'speed' })).toThrow(/unknown metric "speed"/);
     expect(() => metricTable(rows, { metric: 'downtime', pivot: 'colour' })).toThrow(/unknown dimension "colour"/);
+  });
+
+  it('a negative or infinite metric makes its row corrupt; huge values neither overflow a mean nor a median', () => {
+    const base = { schema: 1, experiment: 'x', experimentId: 'x', kind: 'migration', codec: 'none' };
+    const parsed = parseResults(
+      [
+        JSON.stringify({ ...base, cell: 'a', index: 0, downtimeMs: 1e308 }),
+        JSON.stringify({ ...base, cell: 'b', index: 1, downtimeMs: -5 }),
+        `{"schema":1,"experiment":"x","experimentId":"x","kind":"migration","codec":"none","cell":"c","index":2,"downtimeMs":1e999}`,
+        JSON.stringify({ ...base, cell: 'd', index: 3, downtimeMs: 1e308 }),
+        '',
+      ].join('\n'),
+    );
+    expect(parsed.corrupt).toEqual([
+      { line: 2, message: 'downtimeMs is -5 (a metric is a finite number >= 0)' },
+      { line: 3, message: 'downtimeMs is Infinity (a metric is a finite number >= 0)' },
+    ]);
+    // Without the check, -5 and 1e308 gave a median of 5e+307; two 1e308 summed to Infinity.
+    for (const aggregate of ['median', 'mean'] as const) {
+      expect(metricTable(parsed.rows, { metric: 'downtime', aggregate }).rows[0]!.downtimeMs).toBe(1e308);
+    }
   });
 });

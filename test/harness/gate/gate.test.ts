@@ -142,6 +142,14 @@ describe('pagedelta gate (CLI)', () => {
     expect(gate.stderr).toMatch(/gate: FAIL \(1 failed/);
     expect(gate.stdout).not.toContain('throughput.');
 
+    // A slowdown must warn before it fails: refused before the suite runs, also against the baseline's.
+    const inverted = spawnSync(process.execPath, [CLI, 'gate', '--warn', '0.5', '--fail', '0.1', '--baseline', baseline], { encoding: 'utf8' });
+    expect(inverted.status).toBe(1);
+    expect(inverted.stderr).toBe('pagedelta: --warn 0.5 is above --fail 0.1: a slowdown must warn before it fails\n');
+    const againstBaseline = spawnSync(process.execPath, [CLI, 'gate', '--warn', '0.9', '--baseline', baseline], { encoding: 'utf8' });
+    expect(againstBaseline.status).toBe(1);
+    expect(againstBaseline.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^pagedelta: warn tolerance 0\.9 is above fail tolerance 0\.\d+ \(from .*\): a slowdown must warn before it fails$/)]);
+
     const missing = spawnSync(process.execPath, [CLI, 'gate', '--baseline', join(dir, 'nope.json')], { encoding: 'utf8' });
     expect(missing.status).toBe(1);
     expect(missing.stderr.trim().split('\n')).toEqual([expect.stringMatching(/cannot read baseline .*nope\.json: ENOENT \(create it with gate --update\)/)]);

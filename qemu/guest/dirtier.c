@@ -445,48 +445,50 @@ static void print_entries(const uint64_t *entries) {
   printf("\n");
 }
 
-static void report_soft_dirty(void) {
+#define COUNT(array) (sizeof array / sizeof *array)
+
+static void print_pages(const char *label, const int *list, unsigned count) {
+  printf("%s", label);
+  for (unsigned k = 0; k < count; k++) printf("%s%d", k ? "," : "", list[k]);
+}
+
+/* The probe's steps on a mapped probe; NULL when done, else why it stopped. */
+static const char *soft_dirty_steps(uint8_t *probe) {
+  static char reason[160];
   uint64_t entries[SOFT_DIRTY_PAGES];
+  for (int page = 0; page < SOFT_DIRTY_PAGES; page++) memset(probe + page * PAGE, 0x5a + page, PAGE);
+  int fd = open("/proc/self/clear_refs", O_WRONLY);
+  int cleared = fd >= 0 && write(fd, "4", 1) == 1;
+  if (!cleared) snprintf(reason, sizeof reason, "/proc/self/clear_refs: %s", strerror(errno));
+  if (fd >= 0) close(fd);
+  if (!cleared) return reason;
+  if (read_probe_entries(probe, entries) != 0) return "cannot read /proc/self/pagemap";
+  printf("pd: soft-dirty cleared ");
+  print_entries(entries);
+  for (unsigned k = 0; k < COUNT(soft_dirty_changed); k++) {
+    volatile uint8_t *byte = probe + soft_dirty_changed[k] * PAGE + 100;
+    *byte = (uint8_t)(*byte ^ 0xff);
+  }
+  for (unsigned k = 0; k < COUNT(soft_dirty_same); k++) {
+    volatile uint8_t *byte = probe + soft_dirty_same[k] * PAGE + 100;
+    *byte = *byte; /* the same bytes: a write all the same, which the dirty log would resend */
+  }
+  if (read_probe_entries(probe, entries) != 0) return "cannot read /proc/self/pagemap";
+  print_pages("pd: soft-dirty written changed=", soft_dirty_changed, COUNT(soft_dirty_changed));
+  print_pages(" same=", soft_dirty_same, COUNT(soft_dirty_same));
+  printf(" ");
+  print_entries(entries);
+  return NULL;
+}
+
+static void report_soft_dirty(void) {
   uint8_t *probe = mmap(NULL, SOFT_DIRTY_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (probe == MAP_FAILED) {
     printf("pd: soft-dirty unavailable cannot map the probe: %s\n", strerror(errno));
     return;
   }
-  for (int page = 0; page < SOFT_DIRTY_PAGES; page++) memset(probe + page * PAGE, 0x5a + page, PAGE);
-  int fd = open("/proc/self/clear_refs", O_WRONLY);
-  if (fd < 0 || write(fd, "4", 1) != 1) {
-    printf("pd: soft-dirty unavailable /proc/self/clear_refs: %s\n", strerror(errno));
-    if (fd >= 0) close(fd);
-    munmap(probe, SOFT_DIRTY_PAGES * PAGE);
-    return;
-  }
-  close(fd);
-  if (read_probe_entries(probe, entries) != 0) {
-    printf("pd: soft-dirty unavailable cannot read /proc/self/pagemap\n");
-    munmap(probe, SOFT_DIRTY_PAGES * PAGE);
-    return;
-  }
-  printf("pd: soft-dirty cleared ");
-  print_entries(entries);
-  for (unsigned k = 0; k < sizeof soft_dirty_changed / sizeof *soft_dirty_changed; k++) {
-    volatile uint8_t *byte = probe + soft_dirty_changed[k] * PAGE + 100;
-    *byte = (uint8_t)(*byte ^ 0xff);
-  }
-  for (unsigned k = 0; k < sizeof soft_dirty_same / sizeof *soft_dirty_same; k++) {
-    volatile uint8_t *byte = probe + soft_dirty_same[k] * PAGE + 100;
-    *byte = *byte; /* the same bytes: a write all the same, which the dirty log would resend */
-  }
-  if (read_probe_entries(probe, entries) != 0) {
-    printf("pd: soft-dirty unavailable cannot read /proc/self/pagemap\n");
-    munmap(probe, SOFT_DIRTY_PAGES * PAGE);
-    return;
-  }
-  printf("pd: soft-dirty written changed=");
-  for (unsigned k = 0; k < sizeof soft_dirty_changed / sizeof *soft_dirty_changed; k++) printf("%s%d", k ? "," : "", soft_dirty_changed[k]);
-  printf(" same=");
-  for (unsigned k = 0; k < sizeof soft_dirty_same / sizeof *soft_dirty_same; k++) printf("%s%d", k ? "," : "", soft_dirty_same[k]);
-  printf(" ");
-  print_entries(entries);
+  const char *stopped = soft_dirty_steps(probe);
+  if (stopped) printf("pd: soft-dirty unavailable %s\n", stopped);
   munmap(probe, SOFT_DIRTY_PAGES * PAGE);
 }
 

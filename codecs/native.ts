@@ -48,6 +48,24 @@ export interface DeltaAddon {
   xbzrleEncode(old: Uint8Array, cur: Uint8Array, out: Uint8Array): number;
   /** Applies an XBZRLE delta to `page` in place: 1 applied, 0 corrupt (page untouched), -2 bad arguments. */
   xbzrleDecode(encoded: Uint8Array, page: Uint8Array): number;
+  /**
+   * Applies a trace record's XOR+LZ4 entries (codecs/addon/xor-lz4-apply.h): `jobs` holds 4
+   * int32s a job (block start in `payload`, block length, index into `chunks`, entry index),
+   * `offsets` each job's page byte offset in its chunk; `changed[entry]` (when not null) gets
+   * the non-zero delta bytes; pages are written only when `apply`. Returns -1 when every job
+   * was applied, k >= 0 when job k's block is not valid LZ4 of one page (jobs before it
+   * applied), -2 on bad arguments.
+   */
+  xorLz4Epoch(
+    payload: Uint8Array,
+    jobs: Int32Array,
+    offsets: Float64Array,
+    count: number,
+    chunks: Uint8Array[],
+    pageSize: number,
+    changed: Int32Array | null,
+    apply: boolean,
+  ): number;
 }
 
 const ADDON_FILE = 'build/Release/pagedelta_kernels.node';

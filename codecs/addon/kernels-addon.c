@@ -8,13 +8,23 @@
  *
  *   xbzrleEncode(old, cur, out) -> encoded bytes, 0 (identical), -1 (does not fit in out)
  *   xbzrleDecode(encoded, page) -> 1 applied, 0 corrupt (page untouched)
+ *   xorLz4Epoch(payload, jobs, offsets, count, chunks, pageSize, changed, apply)
+ *     -> -1 every job applied, k the first job whose block is not valid LZ4 of one page
+ *        (jobs before it applied, it and those after not), -2 bad arguments
+ *     A job is a trace entry's XOR+LZ4 block (xor-lz4-apply.h): jobs holds 4 int32s a job
+ *     (block start in payload, block length, index into chunks, entry index), offsets the byte
+ *     offset of the job's page in its chunk; changed[entry] gets the non-zero delta bytes.
+ *     With apply false the pages are not written (only counted).
  *
  * Arguments must be Uint8Arrays (Buffers are); anything else, or pages of different lengths,
  * returns -2 and the caller reports it (the TypeScript side checks first anyway).
  */
 #include <node_api.h>
 
+#include <stdlib.h>
+
 #include "../reference-c/xbzrle-kernels.h"
+#include "xor-lz4-apply.h"
 
 /* The bytes of a Uint8Array argument, or 0 when it is not one. */
 static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *length) {
@@ -62,12 +72,76 @@ static napi_value decode(napi_env env, napi_callback_info info) {
   return int_result(env, xbzrle_decode(encoded, (int)encoded_length, page, (int)page_length) == 0 ? 1 : 0);
 }
 
+/* One scratch page per thread (worker threads load the addon too), made on first use. */
+static __thread xor_lz4_scratch *thread_scratch = NULL;
+
+/* A Uint8Array, Int32Array or Float64Array argument's data and element count, or 0. */
+static int elements_of(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length) {
+  napi_typedarray_type type;
+  if (napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) != napi_ok) return 0;
+  return type == want;
+}
+
+static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 8) return int_result(env, -2);
+  void *payload_data, *jobs_data, *offsets_data, *changed_data = NULL;
+  size_t payload_length, jobs_length, offsets_length, changed_length = 0;
+  int32_t count, page_size;
+  bool apply, is_array;
+  uint32_t chunk_count;
+  if (!elements_of(env, argv[0], napi_uint8_array, &payload_data, &payload_length) ||
+      !elements_of(env, argv[1], napi_int32_array, &jobs_data, &jobs_length) ||
+      !elements_of(env, argv[2], napi_float64_array, &offsets_data, &offsets_length) ||
+      napi_get_value_int32(env, argv[3], &count) != napi_ok ||
+      napi_is_array(env, argv[4], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[4], &chunk_count) != napi_ok ||
+      napi_get_value_int32(env, argv[5], &page_size) != napi_ok ||
+      napi_get_value_bool(env, argv[7], &apply) != napi_ok)
+    return int_result(env, -2);
+  napi_valuetype changed_type;
+  if (napi_typeof(env, argv[6], &changed_type) != napi_ok) return int_result(env, -2);
+  if (changed_type != napi_null && !elements_of(env, argv[6], napi_int32_array, &changed_data, &changed_length)) return int_result(env, -2);
+  if (count < 0 || (size_t)count * 4 > jobs_length || (size_t)count > offsets_length) return int_result(env, -2);
+  if (page_size < 1 || page_size > XOR_LZ4_MAX_PAGE || chunk_count > 4096) return int_result(env, -2);
+  uint8_t *chunks[4096];
+  size_t chunk_lengths[4096];
+  for (uint32_t c = 0; c < chunk_count; c++) {
+    napi_value chunk;
+    void *data;
+    if (napi_get_element(env, argv[4], c, &chunk) != napi_ok || !elements_of(env, chunk, napi_uint8_array, &data, &chunk_lengths[c])) return int_result(env, -2);
+    chunks[c] = (uint8_t *)data;
+  }
+  if (thread_scratch == NULL) {
+    thread_scratch = (xor_lz4_scratch *)calloc(1, sizeof(xor_lz4_scratch));
+    if (thread_scratch == NULL) return int_result(env, -2);
+  }
+  const uint8_t *payload = (const uint8_t *)payload_data;
+  const int32_t *jobs = (const int32_t *)jobs_data;
+  const double *offsets = (const double *)offsets_data;
+  int32_t *changed = (int32_t *)changed_data;
+  for (int32_t job = 0; job < count; job++) {
+    const int32_t at = jobs[4 * job], size = jobs[4 * job + 1], chunk = jobs[4 * job + 2], entry = jobs[4 * job + 3];
+    const double offset = offsets[job];
+    if (at < 0 || size < 0 || (size_t)at + (size_t)size > payload_length || chunk < 0 || (uint32_t)chunk >= chunk_count) return int_result(env, -2);
+    if (!(offset >= 0) || offset + page_size > (double)chunk_lengths[chunk] || offset != (double)(size_t)offset) return int_result(env, -2);
+    if (changed != NULL && (entry < 0 || (size_t)entry >= changed_length)) return int_result(env, -2);
+    if (xor_lz4_check(payload + at, size, page_size) != 0) return int_result(env, job);
+    int nonzero = xor_lz4_apply(payload + at, size, apply ? chunks[chunk] + (size_t)offset : NULL, page_size, thread_scratch);
+    if (changed != NULL) changed[entry] = nonzero;
+  }
+  return int_result(env, -1);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value function;
   napi_create_function(env, "xbzrleEncode", NAPI_AUTO_LENGTH, encode, NULL, &function);
   napi_set_named_property(env, exports, "xbzrleEncode", function);
   napi_create_function(env, "xbzrleDecode", NAPI_AUTO_LENGTH, decode, NULL, &function);
   napi_set_named_property(env, exports, "xbzrleDecode", function);
+  napi_create_function(env, "xorLz4Epoch", NAPI_AUTO_LENGTH, xor_lz4_epoch, NULL, &function);
+  napi_set_named_property(env, exports, "xorLz4Epoch", function);
   return exports;
 }
 

@@ -6,7 +6,7 @@
  * names the file offset and what was expected there.
  */
 import { closeSync, fstatSync, readSync } from 'node:fs';
-import { lz4 } from '../../codecs/native.js';
+import { type DeltaAddon, deltaAddon, lz4 } from '../../codecs/native.js';
 import type { GuestMemory } from '../memory.js';
 import { SparseImage } from '../sparse-image.js';
 import { xorLz4Block } from './xor-lz4-block.js';
@@ -175,6 +175,9 @@ export function nonZeroBytes(value: number): number {
  */
 const DIRECT_LZ4_MAX = 128;
 
+/** Largest page the native XOR+LZ4 kernel takes (codecs/addon/xor-lz4-apply.h). */
+const NATIVE_LZ4_MAX_PAGE = 65536;
+
 /** Entries whose pages are touched together before they are applied (decodeEpoch). */
 const TOUCH_BATCH = 8;
 
@@ -251,8 +254,23 @@ export class TraceFileReader {
   /** xorLz4Block's scratch: a page of zeros between calls (xorBytes is not: it holds decoded deltas). */
   private directScratch: Uint8Array = new Uint8Array(0);
   private readonly xorWords!: Int32Array;
+  /**
+   * The native kernel for XOR+LZ4 entries (null: TypeScript only), and its job list for the
+   * record being decoded: 4 int32s a job (block start, block length, chunk, entry), the page's
+   * byte offset in its chunk, and the distinct byte arrays (chunks) the pages live in.
+   */
+  private readonly native: DeltaAddon | null;
+  private jobs = new Int32Array(4096);
+  private jobOffsets = new Float64Array(1024);
+  private jobCount = 0;
+  private readonly jobChunks: Uint8Array[] = [];
 
-  constructor(readonly path: string) {
+  /** `options.native` (default true): XOR+LZ4 entries through the native addon when it was built. */
+  constructor(
+    readonly path: string,
+    options: { native?: boolean } = {},
+  ) {
+    this.native = options.native === false ? null : deltaAddon;
     this.fd = openTraceFile(path);
     try {
       this.fileBytes = fstatSync(this.fd).size;
@@ -518,15 +536,81 @@ export class TraceFileReader {
     const entries = view.getUint32(8, true);
     if (entries > payload.length) this.corrupt(base + 8, `an entry count that fits the ${payload.length}-byte payload, found ${entries}`);
     this.ensureEntries(entries);
+    this.jobCount = 0; // a record that failed part way leaves no jobs behind
+    this.jobChunks.length = 0;
     this.parseEntries(payload, base, entries);
     const pages = this.pages;
     const kinds = this.kinds;
+    const native = this.native !== null && this.header.pageSize <= NATIVE_LZ4_MAX_PAGE;
     for (let first = 0; first < entries; first += TOUCH_BATCH) {
       const last = first + TOUCH_BATCH < entries ? first + TOUCH_BATCH : entries;
       touchPages(target, pages, kinds, this.fresh, first, last);
-      for (let entry = first; entry < last; entry++) this.applyEntry(payload, base, entry, target, countChanged);
+      for (let entry = first; entry < last; entry++) {
+        if (native && kinds[entry] === PAGE_XOR_LZ4) {
+          this.queueJob(entry, target, countChanged);
+          continue;
+        }
+        // Entries apply in order: a page may be named again later in the record.
+        if (this.jobCount > 0) this.runJobs(payload, base, target, countChanged);
+        this.applyEntry(payload, base, entry, target, countChanged);
+      }
     }
+    if (this.jobCount > 0) this.runJobs(payload, base, target, countChanged);
     this.count = entries;
+  }
+
+  /** Notes an XOR+LZ4 entry for the native kernel (runJobs applies the queue in order). */
+  private queueJob(entry: number, target: PageTarget, countChanged: boolean): void {
+    const page = this.pages[entry]!;
+    const bytes = target.bytes(page, entry);
+    const chunks = this.jobChunks;
+    let chunk = chunks.length - 1;
+    if (chunk < 0 || chunks[chunk] !== bytes) {
+      chunk = chunks.indexOf(bytes);
+      if (chunk < 0) {
+        chunk = chunks.length;
+        chunks.push(bytes);
+      }
+    }
+    const job = this.jobCount++;
+    if (job === this.jobOffsets.length) {
+      const jobs = new Int32Array(this.jobs.length * 2);
+      jobs.set(this.jobs);
+      this.jobs = jobs;
+      const offsets = new Float64Array(this.jobOffsets.length * 2);
+      offsets.set(this.jobOffsets);
+      this.jobOffsets = offsets;
+    }
+    const at = 4 * job;
+    this.jobs[at] = this.dataAt[entry]!;
+    this.jobs[at + 1] = this.dataSize[entry]!;
+    this.jobs[at + 2] = chunk;
+    this.jobs[at + 3] = entry;
+    this.jobOffsets[job] = target.wordOffset(page, entry) * 4;
+    if (!countChanged) this.changedBytes[entry] = 0;
+  }
+
+  /**
+   * Applies the queued XOR+LZ4 entries natively, in order. A block the kernel finds invalid
+   * goes through applyEntry, whose decoder says what is wrong with it (or, where the LZ4
+   * library accepts what the kernel's stricter check does not, applies it); the rest follow.
+   */
+  private runJobs(payload: Uint8Array, base: number, target: PageTarget, countChanged: boolean): void {
+    let from = 0;
+    const count = this.jobCount;
+    const changed = countChanged ? this.changedBytes : null;
+    while (from < count) {
+      const jobs = from === 0 ? this.jobs : this.jobs.subarray(4 * from);
+      const offsets = from === 0 ? this.jobOffsets : this.jobOffsets.subarray(from);
+      const result = this.native!.xorLz4Epoch(payload, jobs, offsets, count - from, this.jobChunks, this.header.pageSize, changed, true);
+      if (result === -1) break;
+      if (result < 0) throw new Error(`internal error: the native XOR+LZ4 kernel refused its arguments (${result})`);
+      const bad = from + result;
+      this.applyEntry(payload, base, this.jobs[4 * bad + 3]!, target, countChanged);
+      from = bad + 1;
+    }
+    this.jobCount = 0;
+    this.jobChunks.length = 0;
   }
 
   /** Pass 1 of decodeEpoch: every entry's page, kind and data range, checked against the record. */

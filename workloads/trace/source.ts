@@ -31,6 +31,8 @@ export interface TraceSourceOptions {
   textTimeUnit?: TimeUnit;
   /** Text traces: the nominal page size reported in the header (default 4096). */
   textPageSize?: number;
+  /** Binary content traces: XOR+LZ4 entries through the native addon when it was built (default true; false: TypeScript). */
+  native?: boolean;
 }
 
 /** Reads the first bytes of a file (to tell a binary trace from text). */
@@ -61,7 +63,7 @@ export class TraceSource {
     // means binary; anything else is a text list, whose parser names the line that breaks it.
     if (hasTraceMagic(head) || looksBinary(head) || head.length === 0) {
       if (head.length === 0) throw new TraceError(`${path}: empty file: expected a pagedelta trace (magic 89 50 44 54 52 0d 0a 1a) or text lines of "page" or "time,page"`, 0);
-      this.binary = new TraceFileReader(path);
+      this.binary = new TraceFileReader(path, { native: options.native });
       this.header = this.binary.header;
       this.initialRegions = this.header.regions.length;
     } else {

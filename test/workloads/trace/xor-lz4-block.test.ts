@@ -1,12 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { lz4 } from '../../../codecs/native.js';
+import { deltaAddon, deltaAddonStatus, lz4 } from '../../../codecs/native.js';
 import { xorLz4Block } from '../../../workloads/trace/xor-lz4-block.js';
 
 const hex = (text: string): Uint8Array => Uint8Array.from(text.split(' ').map((byte) => Number.parseInt(byte, 16)));
 
+type Applied = { page: Uint8Array; changed: number; scratchClean: boolean };
+
 /** Applies `block` to a copy of `page`; returns the result, the count, and whether scratch came back zero. */
-function apply(block: Uint8Array, page: Uint8Array): { page: Uint8Array; changed: number; scratchClean: boolean } {
+function apply(block: Uint8Array, page: Uint8Array): Applied {
   const out = new Uint8Array(page.length + 8);
   out.set(page, 8); // at an offset, as pages sit inside a block of the image
   const scratch = new Uint8Array(page.length);
@@ -14,7 +16,26 @@ function apply(block: Uint8Array, page: Uint8Array): { page: Uint8Array; changed
   return { page: out.subarray(8), changed, scratchClean: scratch.every((byte) => byte === 0) };
 }
 
-describe('xorLz4Block: an LZ4 XOR delta applied straight to the page', () => {
+/**
+ * The native twin (codecs/addon/xor-lz4-apply.h) on the same block, as one job of a record:
+ * the block sits inside a payload and the page inside a chunk, both at offsets. Its scratch
+ * is its own; that it comes back zero shows in the next call of the same test.
+ */
+function applyNative(block: Uint8Array, page: Uint8Array): Applied {
+  const payload = new Uint8Array(block.length + 5);
+  payload.set(block, 3);
+  const chunk = new Uint8Array(page.length * 3);
+  chunk.set(page, page.length);
+  const changed = new Int32Array(4);
+  const result = deltaAddon!.xorLz4Epoch(payload, Int32Array.of(3, block.length, 0, 2), Float64Array.of(page.length), 1, [chunk], page.length, changed, true);
+  return { page: chunk.subarray(page.length, 2 * page.length), changed: result === -1 ? changed[2]! : result === 0 ? -1 : -100, scratchClean: true };
+}
+
+if (deltaAddon === null) console.log(`skipping the native XOR+LZ4 kernel's tests: ${deltaAddonStatus}`);
+const appliers: Array<[string, (block: Uint8Array, page: Uint8Array) => Applied]> = [['TypeScript', apply]];
+if (deltaAddon !== null) appliers.push(['native', applyNative]);
+
+describe.each(appliers)('xorLz4Block (%s): an LZ4 XOR delta applied straight to the page', (_name, apply) => {
   it('hand-made 16-byte blocks: a zero run, a repeated pattern (overlapping match), a copy of earlier bytes', () => {
     const page = Uint8Array.from({ length: 16 }, (_, i) => i);
     // 1 literal (0), a 15-byte match at offset 1 (zeros), then the empty last sequence.
@@ -95,5 +116,62 @@ describe('xorLz4Block: an LZ4 XOR delta applied straight to the page', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe.skipIf(deltaAddon === null)('the native XOR+LZ4 kernel over a record', () => {
+  const pageSize = 64;
+  /** An LZ4 block of the XOR delta that sets `bytes` at `at`. */
+  function block(at: number, bytes: number[]): Uint8Array {
+    const xor = new Uint8Array(pageSize);
+    xor.set(bytes, at);
+    const out = new Uint8Array(lz4.encodeBound(pageSize));
+    return out.slice(0, lz4.encodeBlock(xor, out));
+  }
+
+  it('applies jobs in order into several chunks, stops at the first invalid block (earlier ones applied), and counts per entry', () => {
+    const blocks = [block(0, [1, 2]), block(10, [3]), hex('1b 00 00 00 00'), block(20, [4, 5, 6])];
+    const payload = new Uint8Array(blocks.reduce((sum, b) => sum + b.length, 0));
+    const jobs = new Int32Array(4 * blocks.length);
+    let at = 0;
+    blocks.forEach((b, job) => {
+      payload.set(b, at);
+      jobs.set([at, b.length, job % 2, 10 + job], 4 * job);
+      at += b.length;
+    });
+    const chunks = [new Uint8Array(2 * pageSize), new Uint8Array(2 * pageSize)];
+    const offsets = Float64Array.of(0, pageSize, pageSize, 0);
+    const changed = new Int32Array(16).fill(-7);
+    // Job 2 (offset 0) is invalid: jobs 0 and 1 applied, 2 and 3 not.
+    expect(deltaAddon!.xorLz4Epoch(payload, jobs, offsets, 4, chunks, pageSize, changed, true)).toBe(2);
+    expect(Array.from(chunks[0]!.subarray(0, 2))).toEqual([1, 2]);
+    expect(chunks[1]![pageSize + 10]).toBe(3);
+    expect(chunks[1]!.subarray(0, 32).every((byte) => byte === 0)).toBe(true); // job 3's page untouched
+    expect(Array.from(changed.subarray(10, 14))).toEqual([2, 1, -7, -7]);
+    // The rest after the bad one, as the reader resumes; counting only (apply false) leaves pages alone.
+    expect(deltaAddon!.xorLz4Epoch(payload, jobs.subarray(12), offsets.subarray(3), 1, chunks, pageSize, changed, false)).toBe(-1);
+    expect(changed[13]).toBe(3);
+    expect(chunks[1]!.subarray(0, 32).every((byte) => byte === 0)).toBe(true);
+    expect(deltaAddon!.xorLz4Epoch(payload, jobs.subarray(12), offsets.subarray(3), 1, chunks, pageSize, null, true)).toBe(-1);
+    expect(Array.from(chunks[1]!.subarray(20, 23))).toEqual([4, 5, 6]);
+  });
+
+  it('refuses arguments that would reach outside the payload, a chunk or the counts (-2), before touching anything', () => {
+    const b = block(0, [9]);
+    const chunk = new Uint8Array(pageSize);
+    const call = (jobs: number[], offset: number, options: { chunks?: unknown; changed?: Int32Array | null; pageSize?: number; count?: number } = {}) =>
+      deltaAddon!.xorLz4Epoch(b, Int32Array.from(jobs), Float64Array.of(offset), options.count ?? 1, (options.chunks ?? [chunk]) as Uint8Array[], options.pageSize ?? pageSize, options.changed === undefined ? new Int32Array(1) : options.changed, true);
+    expect(call([0, b.length + 1, 0, 0], 0)).toBe(-2); // block past the payload
+    expect(call([-1, b.length, 0, 0], 0)).toBe(-2);
+    expect(call([0, b.length, 1, 0], 0)).toBe(-2); // no chunk 1
+    expect(call([0, b.length, 0, 0], 1)).toBe(-2); // page past the chunk
+    expect(call([0, b.length, 0, 0], 0.5)).toBe(-2); // not a whole offset
+    expect(call([0, b.length, 0, 1], 0)).toBe(-2); // entry past the counts
+    expect(call([0, b.length, 0, 0], 0, { count: 2 })).toBe(-2); // more jobs than given
+    expect(call([0, b.length, 0, 0], 0, { chunks: [new Int32Array(16)] })).toBe(-2); // not bytes
+    expect(call([0, b.length, 0, 0], 0, { pageSize: 1 << 17 })).toBe(-2); // page larger than the kernel takes
+    expect(chunk.every((byte) => byte === 0)).toBe(true);
+    expect(call([0, b.length, 0, 0], 0)).toBe(-1);
+    expect(chunk[0]).toBe(9);
   });
 });

@@ -127,8 +127,8 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
     if (at < 0 || size < 0 || (size_t)at + (size_t)size > payload_length || chunk < 0 || (uint32_t)chunk >= chunk_count) return int_result(env, -2);
     if (!(offset >= 0) || offset + page_size > (double)chunk_lengths[chunk] || offset != (double)(size_t)offset) return int_result(env, -2);
     if (changed != NULL && (entry < 0 || (size_t)entry >= changed_length)) return int_result(env, -2);
-    if (xor_lz4_check(payload + at, size, page_size) != 0) return int_result(env, job);
-    int nonzero = xor_lz4_apply(payload + at, size, apply ? chunks[chunk] + (size_t)offset : NULL, page_size, thread_scratch);
+    const int nonzero = xor_lz4_apply(payload + at, size, apply ? chunks[chunk] + (size_t)offset : NULL, page_size, thread_scratch);
+    if (nonzero < 0) return int_result(env, job);
     if (changed != NULL) changed[entry] = nonzero;
   }
   return int_result(env, -1);

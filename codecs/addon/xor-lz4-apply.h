@@ -20,51 +20,13 @@
 
 /* Largest page this kernel takes (the trace format allows up to 16 MiB: larger pages stay in TypeScript). */
 #define XOR_LZ4_MAX_PAGE 65536
-#define XOR_LZ4_LINES (XOR_LZ4_MAX_PAGE / 64)
+#define XOR_LZ4_WORDS (XOR_LZ4_MAX_PAGE / 8)
 
 typedef struct {
-  uint8_t bytes[XOR_LZ4_MAX_PAGE + 64];
-  /* One bit a 64-byte line: 64 lines (a 4 KiB page) a word. */
-  uint64_t dirty[XOR_LZ4_LINES / 64];
+  uint8_t bytes[XOR_LZ4_MAX_PAGE];
+  /* One bit an 8-byte word of bytes: 512 bits (8 entries) for a 4 KiB page. */
+  uint64_t dirty[XOR_LZ4_WORDS / 64];
 } xor_lz4_scratch;
-
-/* 0 when block[0, size) is valid LZ4 of exactly page_size bytes (the rules of the TypeScript check). */
-static inline int xor_lz4_check(const uint8_t *block, int size, int page_size) {
-  int i = 0, d = 0;
-  for (;;) {
-    if (i >= size) return -1;
-    int token = block[i++];
-    int literals = token >> 4;
-    if (literals == 15) {
-      int more = 255;
-      while (more == 255) {
-        if (i >= size) return -1;
-        more = block[i++];
-        literals += more;
-      }
-    }
-    if (literals > size - i || literals > page_size - d) return -1;
-    i += literals;
-    d += literals;
-    if (i == size) break;
-    if (size - i < 2) return -1;
-    int offset = block[i] | (block[i + 1] << 8);
-    i += 2;
-    if (offset == 0 || offset > d) return -1;
-    int match = (token & 15) + 4;
-    if ((token & 15) == 15) {
-      int more = 255;
-      while (more == 255) {
-        if (i >= size) return -1;
-        more = block[i++];
-        match += more;
-      }
-    }
-    if (match > page_size - d) return -1;
-    d += match;
-  }
-  return d == page_size ? 0 : -1;
-}
 
 static inline uint64_t load_word(const uint8_t *p) {
   uint64_t v;
@@ -83,68 +45,92 @@ static inline int nonzero_bytes(uint64_t x) {
 /* Bits lo..hi (0 <= lo <= hi <= 63). */
 static inline uint64_t bit_range(int lo, int hi) { return (~0ull >> (63 - hi)) & (~0ull << lo); }
 
-/* Marks the lines of scratch bytes [from, to) (to > from) dirty. */
+/* Marks the words holding scratch bytes [from, to) (to > from) dirty. */
 static inline void mark_dirty(xor_lz4_scratch *s, int from, int to) {
-  const int first = from >> 6, last = (to - 1) >> 6;
+  const int first = from >> 3, last = (to - 1) >> 3;
   for (int w = first >> 6; w <= last >> 6; w++)
     s->dirty[w] |= bit_range(w == first >> 6 ? first & 63 : 0, w == last >> 6 ? last & 63 : 63);
 }
 
-/* 1 when scratch bytes [from, to) (to > from) are all zero: clean lines are, dirty ones are looked at. */
+/* 1 when scratch bytes [from, to) (to > from) are all zero: clean words are, dirty ones are looked at. */
 static inline int zero_range(const xor_lz4_scratch *s, int from, int to) {
-  const int first = from >> 6, last = (to - 1) >> 6;
+  const int first = from >> 3, last = (to - 1) >> 3;
   for (int w = first >> 6; w <= last >> 6; w++) {
-    uint64_t lines = s->dirty[w] & bit_range(w == first >> 6 ? first & 63 : 0, w == last >> 6 ? last & 63 : 63);
-    while (lines != 0) {
-      const int line = (w << 6) + __builtin_ctzll(lines);
-      lines &= lines - 1;
-      const int start = from > (line << 6) ? from : (line << 6);
-      const int end = to < ((line + 1) << 6) ? to : ((line + 1) << 6);
-      int k = start;
-      uint64_t any = 0;
-      for (; k + 8 <= end; k += 8) any |= load_word(s->bytes + k);
-      for (; k < end; k++) any |= s->bytes[k];
-      if (any != 0) return 0;
+    uint64_t words = s->dirty[w] & bit_range(w == first >> 6 ? first & 63 : 0, w == last >> 6 ? last & 63 : 63);
+    while (words != 0) {
+      const int word = (w << 6) + __builtin_ctzll(words);
+      words &= words - 1;
+      uint64_t value = load_word(s->bytes + (word << 3));
+      /* Only the bytes of the word inside [from, to) (little-endian: byte k is bits 8k..8k+7). */
+      if (word == first) value &= ~0ull << (8 * (from & 7));
+      if (word == last && (to & 7) != 0) value &= ~(~0ull << (8 * (to & 7)));
+      if (value != 0) return 0;
     }
   }
   return 1;
 }
 
+/* Zeros the scratch words marked dirty (a block found invalid part way). */
+static inline void clear_dirty(xor_lz4_scratch *s, int page_size) {
+  const int bitmap = ((page_size >> 3) + 63) >> 6;
+  for (int w = 0; w < bitmap; w++) {
+    uint64_t words = s->dirty[w];
+    s->dirty[w] = 0;
+    while (words != 0) {
+      store_word(s->bytes + (((w << 6) + __builtin_ctzll(words)) << 3), 0);
+      words &= words - 1;
+    }
+  }
+}
+
 /*
- * Applies a checked block to page[0, page_size) (when page is not NULL) and returns the number
- * of non-zero delta bytes. The scratch is all zeros (and no line dirty) on entry and on return.
+ * Applies block[0, size) to page[0, page_size) (when page is not NULL) and returns the number
+ * of non-zero delta bytes, or -1 when the block is not valid LZ4 of exactly page_size bytes
+ * (the rules of the TypeScript reader: a last sequence of literals only, matches inside the
+ * output so far): the page is then untouched, since it is written only at the end. The scratch
+ * is all zeros (and no line dirty) on entry and on return.
  */
 static inline int xor_lz4_apply(const uint8_t *block, int size, uint8_t *page, int page_size, xor_lz4_scratch *s) {
   uint8_t *out = s->bytes;
   int i = 0, d = 0;
   for (;;) {
-    int token = block[i++];
+    if (i >= size) goto invalid;
+    const int token = block[i++];
     int literals = token >> 4;
     if (literals == 15) {
       int more = 255;
       while (more == 255) {
+        if (i >= size) goto invalid;
         more = block[i++];
         literals += more;
       }
     }
+    if (literals > size - i || literals > page_size - d) goto invalid;
     if (literals > 0) {
-      memcpy(out + d, block + i, (size_t)literals);
+      if (literals < 16)
+        for (int k = 0; k < literals; k++) out[d + k] = block[i + k];
+      else
+        memcpy(out + d, block + i, (size_t)literals);
       mark_dirty(s, d, d + literals);
     }
     i += literals;
     d += literals;
     if (i == size) break;
-    int offset = block[i] | (block[i + 1] << 8);
+    if (size - i < 2) goto invalid;
+    const int offset = block[i] | (block[i + 1] << 8);
     i += 2;
+    if (offset == 0 || offset > d) goto invalid;
     int match = (token & 15) + 4;
     if ((token & 15) == 15) {
       int more = 255;
       while (more == 255) {
+        if (i >= size) goto invalid;
         more = block[i++];
         match += more;
       }
     }
-    int source = d - offset;
+    if (match > page_size - d) goto invalid;
+    const int source = d - offset;
     /* Output that copies only zeros is left as it is (zeros). An overlapping match repeats
        the `offset` bytes before d; a disjoint one copies [source, source + match). */
     if (!zero_range(s, source, offset >= match ? source + match : d)) {
@@ -155,26 +141,27 @@ static inline int xor_lz4_apply(const uint8_t *block, int size, uint8_t *page, i
     }
     d += match;
   }
+  if (d != page_size) goto invalid;
   /* Page sizes are powers of two of at least 8 bytes: whole words. */
   int changed = 0;
-  const int words = (((page_size + 63) >> 6) + 63) >> 6;
-  for (int w = 0; w < words; w++) {
-    uint64_t lines = s->dirty[w];
+  const int bitmap = ((page_size >> 3) + 63) >> 6;
+  for (int w = 0; w < bitmap; w++) {
+    uint64_t words = s->dirty[w];
     s->dirty[w] = 0;
-    while (lines != 0) {
-      const int from = ((w << 6) + __builtin_ctzll(lines)) << 6;
-      lines &= lines - 1;
-      const int to = from + 64 < page_size ? from + 64 : page_size;
-      for (int k = from; k < to; k += 8) {
-        const uint64_t value = load_word(out + k);
-        if (value == 0) continue;
-        if (page != NULL) store_word(page + k, load_word(page + k) ^ value);
-        changed += nonzero_bytes(value);
-        store_word(out + k, 0);
-      }
+    while (words != 0) {
+      const int at = ((w << 6) + __builtin_ctzll(words)) << 3;
+      words &= words - 1;
+      const uint64_t value = load_word(out + at);
+      if (value == 0) continue;
+      if (page != NULL) store_word(page + at, load_word(page + at) ^ value);
+      changed += nonzero_bytes(value);
+      store_word(out + at, 0);
     }
   }
   return changed;
+invalid:
+  clear_dirty(s, page_size);
+  return -1;
 }
 
 #endif

@@ -195,13 +195,18 @@ const benchReadCommand: CommandModule = {
       .positional('file', { type: 'string', describe: 'a pagedelta trace, or a text/CSV access list' })
       .option('rounds', { type: 'number', default: 5, describe: 'whole passes over the file (median)' })
       .option('replay', { type: 'boolean', default: false, describe: 'decode into a guest memory as replay does (after an untimed pass), instead of trace info passes' })
+      .option('native', { type: 'boolean', default: true, describe: 'XOR+LZ4 entries through the native addon when it was built (--no-native: the TypeScript decoder, to compare)' })
+      .option('decode-pages', { type: 'boolean', default: false, describe: 'info passes: decode every page into an image even when the end record holds what it would tell' })
       .example('pagedelta trace bench-read redis.pdt', 'MB/s and entries/s of a recorded trace')
-      .example('pagedelta trace bench-read redis.pdt --replay', 'the same, decoded as a replay does'),
+      .example('pagedelta trace bench-read redis.pdt --replay', 'the same, decoded as a replay does')
+      .example('pagedelta trace bench-read zipf.pdt --no-native --decode-pages', 'the TypeScript decoder into a page image, to compare'),
   handler: async (argv) => {
-    const args = argv as unknown as { file: string; rounds: number; replay: boolean };
+    const args = argv as unknown as { file: string; rounds: number; replay: boolean; native: boolean; decodePages: boolean };
     checkFlag('--rounds', args.rounds, { min: 1, max: 1000, integer: true });
+    if (args.replay && args.decodePages) throw new CliError('--decode-pages is for info passes; a replay always decodes its pages');
     const { benchmarkTraceRead } = await import('../../workloads/trace/bench-read.js');
-    process.stdout.write(`${JSON.stringify(await benchmarkTraceRead(args.file, args.rounds, args.replay ? 'replay' : 'info'), null, 2)}\n`);
+    const result = await benchmarkTraceRead(args.file, args.rounds, args.replay ? 'replay' : 'info', { native: args.native, decodePages: args.decodePages });
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   },
 };
 

@@ -10,6 +10,7 @@
 import { statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { median } from '../../units/statistics.js';
+import { deltaAddon } from '../../codecs/native.js';
 import { GuestMemory } from '../memory.js';
 import { traceInfo } from './info.js';
 import { MemoryTarget } from './reader.js';
@@ -18,9 +19,20 @@ import { TraceSource } from './source.js';
 export type TraceReadMode = 'info' | 'replay';
 export const TRACE_READ_MODES: readonly TraceReadMode[] = ['info', 'replay'];
 
+export interface TraceReadOptions {
+  /** XOR+LZ4 entries through the native addon when it was built (default true; false: the TypeScript path). */
+  native?: boolean;
+  /** info: decode into a page image even when the end record holds what it would tell (default false). */
+  decodePages?: boolean;
+}
+
 export interface TraceReadBenchmark {
   path: string;
   mode: TraceReadMode;
+  /** XOR+LZ4 entries went through the native addon. */
+  native: boolean;
+  /** info: where the figures that need page contents came from (null: replay, or an access trace). */
+  contentFiguresFrom: 'end record' | 'decoded pages' | null;
   fileBytes: number;
   /** Per pass: page entries after the initial image (info) or all of them (replay), or accesses. */
   entries: number;
@@ -33,8 +45,8 @@ export interface TraceReadBenchmark {
 }
 
 /** One replay pass: every content record decoded into `memory`; returns the page entries. */
-function replayPass(path: string, memory: GuestMemory): number {
-  const source = new TraceSource(path);
+function replayPass(path: string, memory: GuestMemory, native: boolean): number {
+  const source = new TraceSource(path, { native });
   try {
     const target = new MemoryTarget(memory);
     let entries = 0;
@@ -56,20 +68,26 @@ function replayGuest(path: string): GuestMemory {
   return new GuestMemory(Math.max(1, pageCount), pageSize);
 }
 
-export async function benchmarkTraceRead(path: string, rounds = 5, mode: TraceReadMode = 'info'): Promise<TraceReadBenchmark> {
+export async function benchmarkTraceRead(path: string, rounds = 5, mode: TraceReadMode = 'info', options: TraceReadOptions = {}): Promise<TraceReadBenchmark> {
+  const native = options.native !== false && deltaAddon !== null;
   if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 1000)) throw new Error(`--rounds must be an integer in 1..1000, got ${rounds}`);
   if (!TRACE_READ_MODES.includes(mode)) throw new Error(`mode must be one of ${TRACE_READ_MODES.join(', ')}, got ${mode}`);
   const memory = mode === 'replay' ? replayGuest(path) : null;
-  if (memory !== null) replayPass(path, memory); // untimed: faults the guest in
+  if (memory !== null) replayPass(path, memory, native); // untimed: faults the guest in
+  let contentFiguresFrom: TraceReadBenchmark['contentFiguresFrom'] = null;
   const passMs: number[] = [];
   let entries = 0;
   for (let round = 0; round < rounds; round++) {
     const started = performance.now();
-    if (memory !== null) entries = replayPass(path, memory);
-    else entries = (await traceInfo(path)).dirtyings;
+    if (memory !== null) entries = replayPass(path, memory, native);
+    else {
+      const info = await traceInfo(path, { native, decodePages: options.decodePages === true });
+      entries = info.dirtyings;
+      contentFiguresFrom = info.contentFiguresFrom;
+    }
     passMs.push(performance.now() - started);
   }
   const fileBytes = statSync(path).size;
   const medianMs = median(passMs);
-  return { path, mode, fileBytes, entries, rounds, passMs, medianMs, MBps: fileBytes / 1e6 / (medianMs / 1e3), entriesPerSecond: entries / (medianMs / 1e3) };
+  return { path, mode, native, contentFiguresFrom, fileBytes, entries, rounds, passMs, medianMs, MBps: fileBytes / 1e6 / (medianMs / 1e3), entriesPerSecond: entries / (medianMs / 1e3) };
 }

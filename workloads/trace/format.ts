@@ -122,3 +122,9 @@ export function zigzag(value: number): number {
 export function unzigzag(value: number): number {
   return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
 }
+
+/** Non-zero bytes of a 32-bit word: the high bit of each byte lane set when the lane is non-zero, then counted by a multiply. */
+export function nonZeroBytes(value: number): number {
+  const lanes = (((value & 0x7f7f7f7f) + 0x7f7f7f7f) | value) & 0x80808080;
+  return Math.imul(lanes >>> 7, 0x01010101) >>> 24;
+}

@@ -7,7 +7,7 @@ import type { Table } from '../../results/table.js';
 import { SparseImage } from '../sparse-image.js';
 import { formatIntervals, intervalStats, type IntervalStats } from './recorder/intervals.js';
 import { PAGE_UNCHANGED, PAGE_ZERO, TIME_UNITS, TraceError, type TraceHeader } from './format.js';
-import { SparseTarget } from './reader.js';
+import { CountOnlyTarget, type PageTarget, SparseTarget } from './reader.js';
 import { TraceSource, type TraceSourceOptions } from './source.js';
 import { formatBytes } from '../../units/quantities.js';
 
@@ -46,11 +46,21 @@ export interface TraceInfo {
   unchangedWriteFraction: number | null;
   /** Content: mean bytes that differ from the previous version, per dirtied page. */
   meanChangedBytes: number | null;
+  /**
+   * Content: where the figures that need page contents (zero pages at the end, bytes cleared by
+   * zero-page entries) came from: the end record (its writer saw every page) or the pages
+   * decoded into an image.
+   */
+  contentFiguresFrom: 'end record' | 'decoded pages' | null;
   rate: RateBucket[];
   /** Content: gaps between epochs (the interval a recording achieved). */
   intervals: IntervalStats | null;
   /** The interval the recorder or generator was asked for (header), if known. */
   askedIntervalMs: number | null;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** A histogram over time with a fixed number of buckets whose width doubles as needed. */
@@ -180,6 +190,12 @@ class PageCounter {
 export interface TraceInfoOptions extends TraceSourceOptions {
   buckets?: number;
   hotShare?: number;
+  /**
+   * Decode every page into an image even when the end record holds what the image would tell
+   * (default false: a trace whose writer saw every page, which it notes in the end record, is
+   * read without building a page image; the figures are the same either way).
+   */
+  decodePages?: boolean;
 }
 
 export async function traceInfo(path: string, options: TraceInfoOptions = {}): Promise<TraceInfo> {
@@ -194,8 +210,13 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
   // Starting at one time unit (widths double as the trace goes on), so that a trace shorter
   // than a millisecond still gets rows finer than itself.
   const fineWidthMs = Math.min(1, unitMs);
-  const image = new SparseImage(header.pageSize, header.pageCount);
-  const target = new SparseTarget(image);
+  // What only the pages' contents would tell (zero pages at the end, bytes that zero-page
+  // entries cleared) is in the end record when the writer saw every page: then no image is
+  // built (at 2-3 us a page fault, most of the time on a sparse trace). Else it is decoded.
+  const totals = header.kind === 'content' && options.decodePages !== true ? source.endTotals() : null;
+  const fromTotals = totals !== null && isCount(totals.nonZeroPages) && isCount(totals.zeroedBytes);
+  const image = fromTotals ? null : new SparseImage(header.pageSize, header.pageCount);
+  const target: PageTarget = image === null ? new CountOnlyTarget(header.pageSize) : new SparseTarget(image);
   const counter = new PageCounter();
   let histogram: TimeHistogram | undefined;
   let origin = Number.NaN;
@@ -292,7 +313,15 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
   const pageCount = header.pageCount > 0 ? header.pageCount : maxPage + 1;
   if (header.format === 'text') header.pageCount = pageCount;
   let zeroPages: number | null = null;
-  if (header.kind === 'content') zeroPages = pageCount - image.nonZeroPages();
+  if (header.kind === 'content') {
+    if (image !== null) zeroPages = pageCount - image.nonZeroPages();
+    else {
+      const nonZeroPages = totals!.nonZeroPages as number;
+      if (nonZeroPages > pageCount) throw new TraceError(`${path}: corrupt end record: ${nonZeroPages} non-zero pages in a trace of ${pageCount} pages`);
+      zeroPages = pageCount - nonZeroPages;
+      changedBytes += totals!.zeroedBytes as number;
+    }
+  }
   const durationMs = Number.isNaN(origin) ? 0 : last - origin;
   const content = header.kind === 'content';
   const laterEpochs = content ? Math.max(0, epochs - 1) : epochs;
@@ -312,6 +341,7 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
     zeroWriteFraction: content ? (dirtyings > 0 ? zeroWrites / dirtyings : 0) : null,
     unchangedWriteFraction: content ? (dirtyings > 0 ? unchangedWrites / dirtyings : 0) : null,
     meanChangedBytes: content ? (dirtyings > 0 ? changedBytes / dirtyings : 0) : null,
+    contentFiguresFrom: content ? (image === null ? 'end record' : 'decoded pages') : null,
     timed,
     // Untimed, or every access at one instant: there is no rate over time to show.
     rate: histogram && timed && durationMs > 0 ? histogram.rows(origin, durationMs, buckets) : [],
@@ -360,7 +390,7 @@ export function traceInfoTables(info: TraceInfo): Table[] {
     ]);
     summary.push(
       ['mean pages per epoch', info.meanPagesPerEpoch.toFixed(1)],
-      ['zero pages at the end', `${((info.zeroPageFraction ?? 0) * 100).toFixed(2)}%`],
+      ['zero pages at the end', `${((info.zeroPageFraction ?? 0) * 100).toFixed(2)}% (from the ${info.contentFiguresFrom})`],
       ['writes that zero a page', `${((info.zeroWriteFraction ?? 0) * 100).toFixed(2)}%`],
       ['writes with unchanged bytes', `${((info.unchangedWriteFraction ?? 0) * 100).toFixed(2)}%`],
       ['mean changed bytes per dirtied page', (info.meanChangedBytes ?? 0).toFixed(1)],

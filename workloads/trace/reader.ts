@@ -16,6 +16,7 @@ import {
   FLAG_COMPLETE,
   hex,
   KIND_ACCESS,
+  nonZeroBytes,
   KIND_CONTENT,
   MAX_HEADER_JSON,
   MAX_RECORD_PAYLOAD,
@@ -119,6 +120,38 @@ export class OffsetTarget implements PageTarget {
   }
 }
 
+/**
+ * A target that keeps no pages: every entry is decoded only to count its changed bytes (into
+ * one page of no meaning, which the native kernel does not even write). For `trace info` on a
+ * trace whose end record holds what only page contents would tell (see the writer): zero-page
+ * entries then count 0 here, their bytes being in that record.
+ */
+export class CountOnlyTarget implements PageTarget {
+  private readonly page: Int32Array;
+  private readonly pageBytes: Uint8Array;
+
+  constructor(pageSize: number) {
+    this.page = new Int32Array(pageSize >>> 2);
+    this.pageBytes = new Uint8Array(this.page.buffer);
+  }
+
+  words(): Int32Array {
+    return this.page;
+  }
+
+  wordOffset(): number {
+    return 0;
+  }
+
+  bytes(): Uint8Array {
+    return this.pageBytes;
+  }
+
+  touch(): boolean {
+    return false;
+  }
+}
+
 export class SparseTarget implements PageTarget {
 
   constructor(readonly image: SparseImage) {}
@@ -158,11 +191,6 @@ export function hasTraceMagic(bytes: Uint8Array): boolean {
   return true;
 }
 
-/** Non-zero bytes of a 32-bit word: the high bit of each byte lane set when the lane is non-zero, then counted by a multiply. */
-export function nonZeroBytes(value: number): number {
-  const lanes = (((value & 0x7f7f7f7f) + 0x7f7f7f7f) | value) & 0x80808080;
-  return Math.imul(lanes >>> 7, 0x01010101) >>> 24;
-}
 
 // The page loops live in small functions of their own: the optimising compiler handles them
 // as such, where inside decodeEpoch (large, with its error paths) it ran them many times slower.
@@ -264,6 +292,8 @@ export class TraceFileReader {
   private jobOffsets = new Float64Array(1024);
   private jobCount = 0;
   private readonly jobChunks: Uint8Array[] = [];
+  /** The record is decoded into a CountOnlyTarget: nothing is applied, only counted. */
+  private countOnly = false;
 
   /** `options.native` (default true): XOR+LZ4 entries through the native addon when it was built. */
   constructor(
@@ -467,6 +497,36 @@ export class TraceFileReader {
     return record;
   }
 
+  /**
+   * The end record's totals, read from the end of a closed file before the records are
+   * (a reader that can use them decides how to read first), or null when the file is not
+   * closed or its last bytes are not an end record with a valid checksum. The records are
+   * still read and checked in full; checkTotals holds them to the same record when it comes.
+   */
+  readEndTotals(): Record<string, unknown> | null {
+    if (!this.header.complete) return null;
+    const tailBytes = Math.min(this.fileBytes, 1 << 16);
+    const tail = new Uint8Array(tailBytes);
+    if (readSync(this.fd, tail, 0, tailBytes, this.fileBytes - tailBytes) !== tailBytes) return null;
+    const view = new DataView(tail.buffer);
+    // The end record is [Z, flags, length u32, JSON, crc u32] and ends the file: try each
+    // position whose length field reaches exactly the end.
+    for (let at = tailBytes - RECORD_HEADER_BYTES - RECORD_CRC_BYTES; at >= 0; at--) {
+      if (tail[at] !== RECORD_END || tail[at + 1] !== 0) continue;
+      const length = view.getUint32(at + 2, true);
+      if (at + RECORD_HEADER_BYTES + length + RECORD_CRC_BYTES !== tailBytes) continue;
+      const end = at + RECORD_HEADER_BYTES + length;
+      if (checksum(tail.subarray(at, end)) !== view.getUint32(end, true)) continue;
+      try {
+        const totals: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(tail.subarray(at + RECORD_HEADER_BYTES, end)));
+        return totals !== null && typeof totals === 'object' && !Array.isArray(totals) ? (totals as Record<string, unknown>) : null;
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  }
+
   /** The end record's totals must agree with the records read and with the preamble. */
   private checkTotals(record: RawRecord): void {
     const at = record.offset + RECORD_HEADER_BYTES;
@@ -538,6 +598,7 @@ export class TraceFileReader {
     this.ensureEntries(entries);
     this.jobCount = 0; // a record that failed part way leaves no jobs behind
     this.jobChunks.length = 0;
+    this.countOnly = target instanceof CountOnlyTarget;
     this.parseEntries(payload, base, entries);
     const pages = this.pages;
     const kinds = this.kinds;
@@ -602,7 +663,7 @@ export class TraceFileReader {
     while (from < count) {
       const jobs = from === 0 ? this.jobs : this.jobs.subarray(4 * from);
       const offsets = from === 0 ? this.jobOffsets : this.jobOffsets.subarray(from);
-      const result = this.native!.xorLz4Epoch(payload, jobs, offsets, count - from, this.jobChunks, this.header.pageSize, changed, true);
+      const result = this.native!.xorLz4Epoch(payload, jobs, offsets, count - from, this.jobChunks, this.header.pageSize, changed, !this.countOnly);
       if (result === -1) break;
       if (result < 0) throw new Error(`internal error: the native XOR+LZ4 kernel refused its arguments (${result})`);
       const bad = from + result;
@@ -678,7 +739,7 @@ export class TraceFileReader {
     const words = target.words(page, entry);
     const wordBase = target.wordOffset(page, entry);
     if (kind === PAGE_ZERO) {
-      if (countChanged) changed = countNonZero(words, wordBase, pageWords);
+      if (countChanged && !this.countOnly) changed = countNonZero(words, wordBase, pageWords);
       words.fill(0, wordBase, wordBase + pageWords);
       this.changedBytes[entry] = changed;
       return;

@@ -198,6 +198,11 @@ export class TraceSource {
     return batch;
   }
 
+  /** A closed binary trace's end-record totals, read ahead (TraceFileReader.readEndTotals); null otherwise. */
+  endTotals(): Record<string, unknown> | null {
+    return this.binary ? this.binary.readEndTotals() : null;
+  }
+
   /** Bytes of read buffer held (bounded by the largest record, not the trace length). */
   get bufferBytes(): number {
     return this.binary ? this.binary.bufferBytes : 1 << 20;

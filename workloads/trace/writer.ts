@@ -17,6 +17,7 @@ import {
   FLAG_COMPLETE,
   KIND_ACCESS,
   KIND_CONTENT,
+  nonZeroBytes,
   PAGE_UNCHANGED,
   PAGE_XOR_LZ4,
   PAGE_XOR_RAW,
@@ -170,6 +171,14 @@ export class TraceWriter {
   private lastTime = Number.NEGATIVE_INFINITY;
   // totals
   private epochs = 0;
+  /**
+   * What a reader needs the page contents for, kept while writing so that `trace info` can
+   * skip decoding into an image (written to the end record when every page came through
+   * writePage): bytes that zero-page entries after the first epoch cleared, and whether a
+   * writeDelta page (contents not seen here) came.
+   */
+  private zeroedBytes = 0;
+  private sawDelta = false;
   private records = 0;
   /** Totals at the end of the last complete epoch (what salvage() keeps). */
   private lastComplete: { position: number; epochs: number; records: number; pageEntries: number; pageCount: number; lastTime: number } | undefined;
@@ -348,8 +357,11 @@ export class TraceWriter {
     let at = writeVarint(bytes, this.record.length, zigzag(page - this.previousPage));
     this.previousPage = page;
     if (difference === 0) bytes[at++] = PAGE_UNCHANGED;
-    else if (content === 0) bytes[at++] = PAGE_ZERO;
-    else {
+    else if (content === 0) {
+      bytes[at++] = PAGE_ZERO;
+      // The XOR of a page that became zeros is its previous content.
+      if (this.epochs > 0) for (let word = 0; word < pageWords; word++) if (xor[word] !== 0) this.zeroedBytes += nonZeroBytes(xor[word]!);
+    } else {
       const size = lz4.encodeBlock(this.xorBytes, this.compressed);
       if (size > 0 && size < this.pageSize) {
         bytes[at++] = PAGE_XOR_LZ4;
@@ -377,6 +389,7 @@ export class TraceWriter {
    */
   writeDelta(page: number, kind: number, xor: Buffer, offset: number): void {
     if (!this.inEpoch) throw new TraceError('writeDelta outside an epoch (call beginEpoch first)');
+    this.sawDelta = true;
     this.record.reserve(16 + this.pageSize);
     const bytes = this.record.bytes;
     let at = writeVarint(bytes, this.record.length, zigzag(page - this.previousPage));
@@ -468,7 +481,10 @@ export class TraceWriter {
     try {
       if (this.inEpoch) this.endEpoch();
       if (this.kind === 'access') this.flushAccesses();
-      return this.finish(extra);
+      // Content totals a reader can use instead of decoding (not after salvage: the shadow
+      // would include the epoch that was cut off).
+      const content = this.kind === 'content' && !this.sawDelta ? { nonZeroPages: this.shadow.nonZeroPages(), zeroedBytes: this.zeroedBytes } : {};
+      return this.finish({ ...content, ...extra });
     } catch (error) {
       this.abort();
       throw error;

@@ -1,0 +1,137 @@
+/**
+ * `trace info` without a page image: a writer that saw every page notes in the end record
+ * what only page contents would tell (pages left non-zero, bytes that zero-page entries
+ * cleared after the first epoch), and info then counts without decoding into an image. The
+ * figures must be the ones decoding gives.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PAGE_XOR_LZ4, PAGE_ZERO, RECORD_END, TraceError } from '../../../workloads/trace/format.js';
+import { traceInfo } from '../../../workloads/trace/info.js';
+import { TraceFileReader } from '../../../workloads/trace/reader.js';
+import { synthesizeTrace } from '../../../workloads/trace/synthesize.js';
+import { TraceWriter, writeTrace } from '../../../workloads/trace/writer.js';
+import { joinTrace, splitTrace } from '../../fuzz/trace-parts.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pagedelta-info-totals-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function endTotals(path: string): Record<string, unknown> | null {
+  const reader = new TraceFileReader(path);
+  try {
+    return reader.readEndTotals();
+  } finally {
+    reader.close();
+  }
+}
+
+/** Every figure but the header (which holds the path's own fields) and where they came from. */
+const figures = (info: Awaited<ReturnType<typeof traceInfo>>) => ({ ...info, header: undefined, contentFiguresFrom: undefined });
+
+describe('trace info from the end record', () => {
+  it('the writer notes pages left non-zero and bytes cleared after the first epoch, by hand', async () => {
+    const path = join(dir, 'hand.pdt');
+    const page = new Uint8Array(4096);
+    await writeTrace(path, { kind: 'content', pageSize: 4096, pageCount: 8, timeUnit: 'ms' }, (writer) => {
+      writer.beginEpoch(0);
+      writer.writePage(1, page.fill(7));
+      writer.writePage(2, page.fill(8));
+      writer.writePage(4, page.fill(9));
+      writer.writePage(4, page.fill(0)); // zeroed inside the first epoch: not counted
+      writer.endEpoch();
+      writer.beginEpoch(10);
+      page.fill(0);
+      writer.writePage(1, page); // 4096 bytes cleared
+      page[5] = 1;
+      page[6] = 2;
+      writer.writePage(3, page);
+      page.fill(0);
+      writer.writePage(3, page); // 2 bytes cleared
+      writer.endEpoch();
+    });
+    expect(endTotals(path)).toMatchObject({ nonZeroPages: 1, zeroedBytes: 4098 });
+    const info = await traceInfo(path);
+    expect(info.contentFiguresFrom).toBe('end record');
+    expect((await traceInfo(path, { decodePages: true })).contentFiguresFrom).toBe('decoded pages');
+    expect(info.zeroPageFraction).toBe(7 / 8);
+    // After the first epoch: page 1 zeroed (4096), page 3 set (2) and zeroed (2).
+    expect(info.meanChangedBytes).toBe((4096 + 2 + 2) / 3);
+    expect(figures(info)).toEqual(figures(await traceInfo(path, { decodePages: true })));
+  });
+
+  it('gives the figures decoding gives on a trace of random writes, zeroings and rewrites', async () => {
+    let state = 3;
+    const next = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 8;
+    const path = join(dir, 'random.pdt');
+    const pages = Array.from({ length: 32 }, () => new Uint8Array(4096));
+    await writeTrace(path, { kind: 'content', pageSize: 4096, pageCount: 40, timeUnit: 'ms' }, (writer) => {
+      for (let epoch = 0; epoch < 8; epoch++) {
+        writer.beginEpoch(epoch * 50);
+        for (let write = 0; write < 30; write++) {
+          const page = next() % 32;
+          const bytes = pages[page]!;
+          const shape = next() % 4; // 0 zeroed, 1 rewritten unchanged, else a few changed runs
+          if (shape === 0) bytes.fill(0);
+          for (let run = 0; run < (shape >= 2 ? 1 + (next() % 5) : 0); run++) {
+            const at = next() % 4000;
+            for (let k = 0; k < 1 + (next() % 60); k++) bytes[at + k] = next() & 255;
+          }
+          writer.writePage(page, bytes);
+        }
+        writer.endEpoch();
+      }
+    });
+    const info = await traceInfo(path);
+    expect(info.zeroWriteFraction).toBeGreaterThan(0);
+    expect(info.unchangedWriteFraction).toBeGreaterThan(0);
+    expect(figures(info)).toEqual(figures(await traceInfo(path, { decodePages: true })));
+  });
+
+  it('gives the figures decoding gives on synthesized traces (sparse, mixed content)', async () => {
+    for (const [name, workload] of [
+      ['sparse', 'zipf:rate=4000,content=zero'],
+      ['mixed', 'zipf:rate=3000,content=mixed'],
+    ] as const) {
+      const path = join(dir, `${name}.pdt`);
+      await synthesizeTrace({ out: path, spec: workload, pageCount: 16384, durationMs: 2000, stepMs: 100, seed: 5 });
+      const totals = endTotals(path);
+      expect(totals, name).toMatchObject({ nonZeroPages: expect.any(Number), zeroedBytes: expect.any(Number) });
+      expect(figures(await traceInfo(path)), name).toEqual(figures(await traceInfo(path, { decodePages: true })));
+    }
+  });
+
+  it('a trace written with writeDelta (pages the writer never saw whole) has no such totals, and is decoded', async () => {
+    const path = join(dir, 'delta.pdt');
+    const writer = TraceWriter.open(path, { kind: 'content', pageSize: 4096, pageCount: 4, timeUnit: 'ms' });
+    const xor = Buffer.alloc(4096);
+    writer.beginEpoch(0);
+    xor[10] = 3;
+    writer.writeDelta(1, PAGE_XOR_LZ4, xor, 0);
+    writer.endEpoch();
+    writer.beginEpoch(5);
+    writer.writeDelta(1, PAGE_ZERO, xor, 0);
+    writer.writeDelta(2, PAGE_XOR_LZ4, xor, 0);
+    writer.endEpoch();
+    writer.close();
+    expect(endTotals(path)).not.toHaveProperty('nonZeroPages');
+    const info = await traceInfo(path);
+    expect(info.contentFiguresFrom).toBe('decoded pages');
+    expect(info.zeroPageFraction).toBe(3 / 4);
+    expect(info.meanChangedBytes).toBe(1); // page 1 cleared (1 byte), page 2 set (1 byte)
+  });
+
+  it('an end record claiming more non-zero pages than the trace has is one line naming it', async () => {
+    const path = join(dir, 'hand.pdt');
+    const parts = splitTrace(new Uint8Array(readFileSync(path)));
+    const end = parts.records.find((record) => record.type === RECORD_END)!;
+    const totals = JSON.parse(new TextDecoder().decode(end.payload)) as Record<string, unknown>;
+    end.payload = new TextEncoder().encode(JSON.stringify({ ...totals, nonZeroPages: 9 }));
+    const lying = join(dir, 'lying.pdt');
+    writeFileSync(lying, joinTrace(parts));
+    await expect(traceInfo(lying)).rejects.toThrow(TraceError);
+    await expect(traceInfo(lying)).rejects.toThrow(/corrupt end record: 9 non-zero pages in a trace of 8 pages$/);
+    expect((await traceInfo(lying, { decodePages: true })).zeroPageFraction).toBe(7 / 8);
+  });
+});

@@ -172,12 +172,18 @@ export class TraceWriter {
   // totals
   private epochs = 0;
   /**
-   * What a reader needs the page contents for, kept while writing so that `trace info` can
-   * skip decoding into an image (written to the end record when every page came through
-   * writePage): bytes that zero-page entries after the first epoch cleared, and whether a
-   * writeDelta page (contents not seen here) came.
+   * What a reader needs the page contents for, kept while writing and written to the end
+   * record, so that `trace info` can skip decoding into an image: bytes that zero-page
+   * entries after the first epoch cleared, and (at close) the pages left non-zero. The writer
+   * sees writePage pages whole; writeDelta's caller tells it through the kinds.
    */
   private zeroedBytes = 0;
+  /**
+   * writeDelta pages: one byte a page (blocks of 2^16 pages), 1 while the page holds a
+   * non-zero byte, and how many do (writePage pages are counted from the shadow at close).
+   */
+  private readonly deltaNonZero: (Uint8Array | undefined)[] = [];
+  private deltaNonZeroPages = 0;
   private sawDelta = false;
   private records = 0;
   /** Totals at the end of the last complete epoch (what salvage() keeps). */
@@ -383,13 +389,15 @@ export class TraceWriter {
    * Adds `page` given as its XOR against the previous version (pageSize bytes of `xor` from
    * `offset`), for callers that keep the previous versions themselves (the recorder's shadow):
    * the writer's own shadow is not used, so one writer takes either writePage or writeDelta
-   * pages, never both. `kind`: PAGE_XOR_LZ4 (bytes changed; stored as LZ4 or raw, whichever
-   * is smaller), PAGE_ZERO (the page is now all zeros) or PAGE_UNCHANGED (written with the
-   * same bytes).
+   * pages, never both. `kind`: PAGE_XOR_LZ4 (bytes changed and the page holds a non-zero
+   * byte; stored as LZ4 or raw, whichever is smaller), PAGE_ZERO (the page is now all zeros:
+   * `xor` is then its previous content) or PAGE_UNCHANGED (written with the same bytes).
+   * From these the writer keeps the end record's content totals without seeing the pages.
    */
   writeDelta(page: number, kind: number, xor: Buffer, offset: number): void {
     if (!this.inEpoch) throw new TraceError('writeDelta outside an epoch (call beginEpoch first)');
     this.sawDelta = true;
+    if (kind !== PAGE_UNCHANGED) this.noteDeltaPage(page, kind, xor, offset);
     this.record.reserve(16 + this.pageSize);
     const bytes = this.record.bytes;
     let at = writeVarint(bytes, this.record.length, zigzag(page - this.previousPage));
@@ -411,6 +419,23 @@ export class TraceWriter {
     }
     this.record.length = at;
     this.countEntry(page);
+  }
+
+  /** Keeps the content totals for a writeDelta page (see the fields). */
+  private noteDeltaPage(page: number, kind: number, xor: Buffer, offset: number): void {
+    const index = Math.floor(page / 65536);
+    const states = (this.deltaNonZero[index] ??= new Uint8Array(65536));
+    const slot = page % 65536;
+    if (kind === PAGE_ZERO) {
+      if (states[slot] === 1) {
+        states[slot] = 0;
+        this.deltaNonZeroPages--;
+      }
+      if (this.epochs > 0) for (let k = offset; k < offset + this.pageSize; k++) if (xor[k] !== 0) this.zeroedBytes++;
+    } else if (states[slot] === 0) {
+      states[slot] = 1;
+      this.deltaNonZeroPages++;
+    }
   }
 
   private countEntry(page: number): void {
@@ -483,7 +508,7 @@ export class TraceWriter {
       if (this.kind === 'access') this.flushAccesses();
       // Content totals a reader can use instead of decoding (not after salvage: the shadow
       // would include the epoch that was cut off).
-      const content = this.kind === 'content' && !this.sawDelta ? { nonZeroPages: this.shadow.nonZeroPages(), zeroedBytes: this.zeroedBytes } : {};
+      const content = this.kind === 'content' ? { nonZeroPages: this.sawDelta ? this.deltaNonZeroPages : this.shadow.nonZeroPages(), zeroedBytes: this.zeroedBytes } : {};
       return this.finish({ ...content, ...extra });
     } catch (error) {
       this.abort();

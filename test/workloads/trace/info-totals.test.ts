@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PAGE_XOR_LZ4, PAGE_ZERO, RECORD_END, TraceError } from '../../../workloads/trace/format.js';
+import { PAGE_UNCHANGED, PAGE_XOR_LZ4, PAGE_ZERO, RECORD_END, TraceError } from '../../../workloads/trace/format.js';
 import { traceInfo } from '../../../workloads/trace/info.js';
 import { TraceFileReader } from '../../../workloads/trace/reader.js';
 import { synthesizeTrace } from '../../../workloads/trace/synthesize.js';
@@ -27,8 +27,8 @@ function endTotals(path: string): Record<string, unknown> | null {
   }
 }
 
-/** Every figure but the header (which holds the path's own fields) and where they came from. */
-const figures = (info: Awaited<ReturnType<typeof traceInfo>>) => ({ ...info, header: undefined, contentFiguresFrom: undefined });
+/** Every figure but the path, the header (which holds the path's own fields) and where they came from. */
+const figures = (info: Awaited<ReturnType<typeof traceInfo>>) => ({ ...info, path: undefined, header: undefined, contentFiguresFrom: undefined });
 
 describe('trace info from the end record', () => {
   it('the writer notes pages left non-zero and bytes cleared after the first epoch, by hand', async () => {
@@ -102,24 +102,39 @@ describe('trace info from the end record', () => {
     }
   });
 
-  it('a trace written with writeDelta (pages the writer never saw whole) has no such totals, and is decoded', async () => {
+  it('a trace written with writeDelta (the caller tells the kinds) has the same totals, and a trace without them is decoded', async () => {
     const path = join(dir, 'delta.pdt');
     const writer = TraceWriter.open(path, { kind: 'content', pageSize: 4096, pageCount: 4, timeUnit: 'ms' });
     const xor = Buffer.alloc(4096);
     writer.beginEpoch(0);
     xor[10] = 3;
     writer.writeDelta(1, PAGE_XOR_LZ4, xor, 0);
+    writer.writeDelta(3, PAGE_XOR_LZ4, xor, 0);
+    writer.writeDelta(3, PAGE_ZERO, xor, 0); // inside the first epoch: not counted
     writer.endEpoch();
     writer.beginEpoch(5);
-    writer.writeDelta(1, PAGE_ZERO, xor, 0);
+    writer.writeDelta(1, PAGE_ZERO, xor, 0); // its previous content: one non-zero byte
     writer.writeDelta(2, PAGE_XOR_LZ4, xor, 0);
+    writer.writeDelta(2, PAGE_UNCHANGED, xor, 0);
     writer.endEpoch();
     writer.close();
-    expect(endTotals(path)).not.toHaveProperty('nonZeroPages');
+    expect(endTotals(path)).toMatchObject({ nonZeroPages: 1, zeroedBytes: 1 });
     const info = await traceInfo(path);
-    expect(info.contentFiguresFrom).toBe('decoded pages');
+    expect(info.contentFiguresFrom).toBe('end record');
     expect(info.zeroPageFraction).toBe(3 / 4);
-    expect(info.meanChangedBytes).toBe(1); // page 1 cleared (1 byte), page 2 set (1 byte)
+    expect(info.meanChangedBytes).toBe(2 / 3); // page 1 cleared (1 byte), page 2 set (1 byte), page 2 rewritten (0)
+    expect(figures(info)).toEqual(figures(await traceInfo(path, { decodePages: true })));
+
+    // The same trace with an end record from before these totals: decoded, same figures.
+    const parts = splitTrace(new Uint8Array(readFileSync(path)));
+    const end = parts.records.find((record) => record.type === RECORD_END)!;
+    const { nonZeroPages: _pages, zeroedBytes: _bytes, ...older } = JSON.parse(new TextDecoder().decode(end.payload)) as Record<string, unknown>;
+    end.payload = new TextEncoder().encode(JSON.stringify(older));
+    const old = join(dir, 'delta-old.pdt');
+    writeFileSync(old, joinTrace(parts));
+    const oldInfo = await traceInfo(old);
+    expect(oldInfo.contentFiguresFrom).toBe('decoded pages');
+    expect(figures(oldInfo)).toEqual(figures(info));
   });
 
   it('an end record claiming more non-zero pages than the trace has is one line naming it', async () => {

@@ -9,6 +9,7 @@ import { intervalStats } from '../../../workloads/trace/recorder/intervals.js';
 import { findGuestRam, parseQemuMemory, qemuGuest, selectMappings } from '../../../workloads/trace/recorder/mappings.js';
 import { splitTasks } from '../../../workloads/trace/recorder/scanner.js';
 import { presentRuns, softDirtyRuns, softDirtyUnavailable } from '../../../workloads/trace/recorder/soft-dirty.js';
+import { traceInfo } from '../../../workloads/trace/info.js';
 import { readTrace } from '../../../workloads/trace/stream.js';
 import { PAGE_XOR_LZ4, PAGE_ZERO, type TraceRegion } from '../../../workloads/trace/format.js';
 
@@ -202,6 +203,12 @@ describe.skipIf(!hasGcc)('recording a real process', () => {
     for (const values of seen.values()) expect(values).toEqual(Array.from({ length: rounds }, (_, i) => i + 1));
     // The mapping that appeared mid-recording was picked up (a region added while reading).
     expect(extraSeen.size).toBe(8);
+    // trace info counts from the end record (the recorder's kinds, the dropped page's previous
+    // bytes staged as its XOR) and gets what decoding every page gets.
+    const info = await traceInfo(out);
+    expect(info.contentFiguresFrom).toBe('end record');
+    const decoded = await traceInfo(out, { decodePages: true });
+    expect({ ...info, contentFiguresFrom: null }).toEqual({ ...decoded, contentFiguresFrom: null });
   });
 
   it('stops at --duration and kills nothing (the caller owns the process)', async () => {

@@ -129,7 +129,9 @@ function absentTask(pages: number, shadow: number, shadowByte: number, firstPage
     for (let page = 0; page < count; page++) {
       const at = base + page * PAGE_BYTES;
       if (target.compare(zeros, 0, PAGE_BYTES, at, at + PAGE_BYTES) === 0) continue;
-      stage(firstPage + done + page, ENTRY_ZERO);
+      // The XOR of a page gone to zeros is its previous content (the writer counts its bytes).
+      const slot = stage(firstPage + done + page, ENTRY_ZERO);
+      target.copy(staging, slot * PAGE_BYTES, at, at + PAGE_BYTES);
       target.fill(0, at, at + PAGE_BYTES);
     }
   }

@@ -72,8 +72,9 @@ static napi_value decode(napi_env env, napi_callback_info info) {
   return int_result(env, xbzrle_decode(encoded, (int)encoded_length, page, (int)page_length) == 0 ? 1 : 0);
 }
 
-/* One scratch page per thread (worker threads load the addon too), made on first use. */
+/* One scratch page and write list per thread (worker threads load the addon too), made on first use. */
 static __thread xor_lz4_scratch *thread_scratch = NULL;
+static __thread xor_lz4_writes thread_writes = {NULL, NULL, 0, 0};
 
 /* A Uint8Array, Int32Array or Float64Array argument's data and element count, or 0. */
 static int elements_of(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length) {
@@ -124,13 +125,20 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
   for (int32_t job = 0; job < count; job++) {
     const int32_t at = jobs[4 * job], size = jobs[4 * job + 1], chunk = jobs[4 * job + 2], entry = jobs[4 * job + 3];
     const double offset = offsets[job];
-    if (at < 0 || size < 0 || (size_t)at + (size_t)size > payload_length || chunk < 0 || (uint32_t)chunk >= chunk_count) return int_result(env, -2);
-    if (!(offset >= 0) || offset + page_size > (double)chunk_lengths[chunk] || offset != (double)(size_t)offset) return int_result(env, -2);
-    if (changed != NULL && (entry < 0 || (size_t)entry >= changed_length)) return int_result(env, -2);
-    const int nonzero = xor_lz4_apply(payload + at, size, apply ? chunks[chunk] + (size_t)offset : NULL, page_size, thread_scratch);
-    if (nonzero < 0) return int_result(env, job);
+    if (at < 0 || size < 0 || (size_t)at + (size_t)size > payload_length || chunk < 0 || (uint32_t)chunk >= chunk_count ||
+        !(offset >= 0) || offset + page_size > (double)chunk_lengths[chunk] || offset != (double)(size_t)offset ||
+        (changed != NULL && (entry < 0 || (size_t)entry >= changed_length))) {
+      apply_held_writes(&thread_writes);
+      return int_result(env, -2);
+    }
+    const int nonzero = xor_lz4_apply(payload + at, size, apply ? chunks[chunk] + (size_t)offset : NULL, page_size, thread_scratch, &thread_writes);
+    if (nonzero < 0) {
+      apply_held_writes(&thread_writes); /* the jobs before it are applied */
+      return int_result(env, job);
+    }
     if (changed != NULL) changed[entry] = nonzero;
   }
+  apply_held_writes(&thread_writes);
   return int_result(env, -1);
 }
 

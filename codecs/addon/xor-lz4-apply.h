@@ -16,11 +16,40 @@
 #ifndef PAGEDELTA_XOR_LZ4_APPLY_H
 #define PAGEDELTA_XOR_LZ4_APPLY_H
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Largest page this kernel takes (the trace format allows up to 16 MiB: larger pages stay in TypeScript). */
 #define XOR_LZ4_MAX_PAGE 65536
 #define XOR_LZ4_WORDS (XOR_LZ4_MAX_PAGE / 8)
+
+/*
+ * Page writes held back: each a page word and the delta word to XOR into it. A record's blocks
+ * are decoded first and their writes applied after, a few ahead prefetched: the pages are
+ * random in a large memory, and their misses then overlap instead of each stalling the decode.
+ */
+typedef struct {
+  uint8_t **at;
+  uint64_t *value;
+  size_t count, capacity;
+} xor_lz4_writes;
+
+/* Adds one held-back write; 0 when no memory could be had for it (the caller writes it at once). */
+static inline int hold_write(xor_lz4_writes *w, uint8_t *at, uint64_t value) {
+  if (w->count == w->capacity) {
+    const size_t capacity = w->capacity == 0 ? 4096 : 2 * w->capacity;
+    uint8_t **ats = (uint8_t **)realloc(w->at, capacity * sizeof *ats);
+    if (ats == NULL) return 0;
+    w->at = ats;
+    uint64_t *values = (uint64_t *)realloc(w->value, capacity * sizeof *values);
+    if (values == NULL) return 0;
+    w->value = values;
+    w->capacity = capacity;
+  }
+  w->at[w->count] = at;
+  w->value[w->count++] = value;
+  return 1;
+}
 
 typedef struct {
   uint8_t bytes[XOR_LZ4_MAX_PAGE];
@@ -87,10 +116,11 @@ static inline void clear_dirty(xor_lz4_scratch *s, int page_size) {
  * Applies block[0, size) to page[0, page_size) (when page is not NULL) and returns the number
  * of non-zero delta bytes, or -1 when the block is not valid LZ4 of exactly page_size bytes
  * (the rules of the TypeScript reader: a last sequence of literals only, matches inside the
- * output so far): the page is then untouched, since it is written only at the end. The scratch
- * is all zeros (and no line dirty) on entry and on return.
+ * output so far): the page is then untouched, since it is written only at the end. With
+ * `held` the page writes are added there instead (applied by apply_held_writes). The scratch
+ * is all zeros (and no word dirty) on entry and on return.
  */
-static inline int xor_lz4_apply(const uint8_t *block, int size, uint8_t *page, int page_size, xor_lz4_scratch *s) {
+static inline int xor_lz4_apply(const uint8_t *block, int size, uint8_t *page, int page_size, xor_lz4_scratch *s, xor_lz4_writes *held) {
   uint8_t *out = s->bytes;
   int i = 0, d = 0;
   for (;;) {
@@ -153,7 +183,7 @@ static inline int xor_lz4_apply(const uint8_t *block, int size, uint8_t *page, i
       words &= words - 1;
       const uint64_t value = load_word(out + at);
       if (value == 0) continue;
-      if (page != NULL) store_word(page + at, load_word(page + at) ^ value);
+      if (page != NULL && (held == NULL || !hold_write(held, page + at, value))) store_word(page + at, load_word(page + at) ^ value);
       changed += nonzero_bytes(value);
       store_word(out + at, 0);
     }
@@ -162,6 +192,16 @@ static inline int xor_lz4_apply(const uint8_t *block, int size, uint8_t *page, i
 invalid:
   clear_dirty(s, page_size);
   return -1;
+}
+
+/* Applies and forgets the held-back writes, in order (XOR: the order does not change the result). */
+static inline void apply_held_writes(xor_lz4_writes *w) {
+  const size_t ahead = 16;
+  for (size_t k = 0; k < w->count; k++) {
+    if (k + ahead < w->count) __builtin_prefetch(w->at[k + ahead], 1);
+    store_word(w->at[k], load_word(w->at[k]) ^ w->value[k]);
+  }
+  w->count = 0;
 }
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * The native addon of the page-delta codecs: the C kernels of codecs/reference-c (scalar
- * XBZRLE) called on the caller's own page memory through Node-API. The WebAssembly kernels
+ * XBZRLE) called on the caller's own page memory through Node-API, and the trace reader's
+ * XOR+LZ4 kernel (xor-lz4-apply.h). The WebAssembly kernels
  * work in place only on pages from allocatePages; on any other page they must copy both pages
  * in (8 KiB a call, more than the work on a sparse page), while this addon reads and writes
  * the caller's bytes where they are. Built by `npm install` (binding.gyp); when it cannot be

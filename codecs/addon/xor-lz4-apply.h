@@ -5,13 +5,15 @@
  * workloads/trace/xor-lz4-block.ts; this is its native twin for whole epoch records, called
  * once per record (not per entry, which would pay a Node-API call per page).
  *
- * The block is decoded into a scratch page that is all zeros between blocks, and each 64-byte
- * line of the scratch written with possibly non-zero bytes is marked dirty. A match whose
- * source bytes are all zero (clean lines are; dirty ones are looked at) copies only zeros
- * into bytes that are still zero: it is skipped, which is what a sparse delta's long zero
- * runs are. At the end only the dirty lines are XORed
- * into the page (and counted, and cleared in the scratch), so the page's cold lines are
- * touched once each and only where the delta changes something.
+ * The block is decoded into a scratch page that is all zeros between blocks, and each 8-byte
+ * word of the scratch written with possibly non-zero bytes is marked dirty in a bitmap. A
+ * match whose source bytes are all zero (clean words are; dirty ones are looked at) copies
+ * only zeros into bytes that are still zero: it is skipped, which is what a sparse delta's
+ * long zero runs are. The block's validity is checked as it is decoded. At the end only the
+ * dirty words are XORed into the page (and counted, and cleared in the scratch), so the page
+ * is touched only where the delta changes something, and not at all when the block is
+ * invalid. (Marking only words that hold a non-zero byte, so that fewer are looked at,
+ * measured 1.5x slower: the marking then loads every word it writes.)
  */
 #ifndef PAGEDELTA_XOR_LZ4_APPLY_H
 #define PAGEDELTA_XOR_LZ4_APPLY_H

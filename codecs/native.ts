@@ -66,6 +66,11 @@ export interface DeltaAddon {
     changed: Int32Array | null,
     apply: boolean,
   ): number;
+  /**
+   * Asks the kernel to back the 2 MiB-aligned interior of `bytes`' memory with transparent
+   * huge pages (madvise MADV_HUGEPAGE); returns the bytes advised (0: too small, or refused).
+   */
+  adviseHugePages(bytes: Uint8Array): number;
 }
 
 const ADDON_FILE = 'build/Release/pagedelta_kernels.node';

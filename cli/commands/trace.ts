@@ -64,6 +64,7 @@ const recordCommand: CommandModule = {
       .option('qemu', { type: 'boolean', default: false, describe: 'the process is QEMU: record the guest RAM only, trace page = guest-physical page' })
       .option('dirty-tracking', { choices: ['auto', 'soft-dirty', 'content'], default: 'auto', describe: 'soft-dirty (kernel bits), content (diff every page), auto: soft-dirty where the kernel has it' })
       .option('threads', { type: 'number', describe: 'scanning threads (default: 2, or 1 on one core)' })
+      .option('huge-pages', { type: 'boolean', default: true, describe: "the recorder's page copies on transparent huge pages (faster first snapshot; --no-huge-pages: 4 KiB pages, less memory when the process's mappings are sparsely filled)" })
       .option('out', { type: 'string', demandOption: true, describe: 'trace file to write (appears only when complete)' })
       .example('pagedelta trace record --pid 1234 --interval 100ms --duration 30s --out redis.pdt', 'record a running process')
       .example('pagedelta trace record --pid $(pgrep -d, postgres) --duration 60s --out pg.pdt', 'several processes in one trace')
@@ -80,6 +81,7 @@ const recordCommand: CommandModule = {
       qemu: boolean;
       dirtyTracking: DirtyTracking;
       threads?: number;
+      hugePages: boolean;
       '--'?: (string | number)[];
     };
     const command = (args['--'] ?? []).map(String);
@@ -124,6 +126,7 @@ const recordCommand: CommandModule = {
         qemuGuest: args.qemu,
         dirtyTracking: args.dirtyTracking,
         ...(args.threads !== undefined ? { threads: args.threads } : {}),
+        hugePages: args.hugePages,
         onProgress: (message) => process.stderr.write(`${message}\n`),
         onNotice: (message) => process.stderr.write(`${message}\n`),
         onSnapshot: (count, tookMs) => {
@@ -162,12 +165,13 @@ const benchRecordCommand: CommandModule = {
       .option('interval', { type: 'string', default: '100ms', describe: 'snapshot interval (bare number: ms)' })
       .option('duration', { type: 'string', default: '5s', describe: 'recording length (e.g. 5s; bare number: ms)' })
       .option('threads', { type: 'number', describe: 'scanning threads (default: 2, or 1 on one core)' })
+      .option('huge-pages', { type: 'boolean', default: true, describe: "the recorder's page copies on transparent huge pages (--no-huge-pages: 4 KiB pages, to compare)" })
       .option('redis', { type: 'boolean', default: false, describe: 'also measure redis-server under redis-benchmark with and without the recorder' })
       .option('redis-port', { type: 'number', default: 6399, describe: 'port for that redis-server (127.0.0.1)' })
       .option('rounds', { type: 'number', default: 7, describe: 'rounds of the plain-read reference (median)' })
       .example('pagedelta trace bench-record --mib 300 --redis', 'the figures of issue 12'),
   handler: async (argv) => {
-    const args = argv as unknown as { mib: number; rate: number; interval: string; duration: string; threads?: number; redis: boolean; redisPort: number; rounds: number };
+    const args = argv as unknown as { mib: number; rate: number; interval: string; duration: string; threads?: number; hugePages: boolean; redis: boolean; redisPort: number; rounds: number };
     if (!(Number.isInteger(args.mib) && args.mib >= 1)) throw new CliError(`--mib must be a positive integer, got ${args.mib}`);
     if (!(args.rate >= 0)) throw new CliError(`--rate must be >= 0, got ${args.rate}`);
     if (!(Number.isInteger(args.rounds) && args.rounds >= 1)) throw new CliError(`--rounds must be a positive integer, got ${args.rounds}`);
@@ -178,6 +182,7 @@ const benchRecordCommand: CommandModule = {
       intervalMs: durationFlag('--interval', args.interval),
       durationMs: durationFlag('--duration', args.duration),
       ...(args.threads !== undefined ? { threads: args.threads } : {}),
+      hugePages: args.hugePages,
       redis: args.redis,
       redisPort: args.redisPort,
       rounds: args.rounds,

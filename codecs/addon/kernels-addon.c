@@ -22,7 +22,9 @@
  */
 #include <node_api.h>
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "../reference-c/xbzrle-kernels.h"
 #include "xor-lz4-apply.h"
@@ -143,6 +145,27 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
   return int_result(env, -1);
 }
 
+/* adviseHugePages(bytes): asks the kernel to back the 2 MiB-aligned interior of a Uint8Array's memory with huge pages; returns the bytes advised (0: none, or refused). */
+static napi_value advise_huge_pages(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  uint8_t *data;
+  size_t length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || !bytes_of(env, argv[0], &data, &length)) return int_result(env, -2);
+#ifdef MADV_HUGEPAGE
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  const uintptr_t start = ((uintptr_t)data + huge - 1) & ~(huge - 1);
+  const uintptr_t end = ((uintptr_t)data + length) & ~(huge - 1);
+  if (end <= start) return int_result(env, 0);
+  if (madvise((void *)start, end - start, MADV_HUGEPAGE) != 0) return int_result(env, 0);
+  napi_value result;
+  napi_create_double(env, (double)(end - start), &result);
+  return result;
+#else
+  return int_result(env, 0);
+#endif
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value function;
   napi_create_function(env, "xbzrleEncode", NAPI_AUTO_LENGTH, encode, NULL, &function);
@@ -151,6 +174,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "xbzrleDecode", function);
   napi_create_function(env, "xorLz4Epoch", NAPI_AUTO_LENGTH, xor_lz4_epoch, NULL, &function);
   napi_set_named_property(env, exports, "xorLz4Epoch", function);
+  napi_create_function(env, "adviseHugePages", NAPI_AUTO_LENGTH, advise_huge_pages, NULL, &function);
+  napi_set_named_property(env, exports, "adviseHugePages", function);
   return exports;
 }
 

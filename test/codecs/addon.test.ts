@@ -3,11 +3,14 @@
  * pages that are not kernel-visible, and safe against arguments the TypeScript side would
  * never pass. Its agreement with the TypeScript codec is in xbzrle.test.ts.
  */
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allocatePages } from '../../codecs/page-memory.js';
 import { getCodec } from '../../codecs/registry.js';
 import { deltaAddon, deltaAddonStatus } from '../../codecs/native.js';
 import type { XbzrleCodec } from '../../codecs/xbzrle.js';
+
+const THP = '/sys/kernel/mm/transparent_hugepage/enabled';
 
 if (deltaAddon === null) console.log(`skipping the native addon tests: ${deltaAddonStatus}`);
 
@@ -63,5 +66,22 @@ describe.skipIf(deltaAddon === null)('the native delta addon', () => {
     ];
     for (const [what, call] of refusals) expect(call(), what).toBe(-2);
     expect(out.every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('advises huge pages for the 2 MiB-aligned interior of a buffer only, leaving its bytes as they were', () => {
+    expect(addon.adviseHugePages(new Uint8Array(4096))).toBe(0); // no aligned 2 MiB inside
+    const shared = new Uint8Array(new SharedArrayBuffer(8 << 20));
+    shared[5] = 7;
+    shared[(8 << 20) - 1] = 9;
+    const advised = addon.adviseHugePages(shared);
+    // A kernel built without transparent huge pages refuses (0); else the interior is advised
+    // (whatever the mode, the advice is taken): at least 6 MiB of an 8 MiB buffer, whole 2 MiB units.
+    if (!existsSync(THP)) expect(advised).toBe(0);
+    else {
+      expect(advised).toBeGreaterThanOrEqual(6 << 20);
+      expect(advised % (2 << 20)).toBe(0);
+    }
+    expect([shared[5], shared[(8 << 20) - 1], shared[3 << 20]]).toEqual([7, 9, 0]);
+    expect(addon.adviseHugePages(new Int32Array(1 << 20) as unknown as Uint8Array)).toBe(-2); // bytes only
   });
 });

@@ -61,6 +61,8 @@ export interface RecordOptions {
   dirtyTracking?: DirtyTracking;
   /** Scanning threads (default: min(2, cores)). */
   threads?: number;
+  /** Shadows (the recorder's copies of the pages) on transparent huge pages (default true): a faster first snapshot, more memory for sparsely present mappings. */
+  hugePages?: boolean;
   onProgress?: (message: string) => void;
   /** Called after each snapshot (1-based count); the next one waits for the returned promise (tests step a child in lockstep). */
   onSnapshot?: (snapshots: number, tookMs: number) => void | Promise<void>;
@@ -373,7 +375,7 @@ export async function recordProcess(options: RecordOptions): Promise<RecordResul
       if (method === 'soft-dirty') throw new RecorderError(`cannot read /proc/${state.pid}/pagemap: ${errorCode(error) ?? (error as Error).message}`);
     }
   }
-  const scanner = new Scanner(options.threads);
+  const scanner = new Scanner(options.threads, options.hugePages ?? true);
   let writer: TraceWriter | undefined;
   const snapshotStarts: number[] = [];
   const snapshotTimes: number[] = [];

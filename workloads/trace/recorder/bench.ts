@@ -22,6 +22,8 @@ export interface RecorderBenchOptions {
   intervalMs?: number;
   durationMs?: number;
   threads?: number;
+  /** The recorder's shadows on transparent huge pages (default true). */
+  hugePages?: boolean;
   /** Also measure Redis under redis-benchmark (needs redis-server and redis-benchmark). */
   redis?: boolean;
   redisPort?: number;
@@ -34,6 +36,7 @@ export interface RecorderBenchResult {
   rate: number;
   intervalMs: number;
   threads: number | undefined;
+  hugePages: boolean;
   /** Median of `rounds` plain sequential reads of the child's memory (ms) and its GB/s. */
   plainReadMs: number;
   plainReadGBps: number;
@@ -131,6 +134,7 @@ export async function benchmarkRecorder(options: RecorderBenchOptions = {}): Pro
       durationMs,
       mappings: { largest: 1 },
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      hugePages: options.hugePages ?? true,
     });
     const cpu = process.cpuUsage(cpuBefore);
     const wall = performance.now() - wallBefore;
@@ -139,6 +143,7 @@ export async function benchmarkRecorder(options: RecorderBenchOptions = {}): Pro
       rate,
       intervalMs,
       threads: options.threads,
+      hugePages: options.hugePages ?? true,
       plainReadMs,
       plainReadGBps: bytes / plainReadMs / 1e6,
       snapshotMs: recorded.snapshotMs,
@@ -165,7 +170,7 @@ export async function benchmarkRecorder(options: RecorderBenchOptions = {}): Pro
         const controller = new AbortController();
         let firstDone: () => void = () => {};
         const first = new Promise<void>((resolve) => (firstDone = resolve));
-        const recording = recordProcess({ pid: redis.pid!, out: join(directory, `redis-${round}.pdt`), intervalMs, signal: controller.signal, onSnapshot: () => firstDone() });
+        const recording = recordProcess({ pid: redis.pid!, out: join(directory, `redis-${round}.pdt`), intervalMs, signal: controller.signal, hugePages: options.hugePages ?? true, onSnapshot: () => firstDone() });
         await first; // timed from after the first (full) snapshot
         withRecorder.push(redisBenchmark(port));
         controller.abort();

@@ -4,6 +4,7 @@
  * (scan-worker.ts). The main thread only encodes the pages that changed, as each thread
  * hands over a batch of XOR deltas.
  */
+import { deltaAddon } from '../../../codecs/native.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PAGE_BYTES, STAGING_PAGES, TASK_FIELDS, type ScanReply } from './scan-protocol.js';
@@ -39,7 +40,15 @@ export class Scanner {
   private readonly threads: Thread[] = [];
   private shadows = 0;
 
-  constructor(threadCount = Math.min(2, availableParallelism())) {
+  /**
+   * `hugePages` (default true, where the native addon was built): shadows backed by
+   * transparent huge pages. A mapping whose pages are present only here and there then costs
+   * up to 2 MiB of shadow per region touched rather than 4 KiB per page.
+   */
+  constructor(
+    threadCount = Math.min(2, availableParallelism()),
+    private readonly hugePages = true,
+  ) {
     for (let i = 0; i < Math.max(1, threadCount); i++) {
       const staging = new SharedArrayBuffer(STAGING_PAGES * PAGE_BYTES);
       const pages = new SharedArrayBuffer(STAGING_PAGES * 8);
@@ -69,6 +78,9 @@ export class Scanner {
   /** A zero-filled shadow of `bytes` bytes shared with every thread; returns its index and main-thread view. */
   addShadow(bytes: number): { index: number; buffer: Buffer } {
     const shared = new SharedArrayBuffer(bytes);
+    // Huge pages: the first snapshot writes every shadow page, and a fault per 4 KiB page was
+    // most of its time (300 MiB child: first snapshot 1.1-1.3 s -> 0.6-0.9 s; Redis's RSS +5%).
+    if (this.hugePages) deltaAddon?.adviseHugePages(new Uint8Array(shared));
     const index = this.shadows++;
     for (const thread of this.threads) thread.worker.postMessage({ type: 'shadow', index, buffer: shared });
     return { index, buffer: Buffer.from(shared) };

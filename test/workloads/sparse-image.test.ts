@@ -11,6 +11,7 @@ import { PAGE_XOR_LZ4, PAGE_XOR_RAW, RECORD_EPOCH, TraceError } from '../../work
 import { deltaAddon } from '../../codecs/native.js';
 import { SparseTarget, TraceFileReader } from '../../workloads/trace/reader.js';
 import { writeTrace } from '../../workloads/trace/writer.js';
+import { writeRandomPages } from './trace/random-page-writes.js';
 import { joinTrace, splitTrace } from '../fuzz/trace-parts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pagedelta-sparse-'));
@@ -194,28 +195,8 @@ describe('decodeEpoch', () => {
 
   it.skipIf(deltaAddon === null)('the native XOR+LZ4 path and the TypeScript one give the same pages and counts, also up to a corrupt block', async () => {
     // Sparse writes, dense ones, pages zeroed, rewritten with their own bytes, and named again.
-    let state = 11;
-    const next = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 8;
     const path = join(dir, 'mixed.pdt');
-    const pages = Array.from({ length: 64 }, () => new Uint8Array(4096));
-    await writeTrace(path, { kind: 'content', pageSize: 4096, pageCount: 64, timeUnit: 'ms' }, (writer) => {
-      for (let epoch = 0; epoch < 6; epoch++) {
-        writer.beginEpoch(epoch * 100);
-        for (let write = 0; write < 40; write++) {
-          const page = next() % 64;
-          const bytes = pages[page]!;
-          const shape = next() % 5; // 0 zeroed, 1 dense, 2 rewritten unchanged, else sparse runs
-          if (shape === 0) bytes.fill(0);
-          else if (shape === 1) for (let k = 0; k < 4096; k++) bytes[k] = next() & (k % 3 === 0 ? 255 : 0);
-          for (let run = 0; run < (shape === 2 ? 0 : 1 + (next() % 4)); run++) {
-            const at = next() % 4000;
-            for (let k = 0; k < 1 + (next() % 90); k++) bytes[at + k] = next() & 255;
-          }
-          writer.writePage(page, bytes);
-        }
-        writer.endEpoch();
-      }
-    });
+    const pages = await writeRandomPages(path, { pages: 64, epochs: 6, writesPerEpoch: 40, seed: 11 });
     const typescript = decodeAll(path, false);
     const native = decodeAll(path, true);
     expect(typescript.error).toBeNull();

@@ -14,6 +14,7 @@ import { TraceFileReader } from '../../../workloads/trace/reader.js';
 import { synthesizeTrace } from '../../../workloads/trace/synthesize.js';
 import { TraceWriter, writeTrace } from '../../../workloads/trace/writer.js';
 import { joinTrace, splitTrace } from '../../fuzz/trace-parts.js';
+import { writeRandomPages } from './random-page-writes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pagedelta-info-totals-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,28 +62,9 @@ describe('trace info from the end record', () => {
     expect(figures(info)).toEqual(figures(await traceInfo(path, { decodePages: true })));
   });
 
-  it('gives the figures decoding gives on a trace of random writes, zeroings and rewrites', async () => {
-    let state = 3;
-    const next = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 8;
+  it('gives the figures decoding gives on a trace of random writes, dense rewrites, zeroings and unchanged rewrites', async () => {
     const path = join(dir, 'random.pdt');
-    const pages = Array.from({ length: 32 }, () => new Uint8Array(4096));
-    await writeTrace(path, { kind: 'content', pageSize: 4096, pageCount: 40, timeUnit: 'ms' }, (writer) => {
-      for (let epoch = 0; epoch < 8; epoch++) {
-        writer.beginEpoch(epoch * 50);
-        for (let write = 0; write < 30; write++) {
-          const page = next() % 32;
-          const bytes = pages[page]!;
-          const shape = next() % 4; // 0 zeroed, 1 rewritten unchanged, else a few changed runs
-          if (shape === 0) bytes.fill(0);
-          for (let run = 0; run < (shape >= 2 ? 1 + (next() % 5) : 0); run++) {
-            const at = next() % 4000;
-            for (let k = 0; k < 1 + (next() % 60); k++) bytes[at + k] = next() & 255;
-          }
-          writer.writePage(page, bytes);
-        }
-        writer.endEpoch();
-      }
-    });
+    await writeRandomPages(path, { pages: 32, epochs: 8, writesPerEpoch: 30, seed: 3 });
     const info = await traceInfo(path);
     expect(info.zeroWriteFraction).toBeGreaterThan(0);
     expect(info.unchangedWriteFraction).toBeGreaterThan(0);

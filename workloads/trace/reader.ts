@@ -65,6 +65,13 @@ export interface PageTarget {
    * page is known to hold only zeros, so its XOR delta is its new content.
    */
   touch(page: number, entry: number): boolean;
+  /**
+   * Called with a record's entry count before any of its pages is looked up: from then until
+   * the next record, bytes() and words() must keep returning the same arrays for the same
+   * pages (the native kernel applies queued pages after the lookups; a target that replaced
+   * an array in between would lose them).
+   */
+  reserve?(entries: number): void;
 }
 
 export class MemoryTarget implements PageTarget {
@@ -117,6 +124,10 @@ export class OffsetTarget implements PageTarget {
 
   touch(page: number, entry: number): boolean {
     return this.inner.touch(page + this.first, entry);
+  }
+
+  reserve(entries: number): void {
+    this.inner.reserve?.(entries);
   }
 }
 
@@ -608,6 +619,7 @@ export class TraceFileReader {
     this.jobChunks.length = 0;
     this.countOnly = target instanceof CountOnlyTarget;
     this.parseEntries(payload, base, entries);
+    target.reserve?.(entries);
     const pages = this.pages;
     const kinds = this.kinds;
     const native = this.native !== null && this.header.pageSize <= NATIVE_LZ4_MAX_PAGE;

@@ -54,16 +54,21 @@ class SlotTarget implements PageTarget {
     return this;
   }
 
-  /** Slot `entry` (zero-filled on first use in this record; more slots for a record longer than writers make). */
+  /** Room for a record of `entries` entries (more slots for a record longer than writers make), before any is looked up. */
+  reserve(entries: number): void {
+    const needed = entries * this.pageWords;
+    if (needed <= this.slotWords.length) return;
+    const grown = new Int32Array(Math.max(needed, 2 * this.slotWords.length));
+    grown.set(this.slotWords.subarray(0, this.filled * this.pageWords));
+    this.slotWords = grown;
+    this.slotBytes = new Uint8Array(grown.buffer);
+  }
+
+  /** Slot `entry` (zero-filled on first use in this record). */
   words(_page: number, entry: number): Int32Array {
     if (entry >= this.filled) {
       const needed = (entry + 1) * this.pageWords;
-      if (needed > this.slotWords.length) {
-        const grown = new Int32Array(Math.max(needed, 2 * this.slotWords.length));
-        grown.set(this.slotWords.subarray(0, this.filled * this.pageWords));
-        this.slotWords = grown;
-        this.slotBytes = new Uint8Array(grown.buffer);
-      }
+      if (needed > this.slotWords.length) this.reserve(entry + 1); // without a reserve() call first
       this.slotWords.fill(0, this.filled * this.pageWords, needed);
       this.filled = entry + 1;
     }

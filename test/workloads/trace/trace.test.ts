@@ -14,6 +14,8 @@ import { PAGE_UNCHANGED, PAGE_XOR_LZ4, PAGE_XOR_RAW, PAGE_ZERO, TraceError } fro
 import { traceInfo, traceInfoTables } from '../../../workloads/trace/info.js';
 import { TraceWriter, writeTrace } from '../../../workloads/trace/writer.js';
 import { Xoshiro128 } from '../../../workloads/prng.js';
+import { lz4 } from '../../../codecs/native.js';
+import { joinTrace, splitTrace } from '../../fuzz/trace-parts.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'pagedelta-trace-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -219,6 +221,51 @@ describe('content traces: write, read, replay', () => {
       expect(spread.page(number)[4095]).toBe(whole.page(number)[4095]);
     }
     expect([1, 2, 3, 4].map((number) => whole.page(number)[4095])).toEqual([10, 21, 30, 44]);
+  });
+
+  it('spread=true on a record longer than writers make (1500 entries): the same pages as applied at once', async () => {
+    // Writers cut records at 1024 entries; a reader takes longer ones, and replay's slots grow
+    // in the middle of such a record (the native kernel's queued pages must not be lost then).
+    const pageCount = 1600;
+    const path = tempFile('long-record.pdt');
+    await writeTrace(path, { kind: 'content', pageCount, timeUnit: 'ms' }, (writer) => {
+      writer.beginEpoch(0);
+      writer.endEpoch();
+      writer.beginEpoch(100);
+      writer.writePage(0, new Uint8Array(4096).fill(1)); // placeholder record, replaced below
+      writer.endEpoch();
+    });
+    const parts = splitTrace(new Uint8Array(readFileSync(path)));
+    const epochs = parts.records.filter((record) => record.type === 0x45);
+    const entries: number[] = [];
+    for (let page = 0; page < 1500; page++) {
+      const xor = new Uint8Array(4096);
+      xor[(page * 7) % 4096] = (page % 255) + 1;
+      xor[4095 - (page % 100)] = 0x5a;
+      const block = new Uint8Array(lz4.encodeBound(4096));
+      const size = lz4.encodeBlock(xor, block);
+      entries.push(page === 0 ? 0 : 2, PAGE_XOR_LZ4, size, ...block.subarray(0, size)); // page delta zigzag(+1) = 2; sizes < 128: one varint byte
+    }
+    const payload = new Uint8Array(12 + entries.length);
+    const view = new DataView(payload.buffer);
+    view.setFloat64(0, 100, true);
+    view.setUint32(8, 1500, true);
+    payload.set(entries, 12);
+    epochs[1]!.payload = payload;
+    writeFileSync(path, joinTrace(parts));
+    const replay = (spec: string): GuestMemory => {
+      const workload = createWorkload(spec, { pageCount });
+      const memory = new GuestMemory(pageCount);
+      workload.init(memory);
+      workload.advance(memory, 100, new DirtyBitmap(pageCount));
+      return memory;
+    };
+    const whole = replay(`trace:${path}`);
+    const spread = replay(`trace:${path},spread=true`);
+    for (const page of [0, 1, 1023, 1024, 1200, 1499]) {
+      expect(whole.page(page)[(page * 7) % 4096], `page ${page}`).toBe((page % 255) + 1);
+      expect(spread.page(page), `page ${page}`).toEqual(whole.page(page));
+    }
   });
 
   it('a migration that outlives the trace, or stops in a long snapshot gap, says so', async () => {

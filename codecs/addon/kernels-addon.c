@@ -79,6 +79,18 @@ static napi_value decode(napi_env env, napi_callback_info info) {
 static __thread xor_lz4_scratch *thread_scratch = NULL;
 static __thread xor_lz4_writes thread_writes = {NULL, NULL, 0, 0};
 
+/* Frees them when the thread's Node environment ends (a worker thread that exits). */
+static void free_thread_buffers(void *unused) {
+  (void)unused;
+  free(thread_scratch);
+  thread_scratch = NULL;
+  free(thread_writes.at);
+  free(thread_writes.value);
+  thread_writes.at = NULL;
+  thread_writes.value = NULL;
+  thread_writes.count = thread_writes.capacity = 0;
+}
+
 /* A Uint8Array, Int32Array or Float64Array argument's data and element count, or 0. */
 static int elements_of(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length) {
   napi_typedarray_type type;
@@ -168,6 +180,8 @@ static napi_value advise_huge_pages(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_value function;
+  /* init runs once in each environment (the main thread, each worker), on its own thread. */
+  napi_add_env_cleanup_hook(env, free_thread_buffers, NULL);
   napi_create_function(env, "xbzrleEncode", NAPI_AUTO_LENGTH, encode, NULL, &function);
   napi_set_named_property(env, exports, "xbzrleEncode", function);
   napi_create_function(env, "xbzrleDecode", NAPI_AUTO_LENGTH, decode, NULL, &function);

@@ -36,8 +36,25 @@ typedef struct {
   size_t count, capacity;
 } xor_lz4_writes;
 
+static inline uint64_t load_word(const uint8_t *p);
+static inline void store_word(uint8_t *p, uint64_t v);
+
+/* Applies and forgets the held-back writes, in order (XOR: the order does not change the result). */
+static inline void apply_held_writes(xor_lz4_writes *w) {
+  const size_t ahead = 16;
+  for (size_t k = 0; k < w->count; k++) {
+    if (k + ahead < w->count) __builtin_prefetch(w->at[k + ahead], 1);
+    store_word(w->at[k], load_word(w->at[k]) ^ w->value[k]);
+  }
+  w->count = 0;
+}
+
+/* Writes held at the most (16 MiB of list): a crafted record of many tiny dense blocks is applied in parts. */
+#define XOR_LZ4_MAX_HELD ((size_t)1 << 20)
+
 /* Adds one held-back write; 0 when no memory could be had for it (the caller writes it at once). */
 static inline int hold_write(xor_lz4_writes *w, uint8_t *at, uint64_t value) {
+  if (w->count == XOR_LZ4_MAX_HELD) apply_held_writes(w);
   if (w->count == w->capacity) {
     const size_t capacity = w->capacity == 0 ? 4096 : 2 * w->capacity;
     uint8_t **ats = (uint8_t **)realloc(w->at, capacity * sizeof *ats);
@@ -194,16 +211,6 @@ static inline int xor_lz4_apply(const uint8_t *block, int size, uint8_t *page, i
 invalid:
   clear_dirty(s, page_size);
   return -1;
-}
-
-/* Applies and forgets the held-back writes, in order (XOR: the order does not change the result). */
-static inline void apply_held_writes(xor_lz4_writes *w) {
-  const size_t ahead = 16;
-  for (size_t k = 0; k < w->count; k++) {
-    if (k + ahead < w->count) __builtin_prefetch(w->at[k + ahead], 1);
-    store_word(w->at[k], load_word(w->at[k]) ^ w->value[k]);
-  }
-  w->count = 0;
 }
 
 #endif

@@ -307,6 +307,11 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
       }
     }
     timed = source.timed;
+    // The totals read ahead must be those of the end record met in order.
+    const inOrder = source.endRecordTotals;
+    if (fromTotals && (inOrder === null || inOrder.nonZeroPages !== totals!.nonZeroPages || inOrder.zeroedBytes !== totals!.zeroedBytes)) {
+      throw new TraceError(`${path}: corrupt: the end record read ahead (content totals) is not the one the records lead to`);
+    }
   } finally {
     source.close();
   }

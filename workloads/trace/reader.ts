@@ -313,6 +313,8 @@ export class TraceFileReader {
   private readonly jobChunks: Uint8Array[] = [];
   /** The record is decoded into a CountOnlyTarget: nothing is applied, only counted. */
   private countOnly = false;
+  /** The end record's totals once the records have been read up to it (null before). */
+  endRecordTotals: Record<string, unknown> | null = null;
 
   /** `options.native` (default true): XOR+LZ4 entries through the native addon when it was built. */
   constructor(
@@ -520,7 +522,8 @@ export class TraceFileReader {
    * The end record's totals, read from the end of a closed file before the records are
    * (a reader that can use them decides how to read first), or null when the file is not
    * closed or its last bytes are not an end record with a valid checksum. The records are
-   * still read and checked in full; checkTotals holds them to the same record when it comes.
+   * still read and checked in full, up to the end record (endRecordTotals), which a caller
+   * that used these must find the same.
    */
   readEndTotals(): Record<string, unknown> | null {
     if (!this.header.complete) return null;
@@ -556,6 +559,7 @@ export class TraceFileReader {
       this.corrupt(at, 'JSON totals in the end record');
     }
     if (totals === null || typeof totals !== 'object' || Array.isArray(totals)) this.corrupt(at, 'a JSON object of totals in the end record');
+    this.endRecordTotals = totals as Record<string, unknown>;
     const { records, epochs, accesses, pageCount } = totals as Record<string, unknown>;
     if (records !== undefined && records !== this.recordsSeen) this.corrupt(at, `the end record's count of ${records} records to match the ${this.recordsSeen} in the file`);
     if (this.header.kind === 'content' && epochs !== undefined && epochs !== this.epochsSeen) this.corrupt(at, `the end record's count of ${epochs} epochs to match the ${this.epochsSeen} in the file`);

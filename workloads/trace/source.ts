@@ -203,6 +203,11 @@ export class TraceSource {
     return this.binary ? this.binary.readEndTotals() : null;
   }
 
+  /** A binary trace's end-record totals once read up to it in order; null before (and for text). */
+  get endRecordTotals(): Record<string, unknown> | null {
+    return this.binary ? this.binary.endRecordTotals : null;
+  }
+
   /** Bytes of read buffer held (bounded by the largest record, not the trace length). */
   get bufferBytes(): number {
     return this.binary ? this.binary.bufferBytes : 1 << 20;

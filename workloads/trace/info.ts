@@ -145,6 +145,44 @@ class TimeHistogram {
   }
 }
 
+/**
+ * Fewest of `counts` (zeros ignored) whose sum reaches `share` of `total`: the largest taken
+ * first. Counted by value, not sorted (a sort of 83k counts was 7% of a trace info pass): each
+ * count value's pages are taken together, as many as the goal still needs.
+ */
+export function hottestPages(counts: ArrayLike<number>, share: number, total: number): number {
+  if (total === 0) return 0;
+  const goal = share * total - 1e-9;
+  let largest = 0;
+  for (let i = 0; i < counts.length; i++) if (counts[i]! > largest) largest = counts[i]!;
+  if (largest > Math.max(1 << 16, 4 * counts.length)) {
+    // Counts too large to tabulate by value in memory of the order of the counts': sorted instead.
+    const values = Float64Array.from(counts).sort();
+    let covered = 0;
+    let pages = 0;
+    for (let i = values.length - 1; i >= 0 && values[i]! > 0 && covered < goal; i--) {
+      covered += values[i]!;
+      pages++;
+    }
+    return pages;
+  }
+  const pagesWith = new Float64Array(largest + 1);
+  for (let i = 0; i < counts.length; i++) pagesWith[counts[i]!]!++;
+  let covered = 0;
+  let pages = 0;
+  for (let count = largest; count >= 1 && covered < goal; count--) {
+    const available = pagesWith[count]!;
+    if (available === 0) continue;
+    // The fewest of them that reach the goal, or all: the comparison the one-by-one walk makes.
+    let take = Math.min(available, Math.max(1, Math.ceil((goal - covered) / count)));
+    while (take > 1 && covered + (take - 1) * count >= goal) take--;
+    while (take < available && covered + take * count < goal) take++;
+    covered += take * count;
+    pages += take;
+  }
+  return pages;
+}
+
 /** Per-page counters: an array while page numbers are small, a Map beyond. */
 class PageCounter {
   private counts = new Uint32Array(1024);
@@ -174,16 +212,7 @@ class PageCounter {
 
   /** Fewest pages covering `share` of all counts. */
   hotSet(share: number, total: number): number {
-    if (total === 0) return 0;
-    const values = this.map ? Float64Array.from(this.map.values()) : Float64Array.from(this.counts.filter((count) => count > 0));
-    values.sort();
-    let covered = 0;
-    let pages = 0;
-    for (let i = values.length - 1; i >= 0 && covered < share * total - 1e-9; i--) {
-      covered += values[i]!;
-      pages++;
-    }
-    return pages;
+    return hottestPages(this.map ? Float64Array.from(this.map.values()) : this.counts, share, total);
   }
 }
 

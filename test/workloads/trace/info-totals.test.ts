@@ -7,9 +7,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PAGE_UNCHANGED, PAGE_XOR_LZ4, PAGE_ZERO, RECORD_END, TraceError } from '../../../workloads/trace/format.js';
-import { traceInfo } from '../../../workloads/trace/info.js';
+import { hottestPages, traceInfo } from '../../../workloads/trace/info.js';
 import { TraceFileReader } from '../../../workloads/trace/reader.js';
 import { synthesizeTrace } from '../../../workloads/trace/synthesize.js';
 import { TraceWriter, writeTrace } from '../../../workloads/trace/writer.js';
@@ -130,5 +131,39 @@ describe('trace info from the end record', () => {
     await expect(traceInfo(lying)).rejects.toThrow(TraceError);
     await expect(traceInfo(lying)).rejects.toThrow(/corrupt end record: 9 non-zero pages in a trace of 8 pages$/);
     expect((await traceInfo(lying, { decodePages: true })).zeroPageFraction).toBe(7 / 8);
+  });
+});
+
+describe('the hot set: fewest pages that take a share of the writes', () => {
+  /** The definition: counts sorted, the largest taken one by one until the share is reached. */
+  function reference(counts: number[], share: number, total: number): number {
+    const sorted = counts.filter((count) => count > 0).sort((a, b) => a - b);
+    let covered = 0;
+    let pages = 0;
+    for (let i = sorted.length - 1; i >= 0 && covered < share * total - 1e-9; i--) {
+      covered += sorted[i]!;
+      pages++;
+    }
+    return pages;
+  }
+
+  it('by hand: counts 5 3 3 1 0 of 12, 90% -> 3 pages (5 + 3 + 3 = 11 >= 10.8); 50% -> 2; 100% -> 4', () => {
+    const counts = Uint32Array.of(5, 3, 0, 3, 1);
+    expect([0.9, 0.5, 1, 0.01].map((share) => hottestPages(counts, share, 12))).toEqual([3, 2, 4, 1]);
+    expect(hottestPages(counts, 0.9, 0)).toBe(0);
+  });
+
+  it('equals the definition on random counts, ties and very large counts included (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.nat(5), fc.nat(300), fc.integer({ min: 0, max: 2 ** 30 })), { maxLength: 200 }),
+        fc.double({ min: 0.001, max: 1, noNaN: true }),
+        (counts, share) => {
+          const total = counts.reduce((sum, count) => sum + count, 0);
+          expect(hottestPages(Float64Array.from(counts), share, total)).toBe(reference(counts, share, total));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

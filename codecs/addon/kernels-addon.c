@@ -140,7 +140,8 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
   for (int32_t job = 0; job < count; job++) {
     const int32_t at = jobs[4 * job], size = jobs[4 * job + 1], chunk = jobs[4 * job + 2], entry = jobs[4 * job + 3];
     const double offset = offsets[job];
-    if (at < 0 || size < 0 || (size_t)at + (size_t)size > payload_length || chunk < 0 || (uint32_t)chunk >= chunk_count ||
+    /* Blocks of at most 1 MiB: their lengths then add up in an int (255 a continuation byte). */
+    if (at < 0 || size < 0 || size > (1 << 20) || (size_t)at + (size_t)size > payload_length || chunk < 0 || (uint32_t)chunk >= chunk_count ||
         !(offset >= 0) || offset + page_size > (double)chunk_lengths[chunk] || offset != (double)(size_t)offset ||
         (changed != NULL && (entry < 0 || (size_t)entry >= changed_length))) {
       apply_held_writes(&thread_writes);

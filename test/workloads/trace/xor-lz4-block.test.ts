@@ -162,6 +162,8 @@ describe.skipIf(deltaAddon === null)('the native XOR+LZ4 kernel over a record', 
     const call = (jobs: number[], offset: number, options: { chunks?: unknown; changed?: Int32Array | null; pageSize?: number; count?: number } = {}) =>
       deltaAddon!.xorLz4Epoch(b, Int32Array.from(jobs), Float64Array.of(offset), options.count ?? 1, (options.chunks ?? [chunk]) as Uint8Array[], options.pageSize ?? pageSize, options.changed === undefined ? new Int32Array(1) : options.changed, true);
     expect(call([0, b.length + 1, 0, 0], 0)).toBe(-2); // block past the payload
+    const huge = new Uint8Array((1 << 20) + 1).fill(0xff); // a block over 1 MiB: its length sum could overflow
+    expect(deltaAddon!.xorLz4Epoch(huge, Int32Array.of(0, huge.length, 0, 0), Float64Array.of(0), 1, [chunk], pageSize, null, true)).toBe(-2);
     expect(call([-1, b.length, 0, 0], 0)).toBe(-2);
     expect(call([0, b.length, 1, 0], 0)).toBe(-2); // no chunk 1
     expect(call([0, b.length, 0, 0], 1)).toBe(-2); // page past the chunk

@@ -104,23 +104,28 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 8) return int_result(env, -2);
   void *payload_data, *jobs_data, *offsets_data, *changed_data = NULL;
   size_t payload_length, jobs_length, offsets_length, changed_length = 0;
-  int32_t count, page_size;
+  double count_value, page_size_value;
   bool apply, is_array;
   uint32_t chunk_count;
   if (!elements_of(env, argv[0], napi_uint8_array, &payload_data, &payload_length) ||
       !elements_of(env, argv[1], napi_int32_array, &jobs_data, &jobs_length) ||
       !elements_of(env, argv[2], napi_float64_array, &offsets_data, &offsets_length) ||
-      napi_get_value_int32(env, argv[3], &count) != napi_ok ||
+      napi_get_value_double(env, argv[3], &count_value) != napi_ok ||
       napi_is_array(env, argv[4], &is_array) != napi_ok || !is_array ||
       napi_get_array_length(env, argv[4], &chunk_count) != napi_ok ||
-      napi_get_value_int32(env, argv[5], &page_size) != napi_ok ||
+      napi_get_value_double(env, argv[5], &page_size_value) != napi_ok ||
       napi_get_value_bool(env, argv[7], &apply) != napi_ok)
     return int_result(env, -2);
   napi_valuetype changed_type;
   if (napi_typeof(env, argv[6], &changed_type) != napi_ok) return int_result(env, -2);
   if (changed_type != napi_null && !elements_of(env, argv[6], napi_int32_array, &changed_data, &changed_length)) return int_result(env, -2);
-  if (count < 0 || (size_t)count * 4 > jobs_length || (size_t)count > offsets_length) return int_result(env, -2);
-  if (page_size < 1 || page_size > XOR_LZ4_MAX_PAGE || chunk_count > 4096) return int_result(env, -2);
+  /* A whole count the arrays hold; a page size that is a power of two, 8 .. XOR_LZ4_MAX_PAGE
+     (the kernel works in 8-byte words): anything else is refused, not rounded. */
+  if (!(count_value >= 0 && count_value <= 0x7fffffff) || count_value != (double)(int32_t)count_value) return int_result(env, -2);
+  if (!(page_size_value >= 8 && page_size_value <= XOR_LZ4_MAX_PAGE) || page_size_value != (double)(int32_t)page_size_value) return int_result(env, -2);
+  const int32_t count = (int32_t)count_value, page_size = (int32_t)page_size_value;
+  if ((page_size & (page_size - 1)) != 0) return int_result(env, -2);
+  if ((size_t)count * 4 > jobs_length || (size_t)count > offsets_length || chunk_count > 4096) return int_result(env, -2);
   uint8_t *chunks[4096];
   size_t chunk_lengths[4096];
   for (uint32_t c = 0; c < chunk_count; c++) {

@@ -169,7 +169,8 @@ static inline void clear_dirty(xor_lz4_scratch *s, int page_size) {
  * Applies block[0, size) to page[0, page_size) (when page is not NULL) and returns the number
  * of non-zero delta bytes, or -1 when the block is not valid LZ4 of exactly page_size bytes
  * (the rules of the TypeScript reader: a last sequence of literals only, matches inside the
- * output so far): the page is then untouched, since it is written only at the end. With
+ * output so far, no match starting in the last 12 bytes or reaching the last 5): the page is
+ * then untouched, since it is written only at the end. With
  * `held` the page writes are added there instead (applied by apply_held_writes). The scratch
  * is all zeros (and no word dirty) on entry and on return.
  */
@@ -211,7 +212,9 @@ static inline int xor_lz4_apply(const uint8_t *block, int size, uint8_t *page, i
       if (more < 0) goto invalid;
       match += more;
     }
-    if (match > page_size - d) goto invalid;
+    /* The block format's parsing restrictions (the LZ4 library refuses blocks that break them):
+       a match starts at least 12 bytes before the end, and the last 5 bytes are literals. */
+    if (d > page_size - 12 || match > page_size - 5 - d) goto invalid;
     const int source = d - offset;
     /* Output that copies only zeros is left as it is (zeros). An overlapping match repeats
        the `offset` bytes before d; a disjoint one copies [source, source + match). */

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { checksum } from '../../workloads/trace/format.js';
 import { traceInfo } from '../../workloads/trace/info.js';
 import { writeTrace } from '../../workloads/trace/writer.js';
 
@@ -54,11 +55,26 @@ describe('trace bench-read', () => {
       writer.writePage(5, new Uint8Array(4096).fill(1));
       writer.endEpoch();
     });
+    // A writer that never closed its file, with no page count in the preamble: its first
+    // record, cut from a closed trace of 8 pages, names page 5.
+    const closed = readFileSync(vast);
+    const unclosed = join(dir, 'unclosed.pdt');
+    const view = new DataView(closed.buffer, closed.byteOffset, closed.length);
+    const head = Buffer.from(closed.subarray(0, 48 + view.getUint32(40, true)));
+    const first = 48 + view.getUint32(40, true);
+    const record = closed.subarray(first, first + 6 + view.getUint32(first + 2, true) + 4);
+    head[11] = 0; // not complete
+    head.fill(0, 16, 40); // no page, epoch or record counts
+    const headView = new DataView(head.buffer, head.byteOffset, head.length);
+    headView.setUint32(44, checksum(head.subarray(48), checksum(head.subarray(0, 44))), true);
+    writeFileSync(unclosed, Buffer.concat([head, record]));
     for (const [args, pattern] of [
       [['/nonexistent.pdtrace'], /^pagedelta: cannot open trace \/nonexistent\.pdtrace: ENOENT$/],
       [['/nonexistent.pdtrace', '--rounds', '0'], /^pagedelta: --rounds 0 is outside the valid range 1 \.\. 1000$/],
       [[accessList, '--replay'], /^pagedelta: --replay reads content traces; .* is an access trace$/],
       [[vast, '--replay'], /^pagedelta: --replay needs a 2147483648-page guest \(8192\.0 GiB\), more than half of this machine's memory$/],
+      [[unclosed, '--replay'], /^pagedelta: --replay: .*unclosed\.pdt was never closed by its writer and declares no page count, so the guest it needs is unknown$/],
+      [[vast, '--replay', '--decode-pages'], /^pagedelta: --decode-pages is for info passes; a replay always decodes its pages$/],
     ] as const) {
       const result = run('trace', 'bench-read', ...args);
       expect(result.status).toBe(1);

@@ -57,19 +57,29 @@ function replayPass(path: string, memory: GuestMemory, native: boolean): number 
   }
 }
 
+/** The native kernel is used for this trace: a binary content trace of pages up to 64 KiB. */
+function nativeApplies(path: string): boolean {
+  const source = new TraceSource(path);
+  const { format, kind, pageSize } = source.header;
+  source.close();
+  return format !== 'text' && kind === 'content' && pageSize <= 65536;
+}
+
 /** A guest for replaying `path`, refused (one line) when it is not a content trace or too large for this machine. */
 function replayGuest(path: string): GuestMemory {
   const source = new TraceSource(path);
-  const { kind, pageCount, pageSize } = source.header;
+  const { kind, pageCount, pageSize, complete } = source.header;
   source.close();
   if (kind !== 'content') throw new Error(`--replay reads content traces; ${path} is an access trace`);
+  // As the trace workload: without a page count the guest's size is unknown.
+  if (!complete && pageCount === 0) throw new Error(`--replay: ${path} was never closed by its writer and declares no page count, so the guest it needs is unknown`);
   const bytes = pageCount * pageSize;
   if (bytes > totalmem() / 2) throw new Error(`--replay needs a ${pageCount}-page guest (${(bytes / 2 ** 30).toFixed(1)} GiB), more than half of this machine's memory`);
   return new GuestMemory(Math.max(1, pageCount), pageSize);
 }
 
 export async function benchmarkTraceRead(path: string, rounds = 5, mode: TraceReadMode = 'info', options: TraceReadOptions = {}): Promise<TraceReadBenchmark> {
-  const native = options.native !== false && deltaAddon !== null;
+  const native = options.native !== false && deltaAddon !== null && nativeApplies(path);
   if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 1000)) throw new Error(`--rounds must be an integer in 1..1000, got ${rounds}`);
   if (!TRACE_READ_MODES.includes(mode)) throw new Error(`mode must be one of ${TRACE_READ_MODES.join(', ')}, got ${mode}`);
   const memory = mode === 'replay' ? replayGuest(path) : null;

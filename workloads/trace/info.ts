@@ -341,6 +341,10 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
     if (fromTotals && (inOrder === null || inOrder.nonZeroPages !== totals!.nonZeroPages || inOrder.zeroedBytes !== totals!.zeroedBytes)) {
       throw new TraceError(`${path}: corrupt: the end record read ahead (content totals) is not the one the records lead to`);
     }
+    // Bytes cleared by zero-page entries after the first epoch: at most a page each.
+    if (fromTotals && (totals!.zeroedBytes as number) > zeroWrites * header.pageSize) {
+      throw new TraceError(`${path}: corrupt end record: zeroedBytes ${totals!.zeroedBytes as number} is more than the ${zeroWrites} zero-page writes after the first epoch can clear (${zeroWrites * header.pageSize} bytes)`);
+    }
   } finally {
     source.close();
   }
@@ -350,9 +354,8 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
   if (header.kind === 'content') {
     if (image !== null) zeroPages = pageCount - image.nonZeroPages();
     else {
-      const nonZeroPages = totals!.nonZeroPages as number;
-      if (nonZeroPages > pageCount) throw new TraceError(`${path}: corrupt end record: ${nonZeroPages} non-zero pages in a trace of ${pageCount} pages`);
-      zeroPages = pageCount - nonZeroPages;
+      // Within the page count: the reader checked it at the end record.
+      zeroPages = pageCount - (totals!.nonZeroPages as number);
       changedBytes += totals!.zeroedBytes as number;
     }
   }

@@ -205,25 +205,22 @@ export function hasTraceMagic(bytes: Uint8Array): boolean {
 
 // The page loops live in small functions of their own: the optimising compiler handles them
 // as such, where inside decodeEpoch (large, with its error paths) it ran them many times slower.
-/**
- * XOR+LZ4 blocks up to this size are applied straight from the block (xor-lz4-block.ts): a
- * block this small holds mostly zero runs. Larger ones are decoded natively and XORed by words:
- * byte by byte, recorded Redis deltas of 128-512 bytes (often hundreds of changed bytes, or a
- * pattern repeated over the page) cost more than that (trace info on a Redis recording 63-79
- * MB/s at 128 against 62-68 at 512, the same within noise on synthetic traces).
- */
-const DIRECT_LZ4_MAX = 128;
-
 /** Largest page the native XOR+LZ4 kernel takes (codecs/addon/xor-lz4-apply.h). */
 const NATIVE_LZ4_MAX_PAGE = 65536;
+/** Distinct page arrays one native call takes (the kernel refuses more). */
+const NATIVE_MAX_CHUNKS = 4096;
 /**
- * XOR+LZ4 blocks of at most pageSize / NATIVE_LZ4_BLOCK_DIVISOR bytes go to the native
- * kernel, which skips zero runs and touches only changed words; larger ones hold much content
- * (a text page, a dense rewrite), which the LZ4 library decodes faster. Measured on replays
- * (4 KiB pages): a 256 MiB mixed trace 230-270 MB/s with every block native against 530-670
- * up to 512 bytes; a sparse and a Redis trace the same within noise at 256, 512 or 1024.
+ * XOR+LZ4 blocks of at most pageSize / SMALL_BLOCK_DIVISOR bytes are applied straight from
+ * the block, touching only the changed bytes: by the native kernel, or without it by
+ * xor-lz4-block.ts, which checks the same rules, so that both paths take and refuse the same
+ * blocks (a block they refuse goes to the LZ4 library, which decides). Larger blocks hold much
+ * content (a text page, a dense rewrite), which the LZ4 library decodes faster: a 256 MiB
+ * mixed trace replayed at 230-270 MB/s with every block native against 530-670 up to 512
+ * bytes; a sparse and a Redis trace the same within noise at 256, 512 or 1024. (Without the
+ * addon, 128 and 512 bytes measured the same within noise on a Redis recording, 63-79
+ * against 62-68 MB/s.)
  */
-const NATIVE_LZ4_BLOCK_DIVISOR = 8;
+const SMALL_BLOCK_DIVISOR = 8;
 
 /** Entries whose pages are touched together before they are applied (decodeEpoch). */
 const TOUCH_BATCH = 8;
@@ -560,14 +557,20 @@ export class TraceFileReader {
     }
     if (totals === null || typeof totals !== 'object' || Array.isArray(totals)) this.corrupt(at, 'a JSON object of totals in the end record');
     this.endRecordTotals = totals as Record<string, unknown>;
-    const { records, epochs, accesses, pageCount } = totals as Record<string, unknown>;
+    const { records, epochs, accesses, pageCount, nonZeroPages, zeroedBytes } = totals as Record<string, unknown>;
+    // Content totals (docs/trace-format.md), when there: whole counts, the pages within the trace's.
+    const pageLimit = this.header.pageCount > 0 ? this.header.pageCount : Number.MAX_SAFE_INTEGER;
+    if (nonZeroPages !== undefined && !(Number.isSafeInteger(nonZeroPages) && (nonZeroPages as number) >= 0 && (nonZeroPages as number) <= pageLimit)) {
+      this.corrupt(at, `the end record's nonZeroPages to be a whole number of pages in 0..${pageLimit}, found ${JSON.stringify(nonZeroPages)}`);
+    }
+    if (zeroedBytes !== undefined && !(Number.isSafeInteger(zeroedBytes) && (zeroedBytes as number) >= 0)) this.corrupt(at, `the end record's zeroedBytes to be a whole number >= 0, found ${JSON.stringify(zeroedBytes)}`);
     if (records !== undefined && records !== this.recordsSeen) this.corrupt(at, `the end record's count of ${records} records to match the ${this.recordsSeen} in the file`);
     if (this.header.kind === 'content' && epochs !== undefined && epochs !== this.epochsSeen) this.corrupt(at, `the end record's count of ${epochs} epochs to match the ${this.epochsSeen} in the file`);
     if (this.header.complete) {
       const declared = this.header.kind === 'content' ? epochs : accesses;
       if (declared !== undefined && declared !== this.header.epochCount) this.corrupt(24, `the preamble's count of ${this.header.epochCount} ${this.header.kind === 'content' ? 'epochs' : 'accesses'} to match the end record's ${declared}`);
       if (records !== undefined && records !== this.header.recordCount) this.corrupt(32, `the preamble's count of ${this.header.recordCount} records to match the end record's ${records}`);
-      if (this.header.kind === 'content' && pageCount !== undefined && pageCount !== this.header.pageCount) this.corrupt(16, `the preamble's page count of ${this.header.pageCount} to match the end record's ${pageCount}`);
+      if (this.header.kind === 'content' && pageCount !== undefined && pageCount !== this.header.pageCount) this.corrupt(16, `the preamble's page count of ${this.header.pageCount} to match the end record's ${JSON.stringify(pageCount)}`);
     }
   }
 
@@ -627,12 +630,13 @@ export class TraceFileReader {
     const pages = this.pages;
     const kinds = this.kinds;
     const native = this.native !== null && this.header.pageSize <= NATIVE_LZ4_MAX_PAGE;
-    const nativeMaxBlock = this.header.pageSize / NATIVE_LZ4_BLOCK_DIVISOR;
+    const nativeMaxBlock = this.header.pageSize / SMALL_BLOCK_DIVISOR;
     for (let first = 0; first < entries; first += TOUCH_BATCH) {
       const last = first + TOUCH_BATCH < entries ? first + TOUCH_BATCH : entries;
       touchPages(target, pages, kinds, this.fresh, first, last);
       for (let entry = first; entry < last; entry++) {
         if (native && kinds[entry] === PAGE_XOR_LZ4 && this.dataSize[entry]! <= nativeMaxBlock) {
+          if (this.jobChunks.length === NATIVE_MAX_CHUNKS) this.runJobs(payload, base, target, countChanged);
           this.queueJob(entry, target, countChanged);
           continue;
         }
@@ -771,7 +775,7 @@ export class TraceFileReader {
     }
     const at = this.dataAt[entry]!;
     const size = this.dataSize[entry]!;
-    if (kind === PAGE_XOR_LZ4 && size <= DIRECT_LZ4_MAX) {
+    if (kind === PAGE_XOR_LZ4 && size <= pageSize / SMALL_BLOCK_DIVISOR) {
       // A small block is a sparse delta: applied without decoding its zero runs.
       if (this.directScratch.length !== pageSize) this.directScratch = new Uint8Array(pageSize);
       changed = xorLz4Block(payload, at, at + size, target.bytes(page, entry), wordBase * 4, pageSize, this.directScratch);

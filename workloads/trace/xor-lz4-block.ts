@@ -15,7 +15,8 @@
  * XORs the delta in the LZ4 block `input[start, end)` into `bytes[base, base + pageSize)`.
  * `scratch` is pageSize bytes, all zero on entry and again on return: it holds the delta bytes
  * written so far, which later matches may copy. Returns the count of non-zero delta bytes, or
- * -1 when the block is not valid LZ4 of exactly `pageSize` bytes (the page is then untouched).
+ * -1 when the block is not valid LZ4 of exactly `pageSize` bytes, parsing restrictions
+ * included (the page is then untouched).
  */
 export function xorLz4Block(input: Uint8Array, start: number, end: number, bytes: Uint8Array, base: number, pageSize: number, scratch: Uint8Array): number {
   // Pass 1: the structure only, so a bad block leaves the page as it was.
@@ -50,7 +51,9 @@ export function xorLz4Block(input: Uint8Array, start: number, end: number, bytes
         match += more;
       }
     }
-    if (match > pageSize - d) return -1;
+    // The format's parsing restrictions, which the LZ4 library enforces: a match starts at
+    // least 12 bytes before the end, and the last 5 bytes are literals.
+    if (d > pageSize - 12 || match > pageSize - 5 - d) return -1;
     d += match;
   }
   if (d !== pageSize) return -1;

@@ -120,7 +120,27 @@ describe('trace info from the end record', () => {
     expect(figures(oldInfo)).toEqual(figures(info));
   });
 
-  it('an end record claiming more non-zero pages than the trace has is one line naming it', async () => {
+  it('content totals that are not whole counts, or clear more bytes than the zero-page writes can, are one line each', async () => {
+    const path = join(dir, 'hand.pdt');
+    const parts = splitTrace(new Uint8Array(readFileSync(path)));
+    const end = parts.records.find((record) => record.type === RECORD_END)!;
+    const totals = JSON.parse(new TextDecoder().decode(end.payload)) as Record<string, unknown>;
+    for (const [field, value, message] of [
+      ['nonZeroPages', -1, /expected the end record's nonZeroPages to be a whole number of pages in 0\.\.8, found -1$/],
+      ['nonZeroPages', 1.5, /found 1\.5$/],
+      ['nonZeroPages', '5', /found "5"$/],
+      ['zeroedBytes', null, /expected the end record's zeroedBytes to be a whole number >= 0, found null$/],
+      // Two zero-page writes after the first epoch clear at most 2 pages (8192 bytes).
+      ['zeroedBytes', 8193, /corrupt end record: zeroedBytes 8193 is more than the 2 zero-page writes after the first epoch can clear \(8192 bytes\)$/],
+    ] as const) {
+      const edited = { ...parts, records: parts.records.map((record) => (record === end ? { ...record, payload: new TextEncoder().encode(JSON.stringify({ ...totals, [field]: value })) } : record)) };
+      const file = join(dir, `bad-${field}.pdt`);
+      writeFileSync(file, joinTrace(edited));
+      await expect(traceInfo(file), `${field} ${value}`).rejects.toThrow(message);
+    }
+  });
+
+  it('an end record claiming more non-zero pages than the trace has is one line naming it, read either way', async () => {
     const path = join(dir, 'hand.pdt');
     const parts = splitTrace(new Uint8Array(readFileSync(path)));
     const end = parts.records.find((record) => record.type === RECORD_END)!;
@@ -128,9 +148,10 @@ describe('trace info from the end record', () => {
     end.payload = new TextEncoder().encode(JSON.stringify({ ...totals, nonZeroPages: 9 }));
     const lying = join(dir, 'lying.pdt');
     writeFileSync(lying, joinTrace(parts));
-    await expect(traceInfo(lying)).rejects.toThrow(TraceError);
-    await expect(traceInfo(lying)).rejects.toThrow(/corrupt end record: 9 non-zero pages in a trace of 8 pages$/);
-    expect((await traceInfo(lying, { decodePages: true })).zeroPageFraction).toBe(7 / 8);
+    for (const decodePages of [false, true]) {
+      await expect(traceInfo(lying, { decodePages })).rejects.toThrow(TraceError);
+      await expect(traceInfo(lying, { decodePages })).rejects.toThrow(/expected the end record's nonZeroPages to be a whole number of pages in 0\.\.8, found 9$/);
+    }
   });
 });
 

@@ -36,18 +36,32 @@ const appliers: Array<[string, (block: Uint8Array, page: Uint8Array) => Applied]
 if (deltaAddon !== null) appliers.push(['native', applyNative]);
 
 describe.each(appliers)('xorLz4Block (%s): an LZ4 XOR delta applied straight to the page', (_name, apply) => {
-  it('hand-made 16-byte blocks: a zero run, a repeated pattern (overlapping match), a copy of earlier bytes', () => {
-    const page = Uint8Array.from({ length: 16 }, (_, i) => i);
-    // 1 literal (0), a 15-byte match at offset 1 (zeros), then the empty last sequence.
-    expect(apply(hex('1b 00 01 00 00'), page)).toEqual({ page, changed: 0, scratchClean: true });
-    // Literals AB CD, a 10-byte match at offset 2 (ABAB...), then 4 literals.
-    const pattern = apply(hex('26 ab cd 02 00 40 01 00 00 02'), page);
-    expect([...pattern.page]).toEqual([0xab, 0xcd, 0xab, 0xcd, 0xab, 0xcd, 0xab, 0xcd, 0xab, 0xcd, 0xab, 0xcd, 0x01, 0x00, 0x00, 0x02].map((x, i) => x ^ i));
-    expect(pattern.changed).toBe(14);
+  it('hand-made 32-byte blocks: a zero run, a repeated pattern (overlapping match), a copy of earlier bytes', () => {
+    // Each keeps the format's parsing restrictions (no match starting in the last 12 bytes or
+    // reaching the last 5), as the LZ4 library, which decodes each the same, requires.
+    const page = Uint8Array.from({ length: 32 }, (_, i) => i);
+    const decodes = (block: Uint8Array): Uint8Array => {
+      const out = new Uint8Array(32);
+      expect(lz4.decodeBlock(block, out)).toBe(32);
+      return out;
+    };
+    // 1 literal (0), a 26-byte match at offset 1 (zeros), then 5 literal zeros.
+    const zeros = hex('1f 00 01 00 07 50 00 00 00 00 00');
+    expect(decodes(zeros)).toEqual(new Uint8Array(32));
+    expect(apply(zeros, page)).toEqual({ page, changed: 0, scratchClean: true });
+    // Literals AB CD, an 18-byte match at offset 2 (ABAB...), then 12 literals.
+    const patternBlock = hex('2e ab cd 02 00 c0 01 00 00 02 00 00 00 00 00 00 00 03');
+    const patternDelta = decodes(patternBlock);
+    expect([...patternDelta.subarray(0, 20)]).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 0xab : 0xcd)));
+    const pattern = apply(patternBlock, page);
+    expect([...pattern.page]).toEqual([...patternDelta].map((x, i) => x ^ i));
+    expect(pattern.changed).toBe(23);
     expect(pattern.scratchClean).toBe(true);
-    // Literals 11 22 00 00 33, a 5-byte match at offset 5 (the same five), then 6 zero literals.
-    const copy = apply(hex('51 11 22 00 00 33 05 00 60 00 00 00 00 00 00'), page);
-    expect([...copy.page]).toEqual([0x11, 0x22, 0, 0, 0x33, 0x11, 0x22, 0, 0, 0x33, 0, 0, 0, 0, 0, 0].map((x, i) => x ^ i));
+    // Literals 11 22 00 00 33, a 5-byte match at offset 5 (the same five), then 22 zero literals.
+    const copyBlock = hex(`51 11 22 00 00 33 05 00 f0 07 ${'00 '.repeat(22).trim()}`);
+    const copy = apply(copyBlock, page);
+    expect([...copy.page]).toEqual([...decodes(copyBlock)].map((x, i) => x ^ i));
+    expect([...copy.page.subarray(0, 10)]).toEqual([0x11, 0x22, 0, 0, 0x33, 0x11, 0x22, 0, 0, 0x33].map((x, i) => x ^ i));
     expect(copy.changed).toBe(6);
   });
 
@@ -62,8 +76,13 @@ describe.each(appliers)('xorLz4Block (%s): an LZ4 XOR delta applied straight to 
       '1c 00 01 00 00', // 17 bytes
       'f0 ff', // literal count running off the block
       '26 ab cd 02 00 40 01 00 00', // last literals cut short
+      // Parsing restrictions (the LZ4 library refuses these too):
+      '1b 00 01 00 00', // a match reaching the end (the last 5 bytes must be literals)
+      '26 ab cd 02 00 40 01 00 00 02', // a match reaching into the last 5 bytes
+      '51 11 22 00 00 33 05 00 60 00 00 00 00 00 00', // a match starting in the last 12 bytes
     ]) {
       const block = bad === '' ? new Uint8Array(0) : hex(bad);
+      expect(lz4.decodeBlock(block, new Uint8Array(16)), bad).not.toBe(16); // the library refuses it as well
       const result = apply(block, page);
       expect(result.changed, bad).toBe(-1);
       expect(result.page, bad).toEqual(page);
@@ -172,6 +191,8 @@ describe.skipIf(deltaAddon === null)('the native XOR+LZ4 kernel over a record', 
     expect(call([0, b.length, 0, 0], 0, { count: 2 })).toBe(-2); // more jobs than given
     expect(call([0, b.length, 0, 0], 0, { chunks: [new Int32Array(16)] })).toBe(-2); // not bytes
     expect(call([0, b.length, 0, 0], 0, { pageSize: 1 << 17 })).toBe(-2); // page larger than the kernel takes
+    for (const size of [0, 3, 7, 12, 100, 4095, 64.5]) expect(call([0, b.length, 0, 0], 0, { pageSize: size }), `page size ${size}`).toBe(-2); // not a power of two of at least 8
+    for (const count of [Number.NaN, Number.POSITIVE_INFINITY, 1.5, -1, 2 ** 32 + 1]) expect(call([0, b.length, 0, 0], 0, { count }), `count ${count}`).toBe(-2);
     expect(chunk.every((byte) => byte === 0)).toBe(true);
     expect(call([0, b.length, 0, 0], 0)).toBe(-1);
     expect(chunk[0]).toBe(9);

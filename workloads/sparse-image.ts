@@ -4,15 +4,22 @@
  * that decode content without a guest memory to decode into. Its size is bounded by the pages
  * of the trace, never by its length.
  *
- * Blocks are 16384 pages (64 MiB of 4 KiB pages) of zero-filled memory, of which the system
- * backs only the pages written: an allocation that large is always fresh from the system, so
- * it is never cleared by hand (which would back all of it), and few allocations mean few of
- * the collections that large external allocations trigger. With 256-page blocks a 1 GiB trace
- * touched at 83k pages took 1024 allocations and 2-3 page faults per touched page.
+ * Blocks are 16384 pages (64 MiB of 4 KiB pages; fewer of larger pages, at most 64 MiB) of
+ * zero-filled memory, of which the system backs only the pages written: an allocation that
+ * large is always fresh from the system, so it is never cleared by hand (which would back all
+ * of it), and few allocations mean few of the collections that large external allocations
+ * trigger. With 256-page blocks a 1 GiB trace touched at 83k pages took 1024 allocations and
+ * 2-3 page faults per touched page.
  */
 export const BLOCK_SHIFT = 14;
+/** Pages a block holds for pages of up to 4 KiB; larger pages get fewer, so a block stays within 64 MiB. */
 export const BLOCK_PAGES = 1 << BLOCK_SHIFT;
-const BLOCK_MASK = BLOCK_PAGES - 1;
+const BLOCK_BYTES = 64 * 2 ** 20;
+
+/** Pages a block holds for `pageSize` (a power of two): BLOCK_PAGES, or fewer so that a block is at most 64 MiB. */
+export function blockPagesFor(pageSize: number): number {
+  return Math.max(1, Math.min(BLOCK_PAGES, Math.floor(BLOCK_BYTES / pageSize)));
+}
 
 export class SparseImage {
   private readonly blocks: (Int32Array | undefined)[] = [];
@@ -25,6 +32,9 @@ export class SparseImage {
   /** Byte views of the blocks, made with them. */
   private readonly blockByteViews: (Uint8Array | undefined)[] = [];
   readonly pageWords: number;
+  /** Pages a block holds (a power of two), and that less one. */
+  private readonly blockPages: number;
+  private readonly blockMask: number;
 
   /** `pageCount` (0: unknown) caps the last block, so a small image holds no more than its pages. */
   constructor(
@@ -32,6 +42,8 @@ export class SparseImage {
     readonly pageCount = 0,
   ) {
     this.pageWords = pageSize >>> 2;
+    this.blockPages = blockPagesFor(pageSize);
+    this.blockMask = this.blockPages - 1;
   }
 
   /**
@@ -39,17 +51,17 @@ export class SparseImage {
    * noted as possibly written: callers write only the page they asked for.
    */
   block(page: number, create: boolean): Int32Array | undefined {
-    const index = Math.floor(page / BLOCK_PAGES);
+    const index = Math.floor(page / this.blockPages);
     let block = this.blocks[index];
     if (create) {
       if (!block) {
-        const pages = this.pageCount > 0 ? Math.min(BLOCK_PAGES, this.pageCount - index * BLOCK_PAGES) : BLOCK_PAGES;
+        const pages = this.pageCount > 0 ? Math.min(this.blockPages, this.pageCount - index * this.blockPages) : this.blockPages;
         block = new Int32Array(pages * this.pageWords);
         this.blocks[index] = block;
-        this.touched[index] = new Uint8Array(BLOCK_PAGES);
+        this.touched[index] = new Uint8Array(this.blockPages);
         this.blockByteViews[index] = new Uint8Array(block.buffer);
       }
-      this.touched[index]![page & BLOCK_MASK] = 1;
+      this.touched[index]![page & this.blockMask] = 1;
     }
     return block;
   }
@@ -63,13 +75,13 @@ export class SparseImage {
    */
   writableBlock(page: number): Int32Array {
     this.claim(page);
-    return this.blocks[Math.floor(page / BLOCK_PAGES)]!;
+    return this.blocks[Math.floor(page / this.blockPages)]!;
   }
 
   /** writableBlock's first step: true when the page had never been handed out (it holds only zeros). */
   claim(page: number): boolean {
-    const index = Math.floor(page / BLOCK_PAGES);
-    const slot = page & BLOCK_MASK;
+    const index = Math.floor(page / this.blockPages);
+    const slot = page & this.blockMask;
     const touched = this.touched[index];
     if (touched !== undefined && touched[slot] === 1) return false;
     this.block(page, true)![slot * this.pageWords] = 0;
@@ -79,12 +91,12 @@ export class SparseImage {
   /** A byte view of the block holding `page`, as writableBlock. */
   blockBytes(page: number): Uint8Array {
     this.writableBlock(page);
-    return this.blockByteViews[Math.floor(page / BLOCK_PAGES)]!;
+    return this.blockByteViews[Math.floor(page / this.blockPages)]!;
   }
 
   /** Word offset of `page` inside its block. */
   wordOffset(page: number): number {
-    return (page & BLOCK_MASK) * this.pageWords;
+    return (page & this.blockMask) * this.pageWords;
   }
 
   /** A byte view of one page (allocates a view; zero page view if never written). */

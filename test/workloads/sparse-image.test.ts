@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BLOCK_PAGES, SparseImage } from '../../workloads/sparse-image.js';
+import { BLOCK_PAGES, blockPagesFor, SparseImage } from '../../workloads/sparse-image.js';
 import { PAGE_XOR_LZ4, PAGE_XOR_RAW, RECORD_EPOCH, TraceError } from '../../workloads/trace/format.js';
 import { deltaAddon, lz4 } from '../../codecs/native.js';
 import { SparseTarget, TraceFileReader } from '../../workloads/trace/reader.js';
@@ -23,6 +23,15 @@ function write(image: SparseImage, page: number, word: number, value: number): v
 }
 
 describe('SparseImage', () => {
+  it('blocks stay within 64 MiB for large pages: a 1 MiB-page image holds 64 pages a block', () => {
+    expect([512, 4096, 8192, 2 ** 20, 2 ** 24].map(blockPagesFor)).toEqual([BLOCK_PAGES, BLOCK_PAGES, 8192, 64, 4]);
+    const image = new SparseImage(2 ** 20);
+    write(image, 200, 5, 7); // block 3 (pages 192..255)
+    expect(image.allocatedBytes).toBe(64 * 2 ** 20);
+    expect(image.page(200)[20]).toBe(7);
+    expect(image.nonZeroPages()).toBe(1);
+  });
+
   it('counts the pages holding a non-zero byte, across blocks, and only those', () => {
     const image = new SparseImage(4096);
     write(image, 3, 1023, 1); // last word of a page

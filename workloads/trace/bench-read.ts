@@ -13,7 +13,8 @@ import { median } from '../../units/statistics.js';
 import { deltaAddon } from '../../codecs/native.js';
 import { GuestMemory } from '../memory.js';
 import { traceInfo } from './info.js';
-import { MemoryTarget } from './reader.js';
+import { MemoryTarget, NATIVE_LZ4_MAX_PAGE } from './reader.js';
+import type { TraceHeader } from './format.js';
 import { TraceSource } from './source.js';
 
 export type TraceReadMode = 'info' | 'replay';
@@ -57,19 +58,19 @@ function replayPass(path: string, memory: GuestMemory, native: boolean): number 
   }
 }
 
-/** The native kernel is used for this trace: a binary content trace of pages up to 64 KiB. */
-function nativeApplies(path: string): boolean {
+/** The trace's header (opened once, before any pass). */
+function readHeader(path: string): TraceHeader {
   const source = new TraceSource(path);
-  const { format, kind, pageSize } = source.header;
-  source.close();
-  return format !== 'text' && kind === 'content' && pageSize <= 65536;
+  try {
+    return source.header;
+  } finally {
+    source.close();
+  }
 }
 
 /** A guest for replaying `path`, refused (one line) when it is not a content trace or too large for this machine. */
-function replayGuest(path: string): GuestMemory {
-  const source = new TraceSource(path);
-  const { kind, pageCount, pageSize, complete } = source.header;
-  source.close();
+function replayGuest(path: string, header: TraceHeader): GuestMemory {
+  const { kind, pageCount, pageSize, complete } = header;
   if (kind !== 'content') throw new Error(`--replay reads content traces; ${path} is an access trace`);
   // As the trace workload: without a page count the guest's size is unknown.
   if (!complete && pageCount === 0) throw new Error(`--replay: ${path} was never closed by its writer and declares no page count, so the guest it needs is unknown`);
@@ -79,10 +80,12 @@ function replayGuest(path: string): GuestMemory {
 }
 
 export async function benchmarkTraceRead(path: string, rounds = 5, mode: TraceReadMode = 'info', options: TraceReadOptions = {}): Promise<TraceReadBenchmark> {
-  const native = options.native !== false && deltaAddon !== null && nativeApplies(path);
   if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 1000)) throw new Error(`--rounds must be an integer in 1..1000, got ${rounds}`);
   if (!TRACE_READ_MODES.includes(mode)) throw new Error(`mode must be one of ${TRACE_READ_MODES.join(', ')}, got ${mode}`);
-  const memory = mode === 'replay' ? replayGuest(path) : null;
+  const header = readHeader(path);
+  // Whether the native kernel takes part: binary content traces of pages it takes.
+  const native = options.native !== false && deltaAddon !== null && header.format !== 'text' && header.kind === 'content' && header.pageSize <= NATIVE_LZ4_MAX_PAGE;
+  const memory = mode === 'replay' ? replayGuest(path, header) : null;
   if (memory !== null) replayPass(path, memory, native); // untimed: faults the guest in
   let contentFiguresFrom: TraceReadBenchmark['contentFiguresFrom'] = null;
   const passMs: number[] = [];

@@ -206,7 +206,7 @@ export function hasTraceMagic(bytes: Uint8Array): boolean {
 // The page loops live in small functions of their own: the optimising compiler handles them
 // as such, where inside decodeEpoch (large, with its error paths) it ran them many times slower.
 /** Largest page the native XOR+LZ4 kernel takes (codecs/addon/xor-lz4-apply.h). */
-const NATIVE_LZ4_MAX_PAGE = 65536;
+export const NATIVE_LZ4_MAX_PAGE = 65536;
 /** Distinct page arrays one native call takes (the kernel refuses more). */
 const NATIVE_MAX_CHUNKS = 4096;
 /**
@@ -536,12 +536,7 @@ export class TraceFileReader {
       if (at + RECORD_HEADER_BYTES + length + RECORD_CRC_BYTES !== tailBytes) continue;
       const end = at + RECORD_HEADER_BYTES + length;
       if (checksum(tail.subarray(at, end)) !== view.getUint32(end, true)) continue;
-      try {
-        const totals: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(tail.subarray(at + RECORD_HEADER_BYTES, end)));
-        return totals !== null && typeof totals === 'object' && !Array.isArray(totals) ? (totals as Record<string, unknown>) : null;
-      } catch {
-        return null;
-      }
+      return parseTotals(tail.subarray(at + RECORD_HEADER_BYTES, end)) ?? null;
     }
     return null;
   }
@@ -549,15 +544,11 @@ export class TraceFileReader {
   /** The end record's totals must agree with the records read and with the preamble. */
   private checkTotals(record: RawRecord): void {
     const at = record.offset + RECORD_HEADER_BYTES;
-    let totals: unknown;
-    try {
-      totals = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(record.payload));
-    } catch {
-      this.corrupt(at, 'JSON totals in the end record');
-    }
-    if (totals === null || typeof totals !== 'object' || Array.isArray(totals)) this.corrupt(at, 'a JSON object of totals in the end record');
-    this.endRecordTotals = totals as Record<string, unknown>;
-    const { records, epochs, accesses, pageCount, nonZeroPages, zeroedBytes } = totals as Record<string, unknown>;
+    const totals = parseTotals(record.payload);
+    if (totals === undefined) this.corrupt(at, 'JSON totals in the end record');
+    if (totals === null) this.corrupt(at, 'a JSON object of totals in the end record');
+    this.endRecordTotals = totals;
+    const { records, epochs, accesses, pageCount, nonZeroPages, zeroedBytes } = totals;
     // Content totals (docs/trace-format.md), when there: whole counts, the pages within the trace's.
     const pageLimit = this.header.pageCount > 0 ? this.header.pageCount : Number.MAX_SAFE_INTEGER;
     if (nonZeroPages !== undefined && !(Number.isSafeInteger(nonZeroPages) && (nonZeroPages as number) >= 0 && (nonZeroPages as number) <= pageLimit)) {
@@ -852,6 +843,17 @@ export class TraceFileReader {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+/** An end record's payload as its JSON object of totals; undefined when it is not UTF-8 JSON, null when the JSON is not an object. */
+function parseTotals(payload: Uint8Array): Record<string, unknown> | null | undefined {
+  let totals: unknown;
+  try {
+    totals = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+  } catch {
+    return undefined;
+  }
+  return totals !== null && typeof totals === 'object' && !Array.isArray(totals) ? (totals as Record<string, unknown>) : null;
 }
 
 /** A region must be a JSON object of whole page numbers inside the trace's page range. */

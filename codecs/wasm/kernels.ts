@@ -14,8 +14,8 @@
  * (32 KiB), decode input at 65536 (32 KiB), a page being decoded at 98304 (16 KiB), the
  * decoder's sink word at 114688.
  */
-import { arenaOfBuffer, type PageArena, SCRATCH_BYTES, scratchArena } from '../page-memory.js';
-import { bufferOf, byteOffsetOf } from '../view-fields.js';
+import { arenaOf, type PageArena, scratchArena } from '../page-memory.js';
+import { byteOffsetOf } from '../view-fields.js';
 import { DELTA_KERNELS_WASM_BASE64 } from './delta-kernels-binary.js';
 
 // The ES2022 lib has no WebAssembly types (they live in the DOM lib): the little we use.
@@ -104,42 +104,30 @@ export class DeltaWasmKernels {
   }
 
   private encodeWith(which: number, old: Uint8Array, cur: Uint8Array, out: Uint8Array, inPlaceOnly: boolean): number {
-    // A view's buffer and byteOffset cost 6-12 ns each even read as view-fields.ts does: each
-    // is read at most once, and only where the answer matters.
-    const curBuffer = bufferOf(cur);
-    const oldBuffer = bufferOf(old);
-    let arena = arenaOfBuffer(curBuffer);
+    // Each page's arena is a property load (page-memory.ts); its byteOffset is read only where
+    // it is used.
+    let arena = arenaOf(cur);
     let curAt = CUR_AT;
     let oldAt = OLD_AT;
     if (arena !== null) {
-      const offset = byteOffsetOf(cur);
-      if (offset >= SCRATCH_BYTES) curAt = offset;
-      else arena = null; // a view of an arena's scratch space: treated as a page from elsewhere
-    }
-    if (arena === null) {
-      if (inPlaceOnly) return NOT_IN_PLACE;
-      arena = arenaOfBuffer(oldBuffer);
-      if (arena !== null) {
-        const offset = byteOffsetOf(old);
-        if (offset >= SCRATCH_BYTES) oldAt = offset;
-        else arena = null;
-      }
-      arena ??= this.scratch;
-      arena.bytes.set(cur, CUR_AT);
-      if (oldAt === OLD_AT) arena.bytes.set(old, OLD_AT);
-    } else {
-      const offset = oldBuffer === arena.buffer ? byteOffsetOf(old) : 0;
-      if (offset >= SCRATCH_BYTES) oldAt = offset;
+      curAt = byteOffsetOf(cur);
+      if (arenaOf(old) === arena) oldAt = byteOffsetOf(old);
       else if (inPlaceOnly) return NOT_IN_PLACE;
       else arena.bytes.set(old, OLD_AT);
+    } else {
+      if (inPlaceOnly) return NOT_IN_PLACE;
+      arena = arenaOf(old);
+      if (arena !== null) oldAt = byteOffsetOf(old);
+      else {
+        arena = this.scratch;
+        arena.bytes.set(old, OLD_AT);
+      }
+      arena.bytes.set(cur, CUR_AT);
     }
     const kernels = (arena.kernels as ArenaKernels | null) ?? kernelsOf(arena);
     const kernel = which === XBZRLE ? kernels.xbzrleEncode : kernels.xbrleEncode;
     // Output in place when `out` lives in the same arena (never the scratch-only one).
-    if (arena !== this.scratch && bufferOf(out) === arena.buffer) {
-      const outOffset = byteOffsetOf(out);
-      if (outOffset >= SCRATCH_BYTES) return kernel(oldAt, curAt, outOffset, cur.length, out.length);
-    }
+    if (arenaOf(out) === arena) return kernel(oldAt, curAt, byteOffsetOf(out), cur.length, out.length);
     const limit = out.length < WASM_MAX_INPUT ? out.length : WASM_MAX_INPUT;
     const encodedBytes = kernel(oldAt, curAt, OUT_AT, cur.length, limit);
     if (encodedBytes > SMALL_COPY) {
@@ -158,19 +146,17 @@ export class DeltaWasmKernels {
    * kernel-visible or the delta too long for the scratch space (nothing done).
    */
   xbzrleDecodeInPlace(encoded: Uint8Array, page: Uint8Array): number {
-    const arena = arenaOfBuffer(bufferOf(page));
+    const arena = arenaOf(page);
     if (arena === null) return -1;
-    const pageOffset = byteOffsetOf(page);
-    if (pageOffset < SCRATCH_BYTES) return -1;
     const kernels = (arena.kernels as ArenaKernels | null) ?? kernelsOf(arena);
     const inputLength = encoded.length;
-    let inAt = byteOffsetOf(encoded);
-    if (inAt < SCRATCH_BYTES || bufferOf(encoded) !== arena.buffer) {
+    let inAt = IN_AT;
+    if (arenaOf(encoded) === arena) inAt = byteOffsetOf(encoded);
+    else {
       if (inputLength > WASM_MAX_INPUT) return -1;
       arena.bytes.set(encoded, IN_AT);
-      inAt = IN_AT;
     }
-    return kernels.xbzrleDecode(pageOffset, page.length, inAt, inputLength) === 0 ? 1 : 0;
+    return kernels.xbzrleDecode(byteOffsetOf(page), page.length, inAt, inputLength) === 0 ? 1 : 0;
   }
 
   /**

@@ -28,7 +28,8 @@ function viaApi(spec: string, capacity: number, keys: number[], perGeneration = 
     } else {
       view.setFloat64(0, key, true);
       const inserted = cache.insert(key, page);
-      if (inserted >= 0) expect(cache.data(inserted)).toEqual(page);
+      // Bytes compared (the slab's views are kernel-visible, a Uint8Array subclass).
+      if (inserted >= 0) expect(Uint8Array.from(cache.data(inserted))).toEqual(page);
     }
     if (perGeneration > 0 && (i + 1) % perGeneration === 0) cache.nextGeneration();
     return hit;

@@ -59,6 +59,38 @@ describe('page memory: allocatePages', () => {
     expect(isKernelVisible(new Uint8Array(4096))).toBe(false);
   });
 
+  it('subarrays stay kernel-visible; slice, map and views made another way are plain arrays (copy path, same results)', () => {
+    const pages = allocatePages(4, 4096);
+    pages.fill(3, 0, 4096);
+    const sub = pages.subarray(100, 200);
+    expect(isKernelVisible(sub)).toBe(true);
+    expect(sub.byteOffset).toBe(pages.byteOffset + 100);
+    for (const copy of [pages.slice(0, 4096), pages.subarray(0, 4096).map((byte) => byte + 1)]) {
+      expect(isKernelVisible(copy)).toBe(false);
+      expect(Object.getPrototypeOf(copy)).toBe(Uint8Array.prototype);
+      expect(copy.buffer).not.toBe(pages.buffer);
+    }
+    expect(Array.from(pages.slice(0, 3))).toEqual([3, 3, 3]);
+    // The view class refuses to make views of the scratch space or of other buffers.
+    const View = pages.constructor as new (buffer: ArrayBufferLike, byteOffset?: number, length?: number) => Uint8Array;
+    expect(isKernelVisible(new View(pages.buffer, 0, 64))).toBe(false);
+    expect(isKernelVisible(new View(new ArrayBuffer(64), 0, 64))).toBe(false);
+    expect(isKernelVisible(new View(pages.buffer, pages.byteOffset, 64))).toBe(true);
+    // A plain view over the same memory is not recognised: it goes through the copy path.
+    const plainOld = new Uint8Array(pages.buffer, pages.byteOffset, 4096);
+    const cur = pages.subarray(4096, 8192);
+    cur.set(plainOld);
+    cur[17] = 99;
+    expect(isKernelVisible(plainOld)).toBe(false);
+    const out = allocatePages(1, 4096);
+    const size = wasmXbzrle.encode(plainOld, cur, out);
+    const expected = new Uint8Array(4096);
+    expect(size).toBe(jsXbzrle.encode(plainOld.slice(), cur.slice(), expected));
+    expect(Array.from(out.subarray(0, size))).toEqual(Array.from(expected.subarray(0, size)));
+    wasmXbzrle.decode(out.subarray(0, size), plainOld);
+    expect(plainOld[17]).toBe(99);
+  });
+
   it('views stay valid while more is allocated (the memory never grows or detaches)', () => {
     const first = allocatePages(1, 4096);
     first.fill(0x3c);

@@ -46,6 +46,10 @@ export const SNAPPY_DECODE = { asBuffer: true, copyOutputData: true } as const;
 export interface DeltaAddon {
   /** XBZRLE encode of two equal-length Uint8Arrays into `out`: bytes written, 0 identical, -1 does not fit, -2 bad arguments. */
   xbzrleEncode(old: Uint8Array, cur: Uint8Array, out: Uint8Array): number;
+  /** XBRLE encode, the same returns as xbzrleEncode. */
+  xbrleEncode(old: Uint8Array, cur: Uint8Array, out: Uint8Array): number;
+  /** What the XBRLE encoder was compiled with: 'sse2' (16-byte compares) or 'none' (the word-at-a-time C kernel). */
+  readonly simd: string;
   /** Applies an XBZRLE delta to `page` in place: 1 applied, 0 corrupt (page untouched), -2 bad arguments. */
   xbzrleDecode(encoded: Uint8Array, page: Uint8Array): number;
   /**
@@ -81,7 +85,10 @@ function loadDeltaAddon(): { addon: DeltaAddon | null; status: string } {
     const path = fileURLToPath(new URL(relative, import.meta.url));
     if (!existsSync(path)) continue;
     try {
-      return { addon: require(path) as DeltaAddon, status: `native addon (${ADDON_FILE})` };
+      const addon = require(path) as DeltaAddon;
+      // An addon built before xbrleEncode existed (a stale build/) is not used: npm install rebuilds it.
+      if (typeof addon.xbrleEncode !== 'function') return { addon: null, status: `native addon out of date (${ADDON_FILE}: npm install rebuilds it)` };
+      return { addon, status: `native addon (${ADDON_FILE}, XBRLE encoder ${addon.simd === 'none' ? 'word-at-a-time' : addon.simd})` };
     } catch (error) {
       return { addon: null, status: `native addon not loadable: ${(error as Error).message.split('\n')[0]}` };
     }

@@ -4,7 +4,8 @@
  * (trailing unchanged bytes included, as the patch's rle_encode did).
  */
 import { type Codec, CodecError, checkDecodePage, checkEncodeArgs } from './codec.js';
-import { type DeltaWasmKernels, deltaWasmKernels, WASM_MAX_PAGE } from './wasm/kernels.js';
+import { type DeltaAddon, deltaAddon } from './native.js';
+import { type DeltaWasmKernels, deltaWasmKernels, NOT_IN_PLACE, WASM_MAX_PAGE } from './wasm/kernels.js';
 import type { DeltaKernel } from './xbzrle.js';
 import { WordView } from './words.js';
 
@@ -18,18 +19,40 @@ export class XbrleCodec implements Codec {
   private readonly oldWords = new WordView();
   private readonly curWords = new WordView();
   private readonly wasm: DeltaWasmKernels | null;
+  private readonly addon: DeltaAddon | null;
   /** The encoder in use: the WebAssembly kernel (default where available) or TypeScript. */
   readonly kernel: DeltaKernel;
 
-  constructor(options: { kernel?: DeltaKernel } = {}) {
+  /**
+   * `kernel`: 'wasm' (default where available) or 'js'. `native` (default true): pages that
+   * are not kernel-visible are encoded by the project's native addon, when it was built,
+   * instead of being copied into the WebAssembly kernel. With kernel 'js' neither is used.
+   */
+  constructor(options: { kernel?: DeltaKernel; native?: boolean } = {}) {
     this.wasm = options.kernel === 'js' ? null : deltaWasmKernels();
     if (options.kernel === 'wasm' && this.wasm === null) throw new Error('xbrle: the WebAssembly SIMD kernel is not available here');
     this.kernel = this.wasm === null ? 'js' : 'wasm';
+    this.addon = options.kernel === 'js' || options.native === false ? null : deltaAddon;
+  }
+
+  /** Where pages that are not kernel-visible are encoded. */
+  get ordinaryPagePath(): 'native addon' | 'wasm copy' | 'js' {
+    return this.addon !== null ? 'native addon' : this.wasm !== null ? 'wasm copy' : 'js';
   }
 
   encode(old: Uint8Array | null, cur: Uint8Array, out: Uint8Array): number {
     checkEncodeArgs(this, old, cur, out);
     const prev = old as Uint8Array;
+    if (this.addon !== null) {
+      // Kernel-visible pages in place in the kernel; any others where they are, natively.
+      if (this.wasm !== null && cur.length <= WASM_MAX_PAGE) {
+        const inPlace = this.wasm.xbrleEncodeInPlace(prev, cur, out);
+        if (inPlace !== NOT_IN_PLACE) return inPlace;
+      }
+      const encoded = this.addon.xbrleEncode(prev, cur, out);
+      if (encoded === -2) throw new CodecError(this.name, 'the native encoder refused its arguments'); // checked above: unreachable
+      return encoded;
+    }
     if (this.wasm !== null && cur.length <= WASM_MAX_PAGE) return this.wasm.xbrleEncode(prev, cur, out);
     return this.encodeJs(prev, cur, out);
   }

@@ -80,8 +80,8 @@ export interface CodecBenchRow {
 
 export interface CodecBenchResult {
   rows: CodecBenchRow[];
-  /** How xbzrle handles ordinary pages here: the native addon, or the WebAssembly copy path (and why). */
-  ordinaryXbzrle: string;
+  /** How xbzrle and xbrle handle ordinary pages here: the native addon, or the WebAssembly copy path (and why). */
+  ordinaryPages: string;
   /** How the C reference ran ("gcc -O2"), or why it did not. */
   cReference: string;
   rounds: number;
@@ -274,8 +274,9 @@ export async function benchmarkCodecs(options: CodecBenchOptions = {}): Promise<
     removeCompiled(compiled);
   }
   const xbzrle = getCodec('xbzrle') as XbzrleCodec;
-  const ordinaryXbzrle = xbzrle.ordinaryPagePath === 'native addon' ? deltaAddonStatus : `${xbzrle.ordinaryPagePath} (${deltaAddonStatus})`;
-  return { rows, ordinaryXbzrle, cReference, rounds };
+  // xbzrle and xbrle take the same path for ordinary pages (both use the addon when it loaded).
+  const ordinaryPages = xbzrle.ordinaryPagePath === 'native addon' ? deltaAddonStatus : `${xbzrle.ordinaryPagePath} (${deltaAddonStatus})`;
+  return { rows, ordinaryPages, cReference, rounds };
 }
 
 function copyVisible(source: Uint8Array, pages: number, pageSize: number): Uint8Array {

@@ -1,14 +1,17 @@
 /*
- * The native addon of the page-delta codecs: the C kernels of codecs/reference-c (scalar
- * XBZRLE) called on the caller's own page memory through Node-API, and the trace reader's
- * XOR+LZ4 kernel (xor-lz4-apply.h). The WebAssembly kernels
+ * The native addon of the page-delta codecs: the XBZRLE encoder and decoder of
+ * codecs/reference-c and an XBRLE encoder (simd-kernels.h: SSE2 where the compiler targets it),
+ * called on the caller's own page memory through Node-API, and the trace reader's XOR+LZ4 kernel
+ * (xor-lz4-apply.h). The WebAssembly kernels
  * work in place only on pages from allocatePages; on any other page they must copy both pages
  * in (8 KiB a call, more than the work on a sparse page), while this addon reads and writes
  * the caller's bytes where they are. Built by `npm install` (binding.gyp); when it cannot be
  * built the codecs keep their WebAssembly copy path.
  *
  *   xbzrleEncode(old, cur, out) -> encoded bytes, 0 (identical), -1 (does not fit in out)
+ *   xbrleEncode(old, cur, out)  -> the same for XBRLE
  *   xbzrleDecode(encoded, page) -> 1 applied, 0 corrupt (page untouched)
+ *   simd                        -> "sse2" or "none": what the XBRLE encoder was compiled with
  *   xorLz4Epoch(payload, jobs, offsets, count, chunks, pageSize, changed, apply)
  *     -> -1 every job applied, k the first job whose block is not valid LZ4 of one page
  *        (jobs before it applied, it and those after not), -2 bad arguments
@@ -26,7 +29,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "../reference-c/xbzrle-kernels.h"
+#include "simd-kernels.h"
 #include "xor-lz4-apply.h"
 
 /* The bytes of a Uint8Array argument, or 0 when it is not one. */
@@ -46,7 +49,10 @@ static napi_value int_result(napi_env env, int value) {
   return result;
 }
 
-static napi_value encode(napi_env env, napi_callback_info info) {
+typedef int (*encoder)(const uint8_t *old, const uint8_t *cur, int length, uint8_t *out, int limit);
+
+/* (old, cur, out) checked and handed to `encode`: bytes written, 0 identical, -1 does not fit, -2 bad arguments. */
+static napi_value encode_with(napi_env env, napi_callback_info info, encoder encode) {
   size_t argc = 3;
   napi_value argv[3];
   uint8_t *old, *cur, *out;
@@ -55,8 +61,12 @@ static napi_value encode(napi_env env, napi_callback_info info) {
   if (!bytes_of(env, argv[0], &old, &old_length) || !bytes_of(env, argv[1], &cur, &cur_length) || !bytes_of(env, argv[2], &out, &out_length)) return int_result(env, -2);
   if (old_length != cur_length || cur_length == 0 || cur_length > 0x7fffffff) return int_result(env, -2);
   int limit = out_length > 0x7fffffff ? 0x7fffffff : (int)out_length;
-  return int_result(env, xbzrle_encode(old, cur, (int)cur_length, out, limit));
+  return int_result(env, encode(old, cur, (int)cur_length, out, limit));
 }
+
+static napi_value encode(napi_env env, napi_callback_info info) { return encode_with(env, info, xbzrle_encode); }
+
+static napi_value xbrle_encode_export(napi_env env, napi_callback_info info) { return encode_with(env, info, xbrle_encode_fast); }
 
 static napi_value decode(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -190,6 +200,11 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_add_env_cleanup_hook(env, free_thread_buffers, NULL);
   napi_create_function(env, "xbzrleEncode", NAPI_AUTO_LENGTH, encode, NULL, &function);
   napi_set_named_property(env, exports, "xbzrleEncode", function);
+  napi_create_function(env, "xbrleEncode", NAPI_AUTO_LENGTH, xbrle_encode_export, NULL, &function);
+  napi_set_named_property(env, exports, "xbrleEncode", function);
+  napi_value simd;
+  napi_create_string_utf8(env, PAGEDELTA_SIMD, NAPI_AUTO_LENGTH, &simd);
+  napi_set_named_property(env, exports, "simd", simd);
   napi_create_function(env, "xbzrleDecode", NAPI_AUTO_LENGTH, decode, NULL, &function);
   napi_set_named_property(env, exports, "xbzrleDecode", function);
   napi_create_function(env, "xorLz4Epoch", NAPI_AUTO_LENGTH, xor_lz4_epoch, NULL, &function);

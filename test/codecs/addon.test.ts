@@ -4,11 +4,13 @@
  * never pass. Its agreement with the TypeScript codec is in xbzrle.test.ts.
  */
 import { existsSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allocatePages } from '../../codecs/page-memory.js';
 import { getCodec } from '../../codecs/registry.js';
 import { deltaAddon, deltaAddonStatus, lz4 } from '../../codecs/native.js';
-import type { XbzrleCodec } from '../../codecs/xbzrle.js';
+import { XbrleCodec } from '../../codecs/xbrle.js';
+import { XbzrleCodec } from '../../codecs/xbzrle.js';
 
 const THP = '/sys/kernel/mm/transparent_hugepage/enabled';
 
@@ -19,7 +21,65 @@ describe.skipIf(deltaAddon === null)('the native delta addon', () => {
 
   it('is what the registry codec uses for ordinary pages', () => {
     expect((getCodec('xbzrle') as XbzrleCodec).ordinaryPagePath).toBe('native addon');
-    expect(deltaAddonStatus).toMatch(/^native addon \(build\/Release\/pagedelta_kernels\.node\)$/);
+    expect(deltaAddonStatus).toMatch(/^native addon \(build\/Release\/pagedelta_kernels\.node, XBRLE encoder (sse2|word-at-a-time)\)$/);
+    expect((getCodec('xbrle') as XbrleCodec).ordinaryPagePath).toBe('native addon');
+    // Every x86-64 compiler targets SSE2; elsewhere the scalar kernels.
+    if (process.arch === 'x64') expect(addon.simd).toBe('sse2');
+  });
+
+  it('xbrle: a hand-made pair as (count, XOR byte) pairs over the whole page; limits; identical pages', () => {
+    const old = new Uint8Array(64);
+    const cur = old.slice();
+    cur[5] = 7;
+    cur[6] = 9;
+    const out = new Uint8Array(64);
+    expect(addon.xbrleEncode(old, cur, out)).toBe(8);
+    expect(Array.from(out.subarray(0, 8))).toEqual([5, 0, 1, 7, 1, 9, 57, 0]);
+    expect(addon.xbrleEncode(old, cur, new Uint8Array(7))).toBe(-1);
+    expect(addon.xbrleEncode(old, old, out)).toBe(0);
+    // 600 equal XOR bytes: runs of at most 255.
+    const long = new Uint8Array(600).fill(3);
+    expect(addon.xbrleEncode(new Uint8Array(600), long, out)).toBe(6);
+    expect(Array.from(out.subarray(0, 6))).toEqual([255, 3, 255, 3, 90, 3]);
+  });
+
+  it('encoders: the same bytes and results as the TypeScript encoders for any length, edit and limit (fast-check)', () => {
+    const jsXbzrle = new XbzrleCodec({ kernel: 'js' });
+    const jsXbrle = new XbrleCodec({ kernel: 'js' });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 700 }).chain((size) =>
+          fc.record({
+            old: fc.uint8Array({ minLength: size, maxLength: size }),
+            edits: fc.array(fc.tuple(fc.nat({ max: size - 1 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
+            limit: fc.integer({ min: 0, max: 1600 }),
+            offset: fc.nat({ max: 15 }),
+          }),
+        ),
+        ({ old, edits, limit, offset }) => {
+          // Pages at any alignment, and nothing readable past them but what the test owns.
+          const region = new Uint8Array(offset + 2 * old.length);
+          const oldPage = region.subarray(offset, offset + old.length);
+          const cur = region.subarray(offset + old.length);
+          oldPage.set(old);
+          cur.set(old);
+          // XOR masks of 0 leave a byte as it was; runs of one value come from equal masks.
+          for (const [at, length, mask] of edits) for (let i = at; i < Math.min(cur.length, at + length); i++) cur[i] = old[i]! ^ mask;
+          for (const [encode, js] of [
+            [addon.xbzrleEncode, jsXbzrle],
+            [addon.xbrleEncode, jsXbrle],
+          ] as const) {
+            const out = new Uint8Array(limit + 8).fill(0xa5);
+            const expected = new Uint8Array(limit);
+            const size = js.encode(old, cur.slice(), expected);
+            expect(encode(oldPage, cur, out.subarray(0, limit))).toBe(size);
+            if (size > 0) expect(Array.from(out.subarray(0, size))).toEqual(Array.from(expected.subarray(0, size)));
+            expect(out.subarray(limit).every((byte) => byte === 0xa5)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 1500 },
+    );
   });
 
   it('encodes and decodes a hand-made pair: 5 unchanged, 2 changed, then unchanged to the end', () => {

@@ -82,7 +82,8 @@ static napi_value decode(napi_env env, napi_callback_info info) {
   for (size_t at = 0; at < encoded_length; at += 64) __builtin_prefetch(encoded + at);
   /* Checked whole first, so that a corrupt delta leaves the page as it was. */
   if (xbzrle_check(encoded, (int)encoded_length, (int)page_length) != 0) return int_result(env, 0);
-  return int_result(env, xbzrle_decode(encoded, (int)encoded_length, page, (int)page_length) == 0 ? 1 : 0);
+  xbzrle_apply_checked(encoded, (int)encoded_length, page);
+  return int_result(env, 1);
 }
 
 /* One scratch page and write list per thread (worker threads load the addon too), made on first use. */

@@ -77,11 +77,13 @@ export interface CPass {
   encodeMBps: number;
   decodeMBps: number;
   xbrleEncodeMBps: number;
+  /** Whole passes over the pool each kernel made (encode, decode, xbrle encode). */
+  passes: [number, number, number];
 }
 
 /**
- * The executable in `serve` mode: each {@link measure} times one pass of each C kernel over the
- * pool of one scenario. The child is stopped by its pid in {@link stop} (and if this process
+ * The executable in `serve` mode: each {@link measure} times whole passes of each C kernel over
+ * the pool of one scenario, for at least `minMs` of the child's CPU time each (one pass at 0). The child is stopped by its pid in {@link stop} (and if this process
  * exits first).
  */
 export class CReferenceServer {
@@ -104,17 +106,17 @@ export class CReferenceServer {
     process.once('exit', this.onExit);
   }
 
-  async measure(scenario: number): Promise<CPass> {
+  async measure(scenario: number, minMs = 0): Promise<CPass> {
     if (this.failure !== null) throw new Error(this.failure);
     const line = await new Promise<string>((resolve) => {
       this.waiting.push(resolve);
-      this.child.stdin.write(`${scenario}\n`);
+      this.child.stdin.write(`${scenario} ${minMs}\n`);
     });
     const fields = line.trim().split(/\s+/).map(Number);
-    if (fields.length !== 4 || fields[0] !== scenario || fields.some((value) => !Number.isFinite(value))) {
+    if (fields.length !== 7 || fields[0] !== scenario || fields.some((value) => !Number.isFinite(value))) {
       throw new Error(this.failure ?? `C reference answered "${line}" for scenario ${scenario}`);
     }
-    return { encodeMBps: fields[1]!, decodeMBps: fields[2]!, xbrleEncodeMBps: fields[3]! };
+    return { encodeMBps: fields[1]!, decodeMBps: fields[2]!, xbrleEncodeMBps: fields[3]!, passes: [fields[4]!, fields[5]!, fields[6]!] };
   }
 
   stop(): void {

@@ -225,7 +225,8 @@ export async function benchmarkCodecs(options: CodecBenchOptions = {}): Promise<
         for (let k = 0; k <= tasks.length; k++) {
           const index = (k + round) % (tasks.length + 1);
           if (index === cIndex) {
-            if (server !== null) cPasses.push(await server.measure(s));
+            // As long as each codec task's sample: the two sides are timed over equal stretches.
+            if (server !== null) cPasses.push(await server.measure(s, sampleMs));
             continue;
           }
           const task = tasks[index]!;

@@ -6,10 +6,12 @@
  *
  *   xbzrle-reference dump PAIRS SCENARIO CODEC   the encodings of one scenario (tests):
  *                                               per page an int32 LE size, then its bytes
- *   xbzrle-reference serve PAIRS                 reads scenario indices on stdin, one a line;
- *                                               for each, times one pass of each kernel over
- *                                               the pool (thread CPU time) and prints
- *                                               "<index> <enc MB/s> <dec MB/s> <xbrle enc MB/s>"
+ *   xbzrle-reference serve PAIRS                 reads "<scenario index> [min ms]" lines on
+ *                                               stdin; for each, times whole passes of each
+ *                                               kernel over the pool until min ms of thread
+ *                                               CPU time (at least one pass) and prints
+ *                                               "<index> <enc MB/s> <dec MB/s> <xbrle enc MB/s>
+ *                                               <enc passes> <dec passes> <xbrle passes>"
  *                                               (decode: of the pages with a delta)
  *
  * PAIRS file: "PDPAIRS1", then uint32 LE page size, page count, scenario count; then the old
@@ -77,7 +79,11 @@ int main(int argc, char **argv) {
   char line[64];
   volatile int sink = 0;
   while (fgets(line, sizeof line, stdin) != NULL) {
-    int scenario = atoi(line);
+    char *rest;
+    int scenario = (int)strtol(line, &rest, 10);
+    /* As long as the caller's own samples last, so both sides see the machine for as long. */
+    double min_seconds = strtod(rest, NULL) / 1000.0;
+    if (!(min_seconds >= 0) || min_seconds > 60) min_seconds = 0;
     if (scenario < 0 || scenario >= scenarios) {
       printf("error scenario %d\n", scenario);
       fflush(stdout);
@@ -88,21 +94,38 @@ int main(int argc, char **argv) {
       sizes[p] = xbzrle_encode(old + (size_t)p * page_size, news + (size_t)p * page_size, page_size, encoded + (size_t)p * page_size, page_size);
     }
     memcpy(work, old, pool);
-    double t0 = now_seconds();
-    for (int p = 0; p < pages; p++) sink += xbzrle_encode(old + (size_t)p * page_size, news + (size_t)p * page_size, page_size, out, page_size);
-    double t1 = now_seconds();
+    /* Whole passes until min_seconds (a decode pass re-applies the same deltas: the same work). */
+    double start = now_seconds(), elapsed;
+    int passes = 0;
+    do {
+      for (int p = 0; p < pages; p++) sink += xbzrle_encode(old + (size_t)p * page_size, news + (size_t)p * page_size, page_size, out, page_size);
+      passes++;
+      elapsed = now_seconds() - start;
+    } while (elapsed < min_seconds);
+    double encode_mbps = (double)pool * passes / 1e6 / elapsed;
+    const int encode_passes = passes;
     int decoded = 0;
-    for (int p = 0; p < pages; p++) {
-      if (sizes[p] > 0) {
-        sink += xbzrle_decode(encoded + (size_t)p * page_size, sizes[p], work + (size_t)p * page_size, page_size);
-        decoded++;
+    for (int p = 0; p < pages; p++) decoded += sizes[p] > 0;
+    start = now_seconds();
+    passes = 0;
+    do {
+      for (int p = 0; p < pages; p++) {
+        if (sizes[p] > 0) sink += xbzrle_decode(encoded + (size_t)p * page_size, sizes[p], work + (size_t)p * page_size, page_size);
       }
-    }
-    double t2 = now_seconds();
-    for (int p = 0; p < pages; p++) sink += xbrle_encode(old + (size_t)p * page_size, news + (size_t)p * page_size, page_size, out, page_size);
-    double t3 = now_seconds();
-    double mb = (double)pool / 1e6;
-    printf("%d %.1f %.1f %.1f\n", scenario, mb / (t1 - t0), (double)decoded * page_size / 1e6 / (t2 - t1), mb / (t3 - t2));
+      passes++;
+      elapsed = now_seconds() - start;
+    } while (elapsed < min_seconds);
+    double decode_mbps = (double)decoded * page_size * passes / 1e6 / elapsed;
+    const int decode_passes = passes;
+    start = now_seconds();
+    passes = 0;
+    do {
+      for (int p = 0; p < pages; p++) sink += xbrle_encode(old + (size_t)p * page_size, news + (size_t)p * page_size, page_size, out, page_size);
+      passes++;
+      elapsed = now_seconds() - start;
+    } while (elapsed < min_seconds);
+    double xbrle_mbps = (double)pool * passes / 1e6 / elapsed;
+    printf("%d %.1f %.1f %.1f %d %d %d\n", scenario, encode_mbps, decode_mbps, xbrle_mbps, encode_passes, decode_passes, passes);
     fflush(stdout);
   }
   return sink == 42 ? 1 : 0;

@@ -25,7 +25,7 @@ describe('the C reference (codecs/reference-c/xbzrle.c)', () => {
 
   for (const [name, codecs] of [
     ['xbzrle', [new XbzrleCodec({ kernel: 'js' }), new XbzrleCodec({ kernel: 'wasm', native: false }), new XbzrleCodec()]],
-    ['xbrle', [new XbrleCodec({ kernel: 'js' }), new XbrleCodec({ kernel: 'wasm' })]],
+    ['xbrle', [new XbrleCodec({ kernel: 'js' }), new XbrleCodec({ kernel: 'wasm', native: false }), new XbrleCodec()]],
   ] as const) {
     it(`${name}: the C encodings of the canonical pairs are byte-identical to the TypeScript and WebAssembly encoders' (limit: one page)`, (context) => {
       if ('skipped' in compiled) return context.skip(`no C compiler: ${compiled.skipped}`);
@@ -60,6 +60,19 @@ describe('the C reference (codecs/reference-c/xbzrle.c)', () => {
       expect(pass.encodeMBps).toBeGreaterThan(0);
       expect(pass.decodeMBps).toBeGreaterThan(0);
       expect(pass.xbrleEncodeMBps).toBeGreaterThan(0);
+      expect(pass.passes).toEqual([1, 1, 1]); // no minimum: one pass each
+      // With a minimum of 40 ms, each kernel's passes took at least that long (its MB/s says
+      // how long): passes x bytes / MB/s >= 0.04 s, whatever the machine's speed.
+      const timed = await server.measure(2, 40);
+      const poolBytes = PAGES * PAGE;
+      const xbzrle = new XbzrleCodec({ kernel: 'js' });
+      const scratch = new Uint8Array(PAGE);
+      let withDelta = 0;
+      for (let page = 0; page < PAGES; page++) if (xbzrle.encode(old.subarray(page * PAGE, (page + 1) * PAGE), news[2]!.subarray(page * PAGE, (page + 1) * PAGE), scratch) > 0) withDelta++;
+      const decodedBytes = withDelta * PAGE;
+      expect((timed.passes[0] * poolBytes) / 1e6 / timed.encodeMBps).toBeGreaterThanOrEqual(0.0399);
+      expect((timed.passes[1] * decodedBytes) / 1e6 / timed.decodeMBps).toBeGreaterThanOrEqual(0.0399);
+      expect((timed.passes[2] * poolBytes) / 1e6 / timed.xbrleEncodeMBps).toBeGreaterThanOrEqual(0.0399);
       await expect(server.measure(7)).rejects.toThrow(/answered "error scenario 7"/);
     } finally {
       server.stop();

@@ -32,6 +32,21 @@ static double now_seconds(void) {
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* Runs `pass` (a block over the whole pool) until min_seconds of this thread's CPU time have
+   passed, at least once; sets `passes` and `mbps` (bytes_per_pass a pass). */
+#define TIMED_PASSES(passes, mbps, bytes_per_pass, pass)     \
+  do {                                                      \
+    const double start_ = now_seconds();                    \
+    double elapsed_;                                        \
+    passes = 0;                                             \
+    do {                                                    \
+      pass;                                                 \
+      passes++;                                             \
+      elapsed_ = now_seconds() - start_;                    \
+    } while (elapsed_ < min_seconds);                       \
+    mbps = (double)(bytes_per_pass) * passes / 1e6 / elapsed_; \
+  } while (0)
+
 static uint32_t read_u32(FILE *f) {
   uint8_t b[4];
   if (fread(b, 1, 4, f) != 4) {
@@ -94,38 +109,23 @@ int main(int argc, char **argv) {
       sizes[p] = xbzrle_encode(old + (size_t)p * page_size, news + (size_t)p * page_size, page_size, encoded + (size_t)p * page_size, page_size);
     }
     memcpy(work, old, pool);
-    /* Whole passes until min_seconds (a decode pass re-applies the same deltas: the same work). */
-    double start = now_seconds(), elapsed;
-    int passes = 0;
-    do {
-      for (int p = 0; p < pages; p++) sink += xbzrle_encode(old + (size_t)p * page_size, news + (size_t)p * page_size, page_size, out, page_size);
-      passes++;
-      elapsed = now_seconds() - start;
-    } while (elapsed < min_seconds);
-    double encode_mbps = (double)pool * passes / 1e6 / elapsed;
-    const int encode_passes = passes;
+    /* Whole passes of each kernel until min_seconds (a decode pass re-applies the same
+       deltas: the same work each time). */
     int decoded = 0;
     for (int p = 0; p < pages; p++) decoded += sizes[p] > 0;
-    start = now_seconds();
-    passes = 0;
-    do {
-      for (int p = 0; p < pages; p++) {
+    int encode_passes, decode_passes, xbrle_passes;
+    double encode_mbps, decode_mbps, xbrle_mbps;
+    TIMED_PASSES(encode_passes, encode_mbps, pool, {
+      for (int p = 0; p < pages; p++) sink += xbzrle_encode(old + (size_t)p * page_size, news + (size_t)p * page_size, page_size, out, page_size);
+    });
+    TIMED_PASSES(decode_passes, decode_mbps, (size_t)decoded * page_size, {
+      for (int p = 0; p < pages; p++)
         if (sizes[p] > 0) sink += xbzrle_decode(encoded + (size_t)p * page_size, sizes[p], work + (size_t)p * page_size, page_size);
-      }
-      passes++;
-      elapsed = now_seconds() - start;
-    } while (elapsed < min_seconds);
-    double decode_mbps = (double)decoded * page_size * passes / 1e6 / elapsed;
-    const int decode_passes = passes;
-    start = now_seconds();
-    passes = 0;
-    do {
+    });
+    TIMED_PASSES(xbrle_passes, xbrle_mbps, pool, {
       for (int p = 0; p < pages; p++) sink += xbrle_encode(old + (size_t)p * page_size, news + (size_t)p * page_size, page_size, out, page_size);
-      passes++;
-      elapsed = now_seconds() - start;
-    } while (elapsed < min_seconds);
-    double xbrle_mbps = (double)pool * passes / 1e6 / elapsed;
-    printf("%d %.1f %.1f %.1f %d %d %d\n", scenario, encode_mbps, decode_mbps, xbrle_mbps, encode_passes, decode_passes, passes);
+    });
+    printf("%d %.1f %.1f %.1f %d %d %d\n", scenario, encode_mbps, decode_mbps, xbrle_mbps, encode_passes, decode_passes, xbrle_passes);
     fflush(stdout);
   }
   return sink == 42 ? 1 : 0;

@@ -73,10 +73,9 @@ let scratchOnly: PageArena | null = null;
 const ARENA = Symbol('pagedelta page arena');
 type TaggedView = Uint8Array & { readonly [ARENA]?: PageArena };
 
-/** The view class of `arena`: its instances are views of the arena's pages, past the scratch. */
-function viewClassOf(arena: { buffer: ArrayBuffer }): PageArena['View'] {
-  const buffer = arena.buffer;
-  class KernelVisiblePages extends Uint8Array {
+/** A view class over `buffer`: its instances are views of the arena's pages, past the scratch. */
+function viewClassOver(buffer: ArrayBuffer): PageArena['View'] {
+  return class KernelVisiblePages extends Uint8Array {
     constructor(source: ArrayBuffer | number, byteOffset?: number, length?: number) {
       // Called with a length (slice, map, filter), another buffer, or the arena's scratch space:
       // not a view of the arena's pages, so a plain Uint8Array.
@@ -85,19 +84,16 @@ function viewClassOf(arena: { buffer: ArrayBuffer }): PageArena['View'] {
       }
       super(source, byteOffset, length);
     }
-  }
-  Object.defineProperty(KernelVisiblePages.prototype, ARENA, { value: arena });
-  return KernelVisiblePages;
+  };
 }
 
 function makeArena(wasmPages: number): PageArena {
   const memory = new WebAssembly.Memory({ initial: wasmPages, maximum: wasmPages });
   const buffer = memory.buffer;
-  const arena = { memory, buffer, bytes: new Uint8Array(buffer), next: SCRATCH_BYTES, end: buffer.byteLength - TAIL_PAD_BYTES, live: 0, kernels: null } as Omit<PageArena, 'View'> & {
-    View?: PageArena['View'];
-  };
-  arena.View = viewClassOf(arena);
-  return arena as PageArena;
+  const View = viewClassOver(buffer);
+  const arena: PageArena = { memory, View, buffer, bytes: new Uint8Array(buffer), next: SCRATCH_BYTES, end: buffer.byteLength - TAIL_PAD_BYTES, live: 0, kernels: null };
+  Object.defineProperty(View.prototype, ARENA, { value: arena });
+  return arena;
 }
 
 const registry = new FinalizationRegistry<PageArena>((arena) => {

@@ -123,6 +123,10 @@ describe.skipIf(deltaAddon === null)('the native delta addon', () => {
       ['empty pages', () => addon.xbzrleEncode(new Uint8Array(0), new Uint8Array(0), out)],
       ['missing arguments', () => (addon.xbzrleEncode as unknown as (a: Uint8Array) => number)(page)],
       ['a decode into a number', () => addon.xbzrleDecode(page, 42 as unknown as Uint8Array)],
+      ['an XBRLE encode of an object', () => addon.xbrleEncode({} as Uint8Array, page, out)],
+      ['an XBRLE encode of pages of different lengths', () => addon.xbrleEncode(page, new Uint8Array(8), out)],
+      ['an XBRLE encode of empty pages', () => addon.xbrleEncode(new Uint8Array(0), new Uint8Array(0), out)],
+      ['an XBRLE encode into a DataView', () => addon.xbrleEncode(page, page, new DataView(new ArrayBuffer(8)) as unknown as Uint8Array)],
     ];
     for (const [what, call] of refusals) expect(call(), what).toBe(-2);
     expect(out.every((byte) => byte === 0)).toBe(true);

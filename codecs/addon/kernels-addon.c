@@ -153,6 +153,12 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
   const int32_t *jobs = (const int32_t *)jobs_data;
   const double *offsets = (const double *)offsets_data;
   int32_t *changed = (int32_t *)changed_data;
+  /* The thread's write list in a local for the record: a thread-local variable of a loaded
+     library is found through a call (__tls_get_addr), which the compiler repeated for every
+     held write (9% of a replay). It goes back to the thread when the record is done. */
+  xor_lz4_writes writes = thread_writes;
+  xor_lz4_scratch *scratch = thread_scratch;
+  int result = -1;
   for (int32_t job = 0; job < count; job++) {
     const int32_t at = jobs[4 * job], size = jobs[4 * job + 1], chunk = jobs[4 * job + 2], entry = jobs[4 * job + 3];
     const double offset = offsets[job];
@@ -160,18 +166,19 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
     if (at < 0 || size < 0 || size > (1 << 20) || (size_t)at + (size_t)size > payload_length || chunk < 0 || (uint32_t)chunk >= chunk_count ||
         !(offset >= 0) || offset + page_size > (double)chunk_lengths[chunk] || offset != (double)(size_t)offset ||
         (changed != NULL && (entry < 0 || (size_t)entry >= changed_length))) {
-      apply_held_writes(&thread_writes);
-      return int_result(env, -2);
+      result = -2;
+      break;
     }
-    const int nonzero = xor_lz4_apply(payload + at, size, apply ? chunks[chunk] + (size_t)offset : NULL, page_size, thread_scratch, &thread_writes);
+    const int nonzero = xor_lz4_apply(payload + at, size, apply ? chunks[chunk] + (size_t)offset : NULL, page_size, scratch, &writes);
     if (nonzero < 0) {
-      apply_held_writes(&thread_writes); /* the jobs before it are applied */
-      return int_result(env, job);
+      result = job; /* the jobs before it are applied */
+      break;
     }
     if (changed != NULL) changed[entry] = nonzero;
   }
-  apply_held_writes(&thread_writes);
-  return int_result(env, -1);
+  apply_held_writes(&writes);
+  thread_writes = writes;
+  return int_result(env, result);
 }
 
 /* adviseHugePages(bytes): asks the kernel to back the 2 MiB-aligned interior of a Uint8Array's memory with huge pages; returns the bytes advised (0: none, or refused). */

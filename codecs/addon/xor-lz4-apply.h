@@ -152,6 +152,27 @@ static inline int zero_range(const xor_lz4_scratch *s, int from, int to) {
   return 1;
 }
 
+/*
+ * An overlapping match (offset < match): the `offset` bytes before `to` repeated for `match`
+ * bytes, writing no byte past to + match (bytes there must stay zero: a later zero match is
+ * skipped on that promise). A byte loop here waits on its own store every byte; a period of
+ * one is a fill, and longer periods copy whole words once a word's worth is behind them.
+ */
+static inline void repeat_match(uint8_t *to, int offset, int match) {
+  if (offset == 1) {
+    memset(to, to[-1], (size_t)match);
+    return;
+  }
+  /* A stride of whole periods of at least 8 bytes: the source of each word is then written.
+     A period of 8 or more is one already; a shorter one is first written out byte by byte. */
+  const int stride = offset >= 8 ? offset : offset * ((8 + offset - 1) / offset);
+  int k = 0;
+  if (offset < 8)
+    for (; k < stride && k < match; k++) to[k] = to[k - offset];
+  for (; k + 8 <= match; k += 8) store_word(to + k, load_word(to + k - stride));
+  for (; k < match; k++) to[k] = to[k - stride];
+}
+
 /* Zeros the scratch words marked dirty (a block found invalid part way). */
 static inline void clear_dirty(xor_lz4_scratch *s, int page_size) {
   const int bitmap = ((page_size >> 3) + 63) >> 6;
@@ -220,8 +241,7 @@ static inline int xor_lz4_apply(const uint8_t *block, int size, uint8_t *page, i
        the `offset` bytes before d; a disjoint one copies [source, source + match). */
     if (!zero_range(s, source, offset >= match ? source + match : d)) {
       if (offset >= match) memcpy(out + d, out + source, (size_t)match);
-      else
-        for (int k = 0; k < match; k++) out[d + k] = out[source + k];
+      else repeat_match(out + d, offset, match);
       mark_dirty(s, d, d + match);
     }
     d += match;

@@ -71,6 +71,12 @@ export interface DeltaAddon {
     apply: boolean,
   ): number;
   /**
+   * The threads xorLz4Epoch uses: 2 (a record of many jobs is split with a helper thread, which
+   * only decodes; the pages are written by the calling thread) or 1. `threads` (1 or 2) sets
+   * it first; 1 is returned when the helper thread cannot be started.
+   */
+  xorLz4Threads(threads?: number): number;
+  /**
    * Asks the kernel to back the 2 MiB-aligned interior of `bytes`' memory with transparent
    * huge pages (madvise MADV_HUGEPAGE); returns the bytes advised (0: too small, or refused).
    */
@@ -86,8 +92,8 @@ function loadDeltaAddon(): { addon: DeltaAddon | null; status: string } {
     if (!existsSync(path)) continue;
     try {
       const addon = require(path) as DeltaAddon;
-      // An addon built before xbrleEncode existed (a stale build/) is not used: npm install rebuilds it.
-      if (typeof addon.xbrleEncode !== 'function') return { addon: null, status: `native addon out of date (${ADDON_FILE}: npm install rebuilds it)` };
+      // An addon built before xbrleEncode or xorLz4Threads existed (a stale build/) is not used: npm install rebuilds it.
+      if (typeof addon.xbrleEncode !== 'function' || typeof addon.xorLz4Threads !== 'function') return { addon: null, status: `native addon out of date (${ADDON_FILE}: npm install rebuilds it)` };
       return { addon, status: `native addon (${ADDON_FILE}, XBRLE encoder ${addon.simd === 'none' ? 'word-at-a-time' : addon.simd})` };
     } catch (error) {
       return { addon: null, status: `native addon not loadable: ${(error as Error).message.split('\n')[0]}` };

@@ -18,14 +18,19 @@
  *     A job is a trace entry's XOR+LZ4 block (xor-lz4-apply.h): jobs holds 4 int32s a job
  *     (block start in payload, block length, index into chunks, entry index), offsets the byte
  *     offset of the job's page in its chunk; changed[entry] gets the non-zero delta bytes.
- *     With apply false the pages are not written (only counted).
+ *     With apply false the pages are not written (only counted). A record of many jobs is
+ *     split with a helper thread (the two halves decoded at once, pages written by the caller).
+ *   xorLz4Threads(n)            -> the threads xorLz4Epoch uses (n = 1 or 2 sets it first)
  *
  * Arguments must be Uint8Arrays (Buffers are); anything else, or pages of different lengths,
  * returns -2 and the caller reports it (the TypeScript side checks first anyway).
  */
 #include <node_api.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -90,9 +95,149 @@ static napi_value decode(napi_env env, napi_callback_info info) {
 static __thread xor_lz4_scratch *thread_scratch = NULL;
 static __thread xor_lz4_writes thread_writes = {NULL, NULL, 0, 0};
 
+/*
+ * A second thread that decodes part of a record's XOR+LZ4 blocks while the calling thread
+ * decodes the rest (one per environment, started on first use, stopped with it). It only
+ * decodes: its page writes are held back in its own list, and the calling thread applies
+ * them, so no page is written by two threads. Records of fewer jobs than XOR_LZ4_SPLIT_MIN
+ * are not split (waking the helper costs more than it saves).
+ */
+#define XOR_LZ4_SPLIT_MIN 64
+/*
+ * Waking a sleeping thread through a condition variable took about 70 us on this project's VM
+ * (a vCPU halted and woken again), more than half a record's decoding; a flag one thread spins
+ * on is seen in well under a microsecond. So each side spins first: the helper for up to
+ * HELPER_SPIN_NS after its last piece of work (a reader calls once per record, a few hundred
+ * microseconds apart), the caller while the helper finishes; then they sleep.
+ */
+#define HELPER_SPIN_NS 2000000
+enum { HELPER_IDLE, HELPER_WORK, HELPER_DONE, HELPER_QUIT };
+typedef struct {
+  pthread_t thread;
+  pthread_mutex_t lock;
+  pthread_cond_t wake, finished;
+  atomic_int state;
+  /* The work, set before HELPER_WORK, valid until HELPER_DONE (the caller waits for it). */
+  const uint8_t *payload;
+  const int32_t *jobs;
+  const double *offsets;
+  uint8_t *const *chunks;
+  int32_t *by_job;
+  size_t by_job_capacity;
+  int page_size, apply, from, to;
+  /* The answer: -1, or the first job whose block is invalid (no writes held from it on). */
+  int result;
+  xor_lz4_scratch *scratch;
+  xor_lz4_writes writes;
+} xor_lz4_helper;
+
+static inline void spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+static int64_t monotonic_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Spins until `state` is no longer `from` or HELPER_SPIN_NS pass; returns the state seen. */
+static int spin_while(atomic_int *state, int from) {
+  const int64_t deadline = monotonic_ns() + HELPER_SPIN_NS;
+  for (;;) {
+    for (int k = 0; k < 256; k++) {
+      const int seen = atomic_load_explicit(state, memory_order_acquire);
+      if (seen != from) return seen;
+      spin_pause();
+    }
+    if (monotonic_ns() > deadline) return atomic_load_explicit(state, memory_order_acquire);
+  }
+}
+
+/* The threads to use: 2 (split records) or 1; xorLz4Threads(n) sets it, for comparisons. */
+static __thread int thread_count = 2;
+static __thread xor_lz4_helper *thread_helper = NULL;
+static __thread int helper_failed = 0;
+
+/*
+ * Decodes jobs [from, to) (arguments already checked) into `writes` (when apply) and their
+ * counts: into changed[entry], or with `by_job` into by_job[job - from] (the helper's, copied
+ * to `changed` only if its half is taken). Returns -1, or the first job whose block is invalid
+ * (the jobs before it decoded, it and those after not).
+ */
+static int xor_lz4_jobs(const uint8_t *payload, const int32_t *jobs, const double *offsets, uint8_t *const *chunks, int32_t *changed, int32_t *by_job,
+                        int page_size, int apply, int from, int to, xor_lz4_scratch *scratch, xor_lz4_writes *writes) {
+  for (int job = from; job < to; job++) {
+    const int32_t at = jobs[4 * job], size = jobs[4 * job + 1], chunk = jobs[4 * job + 2], entry = jobs[4 * job + 3];
+    const int nonzero = xor_lz4_apply(payload + at, size, apply ? chunks[chunk] + (size_t)offsets[job] : NULL, page_size, scratch, writes);
+    if (nonzero < 0) return job;
+    if (by_job != NULL) by_job[job - from] = nonzero;
+    else if (changed != NULL) changed[entry] = nonzero;
+  }
+  return -1;
+}
+
+static void *helper_main(void *argument) {
+  xor_lz4_helper *h = (xor_lz4_helper *)argument;
+  for (;;) {
+    /* After a piece of work the state is DONE until the caller takes the answer (IDLE), then
+       WORK again: spin through both before sleeping. */
+    int state = atomic_load_explicit(&h->state, memory_order_acquire);
+    if (state == HELPER_DONE) state = spin_while(&h->state, HELPER_DONE);
+    if (state == HELPER_IDLE) state = spin_while(&h->state, HELPER_IDLE);
+    if (state != HELPER_WORK && state != HELPER_QUIT) {
+      pthread_mutex_lock(&h->lock);
+      while ((state = atomic_load(&h->state)) != HELPER_WORK && state != HELPER_QUIT) pthread_cond_wait(&h->wake, &h->lock);
+      pthread_mutex_unlock(&h->lock);
+    }
+    if (state == HELPER_QUIT) return NULL;
+    h->result = xor_lz4_jobs(h->payload, h->jobs, h->offsets, h->chunks, NULL, h->by_job, h->page_size, h->apply, h->from, h->to, h->scratch, &h->writes);
+    pthread_mutex_lock(&h->lock);
+    atomic_store_explicit(&h->state, HELPER_DONE, memory_order_release);
+    pthread_cond_signal(&h->finished);
+    pthread_mutex_unlock(&h->lock);
+  }
+}
+
+/* This thread's helper, started on first use; NULL when it cannot be (then records are not split). */
+static xor_lz4_helper *helper(void) {
+  if (thread_helper != NULL || helper_failed) return thread_helper;
+  xor_lz4_helper *h = (xor_lz4_helper *)calloc(1, sizeof *h);
+  if (h != NULL) h->scratch = (xor_lz4_scratch *)calloc(1, sizeof(xor_lz4_scratch));
+  if (h == NULL || h->scratch == NULL || pthread_mutex_init(&h->lock, NULL) != 0) goto failed;
+  if (pthread_cond_init(&h->wake, NULL) != 0 || pthread_cond_init(&h->finished, NULL) != 0) goto failed;
+  atomic_init(&h->state, HELPER_IDLE);
+  if (pthread_create(&h->thread, NULL, helper_main, h) != 0) goto failed;
+  return thread_helper = h;
+failed:
+  if (h != NULL) free(h->scratch);
+  free(h);
+  helper_failed = 1;
+  return NULL;
+}
+
+static void stop_helper(void) {
+  xor_lz4_helper *h = thread_helper;
+  if (h == NULL) return;
+  pthread_mutex_lock(&h->lock);
+  atomic_store(&h->state, HELPER_QUIT);
+  pthread_cond_signal(&h->wake);
+  pthread_mutex_unlock(&h->lock);
+  pthread_join(h->thread, NULL);
+  free(h->scratch);
+  free(h->by_job);
+  free(h->writes.at);
+  free(h->writes.value);
+  free(h);
+  thread_helper = NULL;
+}
+
 /* Frees them when the thread's Node environment ends (a worker thread that exits). */
 static void free_thread_buffers(void *unused) {
   (void)unused;
+  stop_helper();
   free(thread_scratch);
   thread_scratch = NULL;
   free(thread_writes.at);
@@ -153,32 +298,88 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
   const int32_t *jobs = (const int32_t *)jobs_data;
   const double *offsets = (const double *)offsets_data;
   int32_t *changed = (int32_t *)changed_data;
-  /* The thread's write list in a local for the record: a thread-local variable of a loaded
-     library is found through a call (__tls_get_addr), which the compiler repeated for every
-     held write (9% of a replay). It goes back to the thread when the record is done. */
-  xor_lz4_writes writes = thread_writes;
-  xor_lz4_scratch *scratch = thread_scratch;
-  int result = -1;
-  for (int32_t job = 0; job < count; job++) {
+  /* Every job's arguments checked first: a record is then decoded whole, split or not. */
+  int32_t first_bad = -1;
+  size_t total_bytes = 0;
+  for (int32_t job = 0; job < count && first_bad < 0; job++) {
     const int32_t at = jobs[4 * job], size = jobs[4 * job + 1], chunk = jobs[4 * job + 2], entry = jobs[4 * job + 3];
     const double offset = offsets[job];
     /* Blocks of at most 1 MiB: their lengths then add up in an int (255 a continuation byte). */
     if (at < 0 || size < 0 || size > (1 << 20) || (size_t)at + (size_t)size > payload_length || chunk < 0 || (uint32_t)chunk >= chunk_count ||
         !(offset >= 0) || offset + page_size > (double)chunk_lengths[chunk] || offset != (double)(size_t)offset ||
-        (changed != NULL && (entry < 0 || (size_t)entry >= changed_length))) {
-      result = -2;
-      break;
-    }
-    const int nonzero = xor_lz4_apply(payload + at, size, apply ? chunks[chunk] + (size_t)offset : NULL, page_size, scratch, &writes);
-    if (nonzero < 0) {
-      result = job; /* the jobs before it are applied */
-      break;
-    }
-    if (changed != NULL) changed[entry] = nonzero;
+        (changed != NULL && (entry < 0 || (size_t)entry >= changed_length)))
+      first_bad = job;
+    else
+      total_bytes += (size_t)size;
   }
-  apply_held_writes(&writes);
+  const int32_t valid = first_bad < 0 ? count : first_bad;
+  /* The thread's write list in a local for the record: a thread-local variable of a loaded
+     library is found through a call (__tls_get_addr), which the compiler repeated for every
+     held write (9% of a replay). It goes back to the thread when the record is done. */
+  xor_lz4_writes writes = thread_writes;
+  xor_lz4_scratch *scratch = thread_scratch;
+  int result;
+  /* Split where both halves hold about as many block bytes, if the helper can hold every
+     write of its half (a held list never fills and applies early: pages are written by this
+     thread only). */
+  xor_lz4_helper *h = thread_count > 1 && valid >= XOR_LZ4_SPLIT_MIN && (size_t)valid * (size_t)(page_size / 8) <= XOR_LZ4_MAX_HELD ? helper() : NULL;
+  if (h != NULL && h->by_job_capacity < (size_t)valid) {
+    int32_t *grown = (int32_t *)realloc(h->by_job, sizeof(int32_t) * (size_t)valid);
+    if (grown == NULL) h = NULL;
+    else {
+      h->by_job = grown;
+      h->by_job_capacity = (size_t)valid;
+    }
+  }
+  if (h != NULL) {
+    int32_t middle = 0;
+    for (size_t half = 0; middle < valid && 2 * half < total_bytes; middle++) half += (size_t)jobs[4 * middle + 1];
+    h->payload = payload;
+    h->jobs = jobs;
+    h->offsets = offsets;
+    h->chunks = chunks;
+    h->page_size = page_size;
+    h->apply = apply;
+    h->from = middle;
+    h->to = valid;
+    pthread_mutex_lock(&h->lock);
+    atomic_store_explicit(&h->state, HELPER_WORK, memory_order_release);
+    pthread_cond_signal(&h->wake);
+    pthread_mutex_unlock(&h->lock);
+    result = xor_lz4_jobs(payload, jobs, offsets, chunks, changed, NULL, page_size, apply, 0, middle, scratch, &writes);
+    if (spin_while(&h->state, HELPER_WORK) != HELPER_DONE) {
+      pthread_mutex_lock(&h->lock);
+      while (atomic_load(&h->state) != HELPER_DONE) pthread_cond_wait(&h->finished, &h->lock);
+      pthread_mutex_unlock(&h->lock);
+    }
+    atomic_store_explicit(&h->state, HELPER_IDLE, memory_order_release);
+    apply_held_writes(&writes);
+    /* The helper's jobs come after this thread's: applied only if all of those were valid. */
+    if (result < 0) {
+      apply_held_writes(&h->writes);
+      result = h->result;
+      const int32_t taken = result < 0 ? valid : result;
+      if (changed != NULL)
+        for (int32_t job = middle; job < taken; job++) changed[jobs[4 * job + 3]] = h->by_job[job - middle];
+    } else
+      h->writes.count = 0;
+  } else {
+    result = xor_lz4_jobs(payload, jobs, offsets, chunks, changed, NULL, page_size, apply, 0, valid, scratch, &writes);
+    apply_held_writes(&writes);
+  }
   thread_writes = writes;
+  if (result < 0 && first_bad >= 0) result = -2; /* the jobs before the bad one applied */
   return int_result(env, result);
+}
+
+/* xorLz4Threads(n): 1 decodes every record on the calling thread, 2 splits large ones with a helper thread; returns the count in use. */
+static napi_value xor_lz4_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t wanted = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return int_result(env, -2);
+  if (argc >= 1 && napi_get_value_int32(env, argv[0], &wanted) == napi_ok && (wanted == 1 || wanted == 2)) thread_count = wanted;
+  return int_result(env, thread_count == 2 && helper() != NULL ? 2 : 1);
 }
 
 /* adviseHugePages(bytes): asks the kernel to back the 2 MiB-aligned interior of a Uint8Array's memory with huge pages; returns the bytes advised (0: none, or refused). */
@@ -217,6 +418,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "xbzrleDecode", function);
   napi_create_function(env, "xorLz4Epoch", NAPI_AUTO_LENGTH, xor_lz4_epoch, NULL, &function);
   napi_set_named_property(env, exports, "xorLz4Epoch", function);
+  napi_create_function(env, "xorLz4Threads", NAPI_AUTO_LENGTH, xor_lz4_threads, NULL, &function);
+  napi_set_named_property(env, exports, "xorLz4Threads", function);
   napi_create_function(env, "adviseHugePages", NAPI_AUTO_LENGTH, advise_huge_pages, NULL, &function);
   napi_set_named_property(env, exports, "adviseHugePages", function);
   return exports;

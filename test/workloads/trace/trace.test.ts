@@ -14,7 +14,9 @@ import { PAGE_UNCHANGED, PAGE_XOR_LZ4, PAGE_XOR_RAW, PAGE_ZERO, TraceError } fro
 import { traceInfo, traceInfoTables } from '../../../workloads/trace/info.js';
 import { TraceWriter, writeTrace } from '../../../workloads/trace/writer.js';
 import { Xoshiro128 } from '../../../workloads/prng.js';
-import { lz4 } from '../../../codecs/native.js';
+import { deltaAddon, lz4 } from '../../../codecs/native.js';
+import { MemoryTarget } from '../../../workloads/trace/reader.js';
+import { TraceSource } from '../../../workloads/trace/source.js';
 import { joinTrace, splitTrace } from '../../fuzz/trace-parts.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'pagedelta-trace-'));
@@ -221,6 +223,64 @@ describe('content traces: write, read, replay', () => {
       expect(spread.page(number)[4095]).toBe(whole.page(number)[4095]);
     }
     expect([1, 2, 3, 4].map((number) => whole.page(number)[4095])).toEqual([10, 21, 30, 44]);
+  });
+
+  it('a record naming pages again with small, large and zero entries reads back as applied in order, natively (on one or two threads) or not', () => {
+    // Small XOR+LZ4 blocks are queued for the native kernel (and split over its two threads
+    // where a run of them is long); large ones, raw and zero pages go through TypeScript, the
+    // queue applied before each.
+    const pageCount = 40;
+    const path = tempFile('mixed-order.pdt');
+    const random = new Xoshiro128(7);
+    const expected = Array.from({ length: pageCount }, () => new Uint8Array(4096));
+    const writer = TraceWriter.open(path, { kind: 'content', pageSize: 4096, pageCount, timeUnit: 'ms' });
+    const xor = Buffer.alloc(4096);
+    writer.beginEpoch(0);
+    for (let page = 0; page < pageCount; page++) {
+      for (let k = 0; k < 4096; k += 64) xor[k] = expected[page]![k] = (page + k) & 255;
+      writer.writeDelta(page, PAGE_XOR_LZ4, xor, 0);
+      xor.fill(0);
+    }
+    writer.endEpoch();
+    writer.beginEpoch(100);
+    const kinds = new Set<number>();
+    for (let entry = 0; entry < 400; entry++) {
+      const page = random.nextBelow(pageCount);
+      const shape = entry % 9;
+      if (shape === 4) {
+        xor.set(expected[page]!); // a zero page: its XOR is its previous content
+        writer.writeDelta(page, PAGE_ZERO, xor, 0);
+        expected[page]!.fill(0);
+      } else {
+        // Mostly a few changed bytes (a small block); shape 6 some hundreds (a large block, in
+        // TypeScript), shape 2 every byte (stored raw).
+        if (shape === 2) for (let k = 0; k < 4096; k++) xor[k] = 1 + random.nextBelow(255);
+        const writes = shape === 6 ? 300 : 1 + random.nextBelow(5);
+        for (let w = 0; w < writes; w++) xor[random.nextBelow(4096)] = 1 + random.nextBelow(255);
+        if (xor.every((byte, k) => byte === expected[page]![k])) xor[0] ^= 1; // not all zeros after
+        writer.writeDelta(page, PAGE_XOR_LZ4, xor, 0);
+        for (let k = 0; k < 4096; k++) expected[page]![k]! ^= xor[k]!;
+      }
+      xor.fill(0);
+    }
+    writer.endEpoch();
+    writer.close();
+    for (const native of [true, false]) {
+      for (const threads of native && deltaAddon !== null ? [1, 2] : [1]) {
+        deltaAddon?.xorLz4Threads(threads);
+        const source = new TraceSource(path, { native });
+        const memory = new GuestMemory(pageCount);
+        const target = new MemoryTarget(memory);
+        for (let batch = source.next(target); batch; batch = source.next(target)) for (let i = 0; i < batch.count; i++) kinds.add(batch.kinds![i]!);
+        source.close();
+        for (let page = 0; page < pageCount; page++) {
+          const got = memory.page(page);
+          expect(got.every((byte, k) => byte === expected[page]![k]), `page ${page}, native ${native}, ${threads} thread(s)`).toBe(true);
+        }
+      }
+    }
+    deltaAddon?.xorLz4Threads(2);
+    expect([...kinds].sort()).toEqual([PAGE_ZERO, PAGE_XOR_LZ4, PAGE_XOR_RAW]);
   });
 
   it('spread=true on a record longer than writers make (1500 entries): the same pages as applied at once', async () => {

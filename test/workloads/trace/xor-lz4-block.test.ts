@@ -175,6 +175,65 @@ describe.skipIf(deltaAddon === null)('the native XOR+LZ4 kernel over a record', 
     expect(Array.from(chunks[1]!.subarray(20, 23))).toEqual([4, 5, 6]);
   });
 
+  it('splits a record of many jobs over two threads with the results of one: pages, counts, the first invalid block in either half', () => {
+    expect([1, 2]).toContain(deltaAddon!.xorLz4Threads());
+    const size = 4096;
+    const random = (() => {
+      let state = 12345;
+      return () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 8) & 255;
+    })();
+    // 600 sparse blocks over 400 pages (some named twice), a few dense ones.
+    const count = 600;
+    const blocks: Uint8Array[] = [];
+    for (let job = 0; job < count; job++) {
+      const xor = new Uint8Array(size);
+      const writes = job % 97 === 0 ? 200 : 1 + (random() % 6);
+      for (let w = 0; w < writes; w++) xor.set([random() | 1, random(), random()], random() * 15);
+      const out = new Uint8Array(lz4.encodeBound(size));
+      blocks.push(out.slice(0, lz4.encodeBlock(xor, out)));
+    }
+    const run = (threads: number, badJob: number, badArgsJob = -1) => {
+      expect(deltaAddon!.xorLz4Threads(threads)).toBe(threads === 1 ? 1 : deltaAddon!.xorLz4Threads());
+      const payload = new Uint8Array(blocks.reduce((sum, b) => sum + b.length, 0) + 8);
+      const jobs = new Int32Array(4 * count);
+      const offsets = new Float64Array(count);
+      let at = 0;
+      blocks.forEach((b, job) => {
+        const bytes = job === badJob ? hex('1b 00 00 00 00') : b; // offset 0: invalid
+        payload.set(bytes, at);
+        jobs.set([at, job === badArgsJob ? payload.length : bytes.length, job % 2, job], 4 * job);
+        offsets[job] = ((job * 7) % 400) * size;
+        at += bytes.length;
+      });
+      const chunks = [0, 1].map((c) => Uint8Array.from({ length: 400 * size }, (_, i) => (i * (c + 3)) & 255));
+      const changed = new Int32Array(count).fill(-1);
+      const result = deltaAddon!.xorLz4Epoch(payload, jobs, offsets, count, chunks, size, changed, true);
+      return { result, chunks, changed };
+    };
+    try {
+      for (const [badJob, badArgsJob] of [[-1, -1], [10, -1], [450, -1], [-1, 500]]) {
+        const one = run(1, badJob!, badArgsJob);
+        const two = run(2, badJob!, badArgsJob);
+        expect(one.result, `bad block ${badJob}, bad arguments ${badArgsJob}`).toBe(badJob >= 0 ? badJob : badArgsJob >= 0 ? -2 : -1);
+        expect(two.result).toBe(one.result);
+        expect(two.chunks[0]!.every((byte, i) => byte === one.chunks[0]![i])).toBe(true);
+        expect(two.chunks[1]!.every((byte, i) => byte === one.chunks[1]![i])).toBe(true);
+        expect(Array.from(two.changed)).toEqual(Array.from(one.changed));
+      }
+      // The counts and pages of a whole record are the TypeScript decoder's.
+      const whole = run(2, -1);
+      const expected = [0, 1].map((c) => Uint8Array.from({ length: 400 * size }, (_, i) => (i * (c + 3)) & 255));
+      const scratch = new Uint8Array(size);
+      blocks.forEach((b, job) => {
+        expect(xorLz4Block(b, 0, b.length, expected[job % 2]!, ((job * 7) % 400) * size, size, scratch)).toBe(whole.changed[job]);
+      });
+      expect(whole.chunks[0]!.every((byte, i) => byte === expected[0]![i])).toBe(true);
+      expect(whole.chunks[1]!.every((byte, i) => byte === expected[1]![i])).toBe(true);
+    } finally {
+      deltaAddon!.xorLz4Threads(2);
+    }
+  });
+
   it('refuses arguments that would reach outside the payload, a chunk or the counts (-2), before touching anything', () => {
     const b = block(0, [9]);
     const chunk = new Uint8Array(pageSize);

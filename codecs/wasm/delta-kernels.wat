@@ -161,9 +161,16 @@
         ;; Whole vectors may run up to 15 bytes past the run: only where the output has room.
         (if (i32.le_u (i32.add (i32.add (local.get $o) (local.get $run)) (i32.const 16)) (local.get $outEnd))
           (then
-            ;; A run of at most 16 bytes, the usual case, is one vector, without a call.
-            (if (i32.le_u (local.get $run) (i32.const 16))
-              (then (v128.store (local.get $o) (v128.load (i32.add (local.get $cur) (local.get $start)))))
+            ;; A run of at most 48 bytes, the usual case, is one to three vectors, without a call.
+            (if (i32.le_u (local.get $run) (i32.const 48))
+              (then
+                (local.set $pc (i32.add (local.get $cur) (local.get $start)))
+                (v128.store (local.get $o) (v128.load (local.get $pc)))
+                (if (i32.gt_u (local.get $run) (i32.const 16))
+                  (then
+                    (v128.store offset=16 (local.get $o) (v128.load offset=16 (local.get $pc)))
+                    (if (i32.gt_u (local.get $run) (i32.const 32))
+                      (then (v128.store offset=32 (local.get $o) (v128.load offset=32 (local.get $pc))))))))
               (else (call $copyOver (local.get $o) (i32.add (local.get $cur) (local.get $start)) (local.get $run)))))
           (else (memory.copy (local.get $o) (i32.add (local.get $cur) (local.get $start)) (local.get $run))))
         (local.set $o (i32.add (local.get $o) (local.get $run)))
@@ -255,12 +262,21 @@
           (else
             (local.set $run (local.get $low))
             (local.set $s (i32.add (local.get $s) (i32.const 1)))))
-        ;; A run of 8 to 16 bytes (the common case) is two overlapping 8-byte copies, inline.
-        (if (i32.and (i32.ge_u (local.get $run) (i32.const 8)) (i32.le_u (local.get $run) (i32.const 16)))
+        ;; Runs of 8 to 48 bytes (the common ones) are copied inline: two overlapping 8-byte
+        ;; moves up to 16 bytes, two or three 16-byte ones up to 48.
+        (if (i32.lt_u (i32.sub (local.get $run) (i32.const 8)) (i32.const 41))
           (then
-            (local.set $last (i32.sub (local.get $run) (i32.const 8)))
-            (i64.store (local.get $d) (i64.load (local.get $s)))
-            (i64.store (i32.add (local.get $d) (local.get $last)) (i64.load (i32.add (local.get $s) (local.get $last)))))
+            (if (i32.le_u (local.get $run) (i32.const 16))
+              (then
+                (local.set $last (i32.sub (local.get $run) (i32.const 8)))
+                (i64.store (local.get $d) (i64.load (local.get $s)))
+                (i64.store (i32.add (local.get $d) (local.get $last)) (i64.load (i32.add (local.get $s) (local.get $last)))))
+              (else
+                (local.set $last (i32.sub (local.get $run) (i32.const 16)))
+                (v128.store (local.get $d) (v128.load (local.get $s)))
+                (if (i32.gt_u (local.get $run) (i32.const 32))
+                  (then (v128.store offset=16 (local.get $d) (v128.load offset=16 (local.get $s)))))
+                (v128.store (i32.add (local.get $d) (local.get $last)) (v128.load (i32.add (local.get $s) (local.get $last)))))))
           (else (call $copyExact (local.get $d) (local.get $s) (local.get $run))))
         (local.set $s (i32.add (local.get $s) (local.get $run)))
         (local.set $d (i32.add (local.get $d) (local.get $run)))

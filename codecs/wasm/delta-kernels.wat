@@ -69,18 +69,6 @@
         (return)))
     (i32.store8 (local.get $to) (i32.load8_u (local.get $from))))
 
-  ;; Writes a small ULEB128 `value` at `at`; returns the new output position.
-  (func $uleb (param $at i32) (param $value i32) (result i32)
-    (if (result i32) (i32.lt_u (local.get $value) (i32.const 0x80))
-      (then
-        (i32.store8 (local.get $at) (local.get $value))
-        (i32.add (local.get $at) (i32.const 1)))
-      (else
-        (i32.store16 (local.get $at)
-          (i32.or (i32.or (i32.and (local.get $value) (i32.const 0x7f)) (i32.const 0x80))
-                  (i32.shl (i32.shr_u (local.get $value) (i32.const 7)) (i32.const 8))))
-        (i32.add (local.get $at) (i32.const 2)))))
-
   (func (export "xbzrle_encode") (param $old i32) (param $cur i32) (param $out i32) (param $length i32) (param $limit i32) (result i32)
     (local $i i32) (local $o i32) (local $outEnd i32) (local $start i32) (local $run i32)
     (local $mask i32) (local $lengthBytes i32) (local $po i32) (local $pc i32)
@@ -130,7 +118,16 @@
         (if (i32.gt_u (local.get $run) (i32.const 0x3fff)) (then (return (i32.const -1))))
         (local.set $lengthBytes (select (i32.const 1) (i32.const 2) (i32.lt_u (local.get $run) (i32.const 0x80))))
         (if (i32.gt_u (i32.add (local.get $o) (local.get $lengthBytes)) (local.get $outEnd)) (then (return (i32.const -1))))
-        (local.set $o (call $uleb (local.get $o) (local.get $run)))
+        ;; The length as a small ULEB128 (1 or 2 bytes), inline: a call costs more than this.
+        (if (i32.lt_u (local.get $run) (i32.const 0x80))
+          (then
+            (i32.store8 (local.get $o) (local.get $run))
+            (local.set $o (i32.add (local.get $o) (i32.const 1))))
+          (else
+            (i32.store16 (local.get $o)
+              (i32.or (i32.or (i32.and (local.get $run) (i32.const 0x7f)) (i32.const 0x80))
+                      (i32.shl (i32.shr_u (local.get $run) (i32.const 7)) (i32.const 8))))
+            (local.set $o (i32.add (local.get $o) (i32.const 2)))))
         ;; Changed run: ends at the next equal byte.
         (local.set $start (local.get $i))
         (block $changedEnd
@@ -157,7 +154,16 @@
         (local.set $lengthBytes (select (i32.const 1) (i32.const 2) (i32.lt_u (local.get $run) (i32.const 0x80))))
         (if (i32.gt_u (i32.add (i32.add (local.get $o) (local.get $lengthBytes)) (local.get $run)) (local.get $outEnd))
           (then (return (i32.const -1))))
-        (local.set $o (call $uleb (local.get $o) (local.get $run)))
+        ;; The length as a small ULEB128 (1 or 2 bytes), inline: a call costs more than this.
+        (if (i32.lt_u (local.get $run) (i32.const 0x80))
+          (then
+            (i32.store8 (local.get $o) (local.get $run))
+            (local.set $o (i32.add (local.get $o) (i32.const 1))))
+          (else
+            (i32.store16 (local.get $o)
+              (i32.or (i32.or (i32.and (local.get $run) (i32.const 0x7f)) (i32.const 0x80))
+                      (i32.shl (i32.shr_u (local.get $run) (i32.const 7)) (i32.const 8))))
+            (local.set $o (i32.add (local.get $o) (i32.const 2)))))
         ;; Whole vectors may run up to 15 bytes past the run: only where the output has room.
         (if (i32.le_u (i32.add (i32.add (local.get $o) (local.get $run)) (i32.const 16)) (local.get $outEnd))
           (then

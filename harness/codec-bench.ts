@@ -22,7 +22,7 @@ import { deltaAddonStatus } from '../codecs/native.js';
 import { allocatePages } from '../codecs/page-memory.js';
 import { codecNames, getCodec } from '../codecs/registry.js';
 import type { XbzrleCodec } from '../codecs/xbzrle.js';
-import { median } from '../units/statistics.js';
+import { median, medianRatio } from '../units/statistics.js';
 import { xorInto } from '../codecs/words.js';
 import { type Scenario, canonicalOldPages, getScenario, scenarioPages, SCENARIOS } from '../workloads/scenarios.js';
 import { type CPass, CReferenceServer, compileCReference, removeCompiled, writePairsFile } from './c-reference.js';
@@ -69,7 +69,11 @@ export interface CodecBenchRow {
   xorMBps: number;
   encodeVsXor: number;
   decodeVsXor: number | null;
-  /** The C reference of the same codec on the same pairs, same rounds (null: none for this codec, or skipped). */
+  /**
+   * The C reference of the same codec on the same pairs, same rounds (null: none for this
+   * codec, or skipped). encodeVsC/decodeVsC are the median over the rounds of each round's
+   * ratio (units/statistics.ts medianRatio), not the ratio of the two medians.
+   */
   cEncodeMBps: number | null;
   cDecodeMBps: number | null;
   encodeVsC: number | null;
@@ -239,6 +243,11 @@ export async function benchmarkCodecs(options: CodecBenchOptions = {}): Promise<
         xbrle: cPasses.length > 0 ? median(cPasses.map((pass) => pass.xbrleEncodeMBps)) : null,
       };
       const cDecode: Record<string, number | null> = { xbzrle: cPasses.length > 0 ? median(cPasses.map((pass) => pass.decodeMBps)) : null };
+      // Each round's C figures, for the ratios (per round, then the median: see medianRatio).
+      const cRounds: Record<string, { encode: number[]; decode: number[] | null }> = {
+        xbzrle: { encode: cPasses.map((pass) => pass.encodeMBps), decode: cPasses.map((pass) => pass.decodeMBps) },
+        xbrle: { encode: cPasses.map((pass) => pass.xbrleEncodeMBps), decode: null },
+      };
       for (const entry of prepared) {
         const name = entry.codec.name;
         const encode = median(entry.encodeTask.samples);
@@ -261,8 +270,8 @@ export async function benchmarkCodecs(options: CodecBenchOptions = {}): Promise<
           decodeVsXor: decode === null ? null : decode / xor,
           cEncodeMBps: cEnc,
           cDecodeMBps: cDec,
-          encodeVsC: cEnc === null ? null : encode / cEnc,
-          decodeVsC: cDec === null || decode === null ? null : decode / cDec,
+          encodeVsC: cEnc === null ? null : medianRatio(entry.encodeTask.samples, cRounds[name]!.encode),
+          decodeVsC: cDec === null || entry.decodeTask === null ? null : medianRatio(entry.decodeTask.samples, cRounds[name]!.decode!),
           verified: entry.verified,
         });
       }

@@ -1,7 +1,7 @@
 // The one units module: every rule of docs/units.md, figures computable by hand.
 import { describe, expect, it } from 'vitest';
 import { formatBandwidth, formatBytes, formatDuration, parseCount, parseDuration, parseRate, parseSize } from '../../units/quantities.js';
-import { median } from '../../units/statistics.js';
+import { median, medianRatio } from '../../units/statistics.js';
 
 describe('sizes', () => {
   it('IEC and bare prefixes are binary, an SI prefix with B is decimal, a bare number is bytes', () => {
@@ -86,5 +86,14 @@ describe('formatting and statistics', () => {
     expect(values).toEqual([5, 1, 3]);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNaN();
+  });
+
+  it('medianRatio: the median of per-round ratios, not the ratio of the medians', () => {
+    // A slow second round slows both sides: per round 0.5, 0.5, 3 -> 0.5; medians 100 / 100 -> 1.
+    expect(medianRatio([100, 50, 300], [200, 100, 100])).toBe(0.5);
+    expect(median([100, 50, 300]) / median([200, 100, 100])).toBe(1);
+    expect(medianRatio([10, 20], [0, 40])).toBe(0.5); // a round without a reference is left out
+    expect(medianRatio([], [])).toBeNaN();
+    expect(() => medianRatio([1, 2], [1])).toThrow(/2 values against 1 references/);
   });
 });

@@ -28,6 +28,7 @@
 #include <node_api.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -108,7 +109,8 @@ static __thread xor_lz4_writes thread_writes = {NULL, NULL, 0, 0};
  * (a vCPU halted and woken again), more than half a record's decoding; a flag one thread spins
  * on is seen in well under a microsecond. So each side spins first: the helper for up to
  * HELPER_SPIN_NS after its last piece of work (a reader calls once per record, a few hundred
- * microseconds apart), the caller while the helper finishes; then they sleep.
+ * microseconds apart), the caller while the helper finishes; then they sleep. A spinning
+ * thread yields its core every 256 looks, so a thread waiting for that core runs.
  */
 #define HELPER_SPIN_NS 2000000
 enum { HELPER_IDLE, HELPER_WORK, HELPER_DONE, HELPER_QUIT };
@@ -153,6 +155,8 @@ static int spin_while(atomic_int *state, int from) {
       spin_pause();
     }
     if (monotonic_ns() > deadline) return atomic_load_explicit(state, memory_order_acquire);
+    /* Where another thread waits for this core (more busy threads than cores), it gets it. */
+    sched_yield();
   }
 }
 

@@ -11,7 +11,7 @@ import { type FileLock, lockFile } from '../../io/lock-file.js';
 import { corruptWarnings, readResults, ResultsAppender, type ResultRow } from '../../results/rows.js';
 import { runCell } from './cells.js';
 import { checkMigrationCell } from './migration-cell.js';
-import type { CellRequest, CellResponse } from './cell-worker.js';
+import type { CellRequest, CellResponse, CellWorkerData } from './cell-worker.js';
 import { type Cell, type CellParams, type Experiment, experimentId, expandCells, shardCells } from './experiment.js';
 
 export interface RunProgress {
@@ -214,7 +214,9 @@ function runOnPool(
     };
 
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(url);
+      // Workers running side by side already use the cores: a trace's records are then not
+      // split with the addon's helper thread (it would be a thread more than there are cores).
+      const worker = new Worker(url, { workerData: { traceDecodeThreads: count > 1 ? 1 : 2 } satisfies CellWorkerData });
       pool.push(worker);
       worker.on('message', (response: CellResponse) => {
         const cell = inFlight.get(worker);

@@ -175,7 +175,7 @@ static int xor_lz4_jobs(const uint8_t *payload, const int32_t *jobs, const doubl
                         int page_size, int apply, int from, int to, xor_lz4_scratch *scratch, xor_lz4_writes *writes) {
   for (int job = from; job < to; job++) {
     const int32_t at = jobs[4 * job], size = jobs[4 * job + 1], chunk = jobs[4 * job + 2], entry = jobs[4 * job + 3];
-    const int nonzero = xor_lz4_apply(payload + at, size, apply ? chunks[chunk] + (size_t)offsets[job] : NULL, page_size, scratch, writes);
+    const int nonzero = xor_lz4_entry(payload + at, size, apply ? chunks[chunk] + (size_t)offsets[job] : NULL, page_size, scratch, writes);
     if (nonzero < 0) return job;
     if (by_job != NULL) by_job[job - from] = nonzero;
     else if (changed != NULL) changed[entry] = nonzero;

@@ -1,7 +1,8 @@
 /*
  * A trace entry's XOR delta stored as an LZ4 block (the public LZ4 block format: sequences of
  * a token, literals, a 2-byte offset and a match length), applied to its page with the page's
- * cold memory touched only where the delta is non-zero. The TypeScript reader does the same in
+ * cold memory touched only where the delta is non-zero. (Blocks over an eighth of a page go to
+ * xor_lz4_apply_dense, at the end: decoded whole, then every word looked at.) The TypeScript reader does the same in
  * workloads/trace/xor-lz4-block.ts; this is its native twin for whole epoch records, called
  * once per record (not per entry, which would pay a Node-API call per page).
  *
@@ -267,6 +268,64 @@ static inline int xor_lz4_apply(const uint8_t *block, int size, uint8_t *page, i
 invalid:
   clear_dirty(s, page_size);
   return -1;
+}
+
+/*
+ * A block of more than an eighth of a page holds much content (a text page, a dense rewrite):
+ * marking and looking up dirty words then costs more than it saves. It is decoded whole into
+ * the scratch by the same rules as xor_lz4_apply, every word of the page is then looked at,
+ * and the scratch is cleared. Same returns and page writes as xor_lz4_apply.
+ */
+static inline int xor_lz4_apply_dense(const uint8_t *block, int size, uint8_t *page, int page_size, xor_lz4_scratch *s, xor_lz4_writes *held) {
+  uint8_t *out = s->bytes;
+  int i = 0, d = 0;
+  for (;;) {
+    if (i >= size) goto invalid;
+    const int token = block[i++];
+    int literals = token >> 4;
+    if (literals == 15) {
+      const int more = length_extension(block, &i, size);
+      if (more < 0) goto invalid;
+      literals += more;
+    }
+    if (literals > size - i || literals > page_size - d) goto invalid;
+    memcpy(out + d, block + i, (size_t)literals);
+    i += literals;
+    d += literals;
+    if (i == size) break;
+    if (size - i < 2) goto invalid;
+    const int offset = block[i] | (block[i + 1] << 8);
+    i += 2;
+    if (offset == 0 || offset > d) goto invalid;
+    int match = (token & 15) + 4;
+    if ((token & 15) == 15) {
+      const int more = length_extension(block, &i, size);
+      if (more < 0) goto invalid;
+      match += more;
+    }
+    if (d > page_size - 12 || match > page_size - 5 - d) goto invalid;
+    if (offset >= match) memcpy(out + d, out + d - offset, (size_t)match);
+    else repeat_match(out + d, offset, match);
+    d += match;
+  }
+  if (d != page_size) goto invalid;
+  int changed = 0;
+  for (int at = 0; at < page_size; at += 8) {
+    const uint64_t value = load_word(out + at);
+    if (value == 0) continue;
+    if (page != NULL && (held == NULL || !hold_write(held, page + at, value))) store_word(page + at, load_word(page + at) ^ value);
+    changed += nonzero_bytes(value);
+  }
+  memset(out, 0, (size_t)page_size);
+  return changed;
+invalid:
+  memset(out, 0, (size_t)page_size);
+  return -1;
+}
+
+/* One entry's block, by the method that suits its size. */
+static inline int xor_lz4_entry(const uint8_t *block, int size, uint8_t *page, int page_size, xor_lz4_scratch *s, xor_lz4_writes *held) {
+  return size > page_size / 8 ? xor_lz4_apply_dense(block, size, page, page_size, s, held) : xor_lz4_apply(block, size, page, page_size, s, held);
 }
 
 #endif

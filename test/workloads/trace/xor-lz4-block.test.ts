@@ -138,6 +138,59 @@ describe.each(appliers)('xorLz4Block (%s): an LZ4 XOR delta applied straight to 
   });
 });
 
+describe.skipIf(deltaAddon === null)('the native XOR+LZ4 kernel on blocks over an eighth of a page (decoded whole)', () => {
+  it('takes a block only where the LZ4 library decodes it to one page, with the same bytes (property, with mutated blocks)', () => {
+    const pageSize = 4096;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: pageSize - 1 }), value: fc.integer({ min: 1, max: 255 }) }), { minLength: 300, maxLength: 2500 }),
+        fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { maxLength: 3 }),
+        (writes, mutations) => {
+          const xor = new Uint8Array(pageSize);
+          for (const write of writes) xor[write.at] = write.value;
+          const out = new Uint8Array(lz4.encodeBound(pageSize));
+          const block = out.slice(0, lz4.encodeBlock(xor, out));
+          for (const mutation of mutations) block[mutation.at % block.length] = mutation.value;
+          if (block.length <= pageSize / 8) return; // the other method's (tested above)
+          const page = Uint8Array.from({ length: pageSize }, (_, i) => (i * 5) & 255);
+          const native = applyNative(block, page);
+          const decoded = new Uint8Array(pageSize);
+          const library = lz4.decodeBlock(block, decoded);
+          if (native.changed < 0) {
+            // Refused: the page untouched (the reader then asks the library, which decides).
+            expect(native.page).toEqual(page);
+            return;
+          }
+          expect(library).toBe(pageSize);
+          expect(native.page).toEqual(page.map((byte, i) => byte ^ decoded[i]!));
+          expect(native.changed).toBe(decoded.filter((byte) => byte !== 0).length);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('refuses a dense block cut short or running past the page, and leaves the scratch clean for the next', () => {
+    const pageSize = 4096;
+    const xor = Uint8Array.from({ length: pageSize }, (_, i) => (i % 3 === 0 ? (i * 7) & 255 : 0));
+    const out = new Uint8Array(lz4.encodeBound(pageSize));
+    const block = out.slice(0, lz4.encodeBlock(xor, out));
+    expect(block.length).toBeGreaterThan(pageSize / 8);
+    const page = new Uint8Array(pageSize).fill(9);
+    expect(applyNative(block.subarray(0, block.length - 3), page)).toMatchObject({ page, changed: -1 });
+    const twice = new Uint8Array(pageSize * 2);
+    const longer = new Uint8Array(lz4.encodeBound(2 * pageSize));
+    twice.set(xor);
+    twice.set(xor, pageSize);
+    const tooLong = longer.slice(0, lz4.encodeBlock(twice, longer));
+    expect(applyNative(tooLong, page)).toMatchObject({ page, changed: -1 });
+    // The same kernel thread then applies a good block exactly (its scratch was cleared).
+    const good = applyNative(block, page);
+    expect(good.page).toEqual(page.map((byte, i) => byte ^ xor[i]!));
+    expect(good.changed).toBe(xor.filter((byte) => byte !== 0).length);
+  });
+});
+
 describe.skipIf(deltaAddon === null)('the native XOR+LZ4 kernel over a record', () => {
   const pageSize = 64;
   /** An LZ4 block of the XOR delta that sets `bytes` at `at`. */

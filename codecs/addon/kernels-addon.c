@@ -113,7 +113,7 @@ static __thread xor_lz4_writes thread_writes = {NULL, NULL, 0, 0};
  * thread yields its core every 256 looks, so a thread waiting for that core runs.
  */
 #define HELPER_SPIN_NS 2000000
-enum { HELPER_IDLE, HELPER_WORK, HELPER_DONE, HELPER_QUIT };
+enum { HELPER_IDLE, HELPER_WORK, HELPER_DONE, HELPER_QUIT, HELPER_APPLY };
 typedef struct {
   pthread_t thread;
   pthread_mutex_t lock;
@@ -126,6 +126,10 @@ typedef struct {
   uint8_t *const *chunks;
   int32_t *by_job;
   size_t by_job_capacity;
+  /* The caller's pages (chunk and offset, plus one; 0 is empty), an open-addressing set, to
+     tell whether the helper's pages are other pages: then it applies its own writes. */
+  uint64_t *pages;
+  size_t pages_capacity;
   int page_size, apply, from, to;
   /* The answer: -1, or the first job whose block is invalid (no writes held from it on). */
   int result;
@@ -191,18 +195,78 @@ static void *helper_main(void *argument) {
     int state = atomic_load_explicit(&h->state, memory_order_acquire);
     if (state == HELPER_DONE) state = spin_while(&h->state, HELPER_DONE);
     if (state == HELPER_IDLE) state = spin_while(&h->state, HELPER_IDLE);
-    if (state != HELPER_WORK && state != HELPER_QUIT) {
+    if (state != HELPER_WORK && state != HELPER_APPLY && state != HELPER_QUIT) {
       pthread_mutex_lock(&h->lock);
-      while ((state = atomic_load(&h->state)) != HELPER_WORK && state != HELPER_QUIT) pthread_cond_wait(&h->wake, &h->lock);
+      while ((state = atomic_load(&h->state)) != HELPER_WORK && state != HELPER_APPLY && state != HELPER_QUIT) pthread_cond_wait(&h->wake, &h->lock);
       pthread_mutex_unlock(&h->lock);
     }
     if (state == HELPER_QUIT) return NULL;
+    if (state == HELPER_APPLY) {
+      apply_held_writes(&h->writes);
+      pthread_mutex_lock(&h->lock);
+      atomic_store_explicit(&h->state, HELPER_DONE, memory_order_release);
+      pthread_cond_signal(&h->finished);
+      pthread_mutex_unlock(&h->lock);
+      continue;
+    }
     h->result = xor_lz4_jobs(h->payload, h->jobs, h->offsets, h->chunks, NULL, h->by_job, h->page_size, h->apply, h->from, h->to, h->scratch, &h->writes);
     pthread_mutex_lock(&h->lock);
     atomic_store_explicit(&h->state, HELPER_DONE, memory_order_release);
     pthread_cond_signal(&h->finished);
     pthread_mutex_unlock(&h->lock);
   }
+}
+
+/* Hands the helper `state` (WORK or APPLY), waking it if it sleeps. */
+static void helper_start(xor_lz4_helper *h, int state) {
+  pthread_mutex_lock(&h->lock);
+  atomic_store_explicit(&h->state, state, memory_order_release);
+  pthread_cond_signal(&h->wake);
+  pthread_mutex_unlock(&h->lock);
+}
+
+/* Waits until the helper is done (spinning first), then takes it back to IDLE. */
+static void helper_wait(xor_lz4_helper *h, int from) {
+  if (spin_while(&h->state, from) != HELPER_DONE) {
+    pthread_mutex_lock(&h->lock);
+    while (atomic_load(&h->state) != HELPER_DONE) pthread_cond_wait(&h->finished, &h->lock);
+    pthread_mutex_unlock(&h->lock);
+  }
+  atomic_store_explicit(&h->state, HELPER_IDLE, memory_order_release);
+}
+
+static inline uint64_t page_key(const int32_t *jobs, const double *offsets, int32_t job) {
+  return ((uint64_t)jobs[4 * job + 2] << 40) + (uint64_t)offsets[job] + 1;
+}
+
+/* 1 when no job of [from, to) names a page of a job of [0, first), by a set of the latter's
+   pages; 0 when one does, or when no memory could be had for the set. */
+static int pages_apart(xor_lz4_helper *h, const int32_t *jobs, const double *offsets, int32_t first, int32_t from, int32_t to) {
+  size_t capacity = 64;
+  while (capacity < 2 * (size_t)first) capacity *= 2;
+  if (h->pages_capacity < capacity) {
+    uint64_t *grown = (uint64_t *)realloc(h->pages, capacity * sizeof *grown);
+    if (grown == NULL) return 0;
+    h->pages = grown;
+    h->pages_capacity = capacity;
+  }
+  memset(h->pages, 0, capacity * sizeof *h->pages);
+  const size_t mask = capacity - 1;
+  for (int32_t job = 0; job < first; job++) {
+    const uint64_t key = page_key(jobs, offsets, job);
+    size_t slot = (size_t)(key * 0x9e3779b97f4a7c15ull >> 32) & mask;
+    while (h->pages[slot] != 0 && h->pages[slot] != key) slot = (slot + 1) & mask;
+    h->pages[slot] = key;
+  }
+  for (int32_t job = from; job < to; job++) {
+    const uint64_t key = page_key(jobs, offsets, job);
+    size_t slot = (size_t)(key * 0x9e3779b97f4a7c15ull >> 32) & mask;
+    while (h->pages[slot] != 0) {
+      if (h->pages[slot] == key) return 0;
+      slot = (slot + 1) & mask;
+    }
+  }
+  return 1;
 }
 
 /* This thread's helper, started on first use; NULL when it cannot be (then records are not split). */
@@ -232,6 +296,7 @@ static void stop_helper(void) {
   pthread_join(h->thread, NULL);
   free(h->scratch);
   free(h->by_job);
+  free(h->pages);
   free(h->writes.at);
   free(h->writes.value);
   free(h);
@@ -346,21 +411,21 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
     h->apply = apply;
     h->from = middle;
     h->to = valid;
-    pthread_mutex_lock(&h->lock);
-    atomic_store_explicit(&h->state, HELPER_WORK, memory_order_release);
-    pthread_cond_signal(&h->wake);
-    pthread_mutex_unlock(&h->lock);
+    helper_start(h, HELPER_WORK);
     result = xor_lz4_jobs(payload, jobs, offsets, chunks, changed, NULL, page_size, apply, 0, middle, scratch, &writes);
-    if (spin_while(&h->state, HELPER_WORK) != HELPER_DONE) {
-      pthread_mutex_lock(&h->lock);
-      while (atomic_load(&h->state) != HELPER_DONE) pthread_cond_wait(&h->finished, &h->lock);
-      pthread_mutex_unlock(&h->lock);
+    helper_wait(h, HELPER_WORK);
+    /* The helper's jobs come after this thread's: applied only if all of those were valid;
+       by the helper itself, at the same time as this thread's, when they name other pages
+       (two threads then never write one page). */
+    if (result < 0 && h->writes.count > 0 && pages_apart(h, jobs, offsets, middle, middle, h->result < 0 ? valid : h->result)) {
+      helper_start(h, HELPER_APPLY);
+      apply_held_writes(&writes);
+      helper_wait(h, HELPER_APPLY);
+    } else {
+      apply_held_writes(&writes);
+      if (result < 0) apply_held_writes(&h->writes);
     }
-    atomic_store_explicit(&h->state, HELPER_IDLE, memory_order_release);
-    apply_held_writes(&writes);
-    /* The helper's jobs come after this thread's: applied only if all of those were valid. */
     if (result < 0) {
-      apply_held_writes(&h->writes);
       result = h->result;
       const int32_t taken = result < 0 ? valid : result;
       if (changed != NULL)

@@ -245,6 +245,9 @@ describe.skipIf(deltaAddon === null)('the native XOR+LZ4 kernel over a record', 
       const out = new Uint8Array(lz4.encodeBound(size));
       blocks.push(out.slice(0, lz4.encodeBlock(xor, out)));
     }
+    // Pages named again across the halves (the helper's writes applied after the caller's), or
+    // each page once (the helper applies its own at the same time).
+    let pageOf = (job: number) => (job * 7) % 400;
     const run = (threads: number, badJob: number, badArgsJob = -1) => {
       expect(deltaAddon!.xorLz4Threads(threads)).toBe(threads === 1 ? 1 : deltaAddon!.xorLz4Threads());
       const payload = new Uint8Array(blocks.reduce((sum, b) => sum + b.length, 0) + 8);
@@ -255,27 +258,29 @@ describe.skipIf(deltaAddon === null)('the native XOR+LZ4 kernel over a record', 
         const bytes = job === badJob ? hex('1b 00 00 00 00') : b; // offset 0: invalid
         payload.set(bytes, at);
         jobs.set([at, job === badArgsJob ? payload.length : bytes.length, job % 2, job], 4 * job);
-        offsets[job] = ((job * 7) % 400) * size;
+        offsets[job] = pageOf(job) * size;
         at += bytes.length;
       });
-      const chunks = [0, 1].map((c) => Uint8Array.from({ length: 400 * size }, (_, i) => (i * (c + 3)) & 255));
+      const chunks = [0, 1].map((c) => Uint8Array.from({ length: count * size }, (_, i) => (i * (c + 3)) & 255));
       const changed = new Int32Array(count).fill(-1);
       const result = deltaAddon!.xorLz4Epoch(payload, jobs, offsets, count, chunks, size, changed, true);
       return { result, chunks, changed };
     };
     try {
-      for (const [badJob, badArgsJob] of [[-1, -1], [10, -1], [450, -1], [-1, 500]]) {
+      for (const [badJob, badArgsJob, distinct] of [[-1, -1, 0], [10, -1, 0], [450, -1, 0], [-1, 500, 0], [-1, -1, 1], [10, -1, 1], [450, -1, 1]]) {
+        pageOf = distinct ? (job: number) => job : (job: number) => (job * 7) % 400;
         const one = run(1, badJob!, badArgsJob);
         const two = run(2, badJob!, badArgsJob);
-        expect(one.result, `bad block ${badJob}, bad arguments ${badArgsJob}`).toBe(badJob >= 0 ? badJob : badArgsJob >= 0 ? -2 : -1);
+        expect(one.result, `bad block ${badJob}, bad arguments ${badArgsJob}, distinct pages ${distinct}`).toBe(badJob >= 0 ? badJob : badArgsJob >= 0 ? -2 : -1);
         expect(two.result).toBe(one.result);
         expect(two.chunks[0]!.every((byte, i) => byte === one.chunks[0]![i])).toBe(true);
         expect(two.chunks[1]!.every((byte, i) => byte === one.chunks[1]![i])).toBe(true);
         expect(Array.from(two.changed)).toEqual(Array.from(one.changed));
       }
       // The counts and pages of a whole record are the TypeScript decoder's.
+      pageOf = (job: number) => (job * 7) % 400;
       const whole = run(2, -1);
-      const expected = [0, 1].map((c) => Uint8Array.from({ length: 400 * size }, (_, i) => (i * (c + 3)) & 255));
+      const expected = [0, 1].map((c) => Uint8Array.from({ length: count * size }, (_, i) => (i * (c + 3)) & 255));
       const scratch = new Uint8Array(size);
       blocks.forEach((b, job) => {
         expect(xorLz4Block(b, 0, b.length, expected[job % 2]!, ((job * 7) % 400) * size, size, scratch)).toBe(whole.changed[job]);

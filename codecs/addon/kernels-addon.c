@@ -19,7 +19,7 @@
  *     (block start in payload, block length, index into chunks, entry index), offsets the byte
  *     offset of the job's page in its chunk; changed[entry] gets the non-zero delta bytes.
  *     With apply false the pages are not written (only counted). A record of many jobs is
- *     split with a helper thread (the two halves decoded at once, pages written by the caller).
+ *     split with a helper thread (the two halves decoded at once; see xor_lz4_helper).
  *   xorLz4Threads(n)            -> the threads xorLz4Epoch uses (n = 1 or 2 sets it first)
  *
  * Arguments must be Uint8Arrays (Buffers are); anything else, or pages of different lengths,
@@ -98,10 +98,12 @@ static __thread xor_lz4_writes thread_writes = {NULL, NULL, 0, 0};
 
 /*
  * A second thread that decodes part of a record's XOR+LZ4 blocks while the calling thread
- * decodes the rest (one per environment, started on first use, stopped with it). It only
- * decodes: its page writes are held back in its own list, and the calling thread applies
- * them, so no page is written by two threads. Records of fewer jobs than XOR_LZ4_SPLIT_MIN
- * are not split (waking the helper costs more than it saves).
+ * decodes the rest (one per environment, started on first use, stopped with it). Its page
+ * writes are held back in its own list until the caller knows its own half valid; then the
+ * helper applies them alongside the caller's when its jobs name none of the caller's pages,
+ * and the caller applies them after its own otherwise: no page is written by two threads.
+ * Records of fewer jobs than XOR_LZ4_SPLIT_MIN are not split (waking the helper costs more
+ * than it saves).
  */
 #define XOR_LZ4_SPLIT_MIN 64
 /*

@@ -220,15 +220,15 @@ export const NATIVE_LZ4_MAX_PAGE = 65536;
 /** Distinct page arrays one native call takes (the kernel refuses more). */
 const NATIVE_MAX_CHUNKS = 4096;
 /**
- * XOR+LZ4 blocks of at most pageSize / SMALL_BLOCK_DIVISOR bytes are applied straight from
- * the block, touching only the changed bytes: by the native kernel, or without it by
- * xor-lz4-block.ts, which checks the same rules, so that both paths take and refuse the same
- * blocks (a block they refuse goes to the LZ4 library, which decides). Larger blocks hold much
- * content (a text page, a dense rewrite), which the LZ4 library decodes faster: a 256 MiB
- * mixed trace replayed at 230-270 MB/s with every block native against 530-670 up to 512
- * bytes; a sparse and a Redis trace the same within noise at 256, 512 or 1024. (Without the
- * addon, 128 and 512 bytes measured the same within noise on a Redis recording, 63-79
- * against 62-68 MB/s.)
+ * Without the addon, XOR+LZ4 blocks of at most pageSize / SMALL_BLOCK_DIVISOR bytes are applied
+ * straight from the block, touching only the changed bytes, by xor-lz4-block.ts, which checks
+ * the rules the native kernel checks, so that both paths take and refuse the same blocks (a
+ * block they refuse goes to the LZ4 library, which decides). Larger blocks hold much content (a
+ * text page, a dense rewrite), which the LZ4 library decodes faster than a dirty-word method:
+ * a 256 MiB mixed trace replayed at 230-270 MB/s with every block through that method against
+ * 530-670 up to 512 bytes. (Without the addon, 128 and 512 bytes measured the same within
+ * noise on a Redis recording, 63-79 against 62-68 MB/s.) The kernel uses the same bound to
+ * choose between its two methods (NATIVE_BLOCK_DIVISOR).
  */
 const SMALL_BLOCK_DIVISOR = 8;
 /**

@@ -174,6 +174,45 @@ static inline void repeat_match(uint8_t *to, int offset, int match) {
   for (; k < match; k++) to[k] = to[k - stride];
 }
 
+/*
+ * A sequence's start at block[*i] (the output so far d bytes long): its token in *token and its
+ * literal count, checked to fit both the block and the page; -1 when they do not. Both
+ * decoders parse with this and sequence_match, so they take and refuse the same blocks.
+ */
+static inline int sequence_literals(const uint8_t *block, int *i, int size, int d, int page_size, int *token) {
+  if (*i >= size) return -1;
+  *token = block[(*i)++];
+  int literals = *token >> 4;
+  if (literals == 15) {
+    const int more = length_extension(block, i, size);
+    if (more < 0) return -1;
+    literals += more;
+  }
+  if (literals > size - *i || literals > page_size - d) return -1;
+  return literals;
+}
+
+/*
+ * The match after a sequence's literals (the output then d bytes long): its offset in *offset
+ * and its length, or -1 when the offset points outside the output or the match breaks the
+ * block format's parsing restrictions (the LZ4 library refuses those blocks): a match starts at
+ * least 12 bytes before the end, and the last 5 bytes are literals.
+ */
+static inline int sequence_match(const uint8_t *block, int *i, int size, int d, int page_size, int token, int *offset) {
+  if (size - *i < 2) return -1;
+  *offset = block[*i] | (block[*i + 1] << 8);
+  *i += 2;
+  if (*offset == 0 || *offset > d) return -1;
+  int match = (token & 15) + 4;
+  if ((token & 15) == 15) {
+    const int more = length_extension(block, i, size);
+    if (more < 0) return -1;
+    match += more;
+  }
+  if (d > page_size - 12 || match > page_size - 5 - d) return -1;
+  return match;
+}
+
 /* Zeros the scratch words marked dirty (a block found invalid part way). */
 static inline void clear_dirty(xor_lz4_scratch *s, int page_size) {
   const int bitmap = ((page_size >> 3) + 63) >> 6;
@@ -200,15 +239,9 @@ static inline int xor_lz4_apply(const uint8_t *block, int size, uint8_t *page, i
   uint8_t *out = s->bytes;
   int i = 0, d = 0;
   for (;;) {
-    if (i >= size) goto invalid;
-    const int token = block[i++];
-    int literals = token >> 4;
-    if (literals == 15) {
-      const int more = length_extension(block, &i, size);
-      if (more < 0) goto invalid;
-      literals += more;
-    }
-    if (literals > size - i || literals > page_size - d) goto invalid;
+    int token;
+    const int literals = sequence_literals(block, &i, size, d, page_size, &token);
+    if (literals < 0) goto invalid;
     if (literals > 0) {
       if (literals < 16) {
         /* Literals of zeros leave the scratch as it was: not marked (a block's first byte is
@@ -224,19 +257,9 @@ static inline int xor_lz4_apply(const uint8_t *block, int size, uint8_t *page, i
     i += literals;
     d += literals;
     if (i == size) break;
-    if (size - i < 2) goto invalid;
-    const int offset = block[i] | (block[i + 1] << 8);
-    i += 2;
-    if (offset == 0 || offset > d) goto invalid;
-    int match = (token & 15) + 4;
-    if ((token & 15) == 15) {
-      const int more = length_extension(block, &i, size);
-      if (more < 0) goto invalid;
-      match += more;
-    }
-    /* The block format's parsing restrictions (the LZ4 library refuses blocks that break them):
-       a match starts at least 12 bytes before the end, and the last 5 bytes are literals. */
-    if (d > page_size - 12 || match > page_size - 5 - d) goto invalid;
+    int offset;
+    const int match = sequence_match(block, &i, size, d, page_size, token, &offset);
+    if (match < 0) goto invalid;
     const int source = d - offset;
     /* Output that copies only zeros is left as it is (zeros). An overlapping match repeats
        the `offset` bytes before d; a disjoint one copies [source, source + match). */
@@ -280,30 +303,16 @@ static inline int xor_lz4_apply_dense(const uint8_t *block, int size, uint8_t *p
   uint8_t *out = s->bytes;
   int i = 0, d = 0;
   for (;;) {
-    if (i >= size) goto invalid;
-    const int token = block[i++];
-    int literals = token >> 4;
-    if (literals == 15) {
-      const int more = length_extension(block, &i, size);
-      if (more < 0) goto invalid;
-      literals += more;
-    }
-    if (literals > size - i || literals > page_size - d) goto invalid;
+    int token;
+    const int literals = sequence_literals(block, &i, size, d, page_size, &token);
+    if (literals < 0) goto invalid;
     memcpy(out + d, block + i, (size_t)literals);
     i += literals;
     d += literals;
     if (i == size) break;
-    if (size - i < 2) goto invalid;
-    const int offset = block[i] | (block[i + 1] << 8);
-    i += 2;
-    if (offset == 0 || offset > d) goto invalid;
-    int match = (token & 15) + 4;
-    if ((token & 15) == 15) {
-      const int more = length_extension(block, &i, size);
-      if (more < 0) goto invalid;
-      match += more;
-    }
-    if (d > page_size - 12 || match > page_size - 5 - d) goto invalid;
+    int offset;
+    const int match = sequence_match(block, &i, size, d, page_size, token, &offset);
+    if (match < 0) goto invalid;
     if (offset >= match) memcpy(out + d, out + d - offset, (size_t)match);
     else repeat_match(out + d, offset, match);
     d += match;

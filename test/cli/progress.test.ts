@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createProgressReporter } from '../../cli/progress.js';
+import { temporaryDirectory } from '../temporary-directory.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 // util-linux's script(1) runs a command on a pseudo-terminal: the only way to give the CLI a real TTY.
@@ -53,7 +53,7 @@ describe('progress on stderr', () => {
 
 describe('reproduce: progress on a terminal only', () => {
   it.skipIf(!SCRIPT)('on a TTY it redraws one line in place and clears it; piped, stderr stays empty', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pagedelta-progress-'));
+    const dir = temporaryDirectory('pagedelta-progress-');
     const args = ['reproduce', 'convergence-map', '--quick', '--format', 'csv'];
     // On a pseudo-terminal (stdout and stderr both the terminal; the table goes to a file).
     const command = [process.execPath, CLI, ...args, '--out', join(dir, 'tty.csv')].map((word) => `'${word}'`).join(' ');

@@ -1,19 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checksum } from '../../workloads/trace/format.js';
 import { traceInfo } from '../../workloads/trace/info.js';
 import { writeTrace } from '../../workloads/trace/writer.js';
+import { temporaryDirectory } from '../temporary-directory.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
 
 describe('trace bench-read', () => {
   it('reports the median pass over the file, in MB/s of file and entries/s, with the entries trace info counts', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pagedelta-bench-read-'));
+    const dir = temporaryDirectory('pagedelta-bench-read-');
     const trace = join(dir, 'z.pdtrace');
     expect(run('trace', 'synth', '--workload', 'zipf:rate=5000', '--ram', '8M', '--duration', '1s', '--out', trace).status).toBe(0);
     const result = run('trace', 'bench-read', trace, '--rounds', '3');
@@ -30,7 +30,7 @@ describe('trace bench-read', () => {
   });
 
   it('--replay decodes every page entry into a guest, as a replay does', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pagedelta-bench-read-'));
+    const dir = temporaryDirectory('pagedelta-bench-read-');
     const trace = join(dir, 'z.pdtrace');
     const synth = run('trace', 'synth', '--workload', 'zipf:rate=5000', '--ram', '8M', '--duration', '1s', '--out', trace);
     expect(synth.status).toBe(0);
@@ -45,7 +45,7 @@ describe('trace bench-read', () => {
   });
 
   it('bad rounds, a missing file, --replay of an access list or of a vast guest are one line each', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pagedelta-bench-read-'));
+    const dir = temporaryDirectory('pagedelta-bench-read-');
     const accessList = join(dir, 'pages.txt');
     writeFileSync(accessList, '1\n2\n3\n');
     // A content trace that declares 2^31 pages (8 TiB) and writes one.

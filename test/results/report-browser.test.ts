@@ -5,12 +5,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseExperiment } from '../../harness/experiment/experiment.js';
 import { runExperiment } from '../../harness/experiment/runner.js';
 import { buildReport } from '../../results/report.js';
+import { temporaryDirectory } from '../temporary-directory.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 if (!CHROMIUM) console.warn('report-browser.test.ts: chromium not installed (apt-get install chromium); browser checks skipped');
@@ -37,7 +37,7 @@ function chromium(dir: string, ...args: string[]): ReturnType<typeof spawnSync> 
 
 describe.skipIf(!CHROMIUM)('HTML report in headless chromium', () => {
   it('loads offline with its tables and plots, and renders a non-blank page', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pagedelta-report-'));
+    const dir = temporaryDirectory('pagedelta-report-');
     const experiment = parseExperiment({
       name: 'browser-check',
       kinds: ['codec'],

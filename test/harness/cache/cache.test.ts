@@ -2,8 +2,7 @@
  * The access-trace loader, the simulation harness and CLI command, the conflict-burst trace
  * and the seed-caches reproduction (deterministic parts: hit ratios and the table's shape).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collapseRepeats, simulateCache } from '../../../caches/registry.js';
@@ -18,8 +17,9 @@ import { writeTrace } from '../../../workloads/trace/writer.js';
 import type { Workload } from '../../../workloads/workload.js';
 import { CLOUDPHYSICS_TRACE, dataPath } from '../../../reference/data.js';
 import { reproduceSeedCaches } from '../../../reproductions/seed-caches.js';
+import { temporaryDirectory } from '../../temporary-directory.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'pagedelta-caches-'));
+const scratch = temporaryDirectory('pagedelta-caches-');
 
 describe('access traces', () => {
   it('one key per line, with blank lines, comments, CRLF and keys past 2^32', () => {

@@ -1,13 +1,13 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cellKey, expandCells, loadExperiment, parseExperiment, parseShard, shardCells } from '../../../harness/experiment/experiment.js';
 import { runExperiment } from '../../../harness/experiment/runner.js';
 import { mergeResults, parseResults, type ResultRow } from '../../../results/rows.js';
 import { metricTable } from '../../../results/views.js';
+import { temporaryDirectory } from '../../temporary-directory.js';
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'pagedelta-harness-'));
+const tmp = (): string => temporaryDirectory('pagedelta-harness-');
 
 const CODEC_EXPERIMENT = {
   name: 'tiny-codecs',

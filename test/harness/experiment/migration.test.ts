@@ -5,11 +5,11 @@ import { buildFigure, renderSvg } from '../../../results/plots.js';
 import { buildReport } from '../../../results/report.js';
 import type { ResultRow } from '../../../results/rows.js';
 import { metricTable } from '../../../results/views.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reproduceCacheSizing } from '../../../reproductions/cache-sizing.js';
 import { reproduceConvergenceMap } from '../../../reproductions/convergence-map.js';
+import { temporaryDirectory } from '../../temporary-directory.js';
 
 const GRID = {
   name: 'tiny-migrations',
@@ -82,7 +82,7 @@ describe('convergence-map', () => {
 
 describe('cache-sizing', () => {
   it('tabulates downtime and miss rate per policy and size on Zipf and on a recorded trace', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pagedelta-sizing-'));
+    const dir = temporaryDirectory('pagedelta-sizing-');
     const trace = join(dir, 'keys.txt');
     // A small "recorded" trace: a loop over 600 pages, 40,000 accesses.
     writeFileSync(trace, `${Array.from({ length: 40_000 }, (_, i) => (i * 7) % 600).join('\n')}\n`);

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Codec } from '../../../codecs/codec.js';
 import { getCodec } from '../../../codecs/registry.js';
 import { compareGate, formatBaseline, type GateMeasurement, mergeBaselines, readBaseline, runGate, runGateSuite } from '../../../harness/gate/gate.js';
+import { temporaryDirectory } from '../../temporary-directory.js';
 
 const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
 
@@ -118,7 +118,7 @@ describe('pagedelta gate (CLI)', () => {
   // Budget from what it does: two whole gate suites (one per process) and one exact-only run,
   // each ~5-20 s on an idle 2-core machine and several times that under load.
   it('--update writes a baseline; a changed figure exits 1 naming it; a missing baseline is one line', { timeout: 600_000 }, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pagedelta-gate-'));
+    const dir = temporaryDirectory('pagedelta-gate-');
     const baseline = join(dir, 'baseline.json');
     const update = spawnSync(process.execPath, [CLI, 'gate', '--update', '--rounds', '1', '--processes', '2', '--baseline', baseline], { encoding: 'utf8', timeout: 540_000 });
     expect(update.status).toBe(0);

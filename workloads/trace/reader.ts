@@ -292,6 +292,13 @@ function xorCounting(words: Int32Array, base: number, xor: Int32Array, count: nu
   return changed;
 }
 
+/** An array of `sample`'s kind, empty (see jobChunks). */
+function emptiedArray<T>(sample: T): T[] {
+  const array = [sample];
+  array.length = 0;
+  return array;
+}
+
 export class TraceFileReader {
   readonly header!: TraceHeader;
   readonly fileBytes!: number;
@@ -333,7 +340,10 @@ export class TraceFileReader {
   private jobs = new Int32Array(4096);
   private jobOffsets = new Float64Array(1024);
   private jobCount = 0;
-  private readonly jobChunks: Uint8Array[] = [];
+  // Made holding an array, then emptied: an array literal that starts empty changes its
+  // elements kind at its first push, so V8's code optimized on one reader's arrays was thrown
+  // away at the next reader's first record (each trace info pass opens a reader).
+  private readonly jobChunks: Uint8Array[] = emptiedArray(new Uint8Array(0));
   /** The record is decoded into a CountOnlyTarget: nothing is applied, only counted. */
   private countOnly = false;
   /** The end record's totals once the records have been read up to it (null before). */

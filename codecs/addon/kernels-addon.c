@@ -98,14 +98,19 @@ static __thread xor_lz4_writes thread_writes = {NULL, NULL, 0, 0};
 
 /*
  * A second thread that decodes part of a record's XOR+LZ4 blocks while the calling thread
- * decodes the rest (one per environment, started on first use, stopped with it). Its page
- * writes are held back in its own list until the caller knows its own half valid; then the
- * helper applies them alongside the caller's when its jobs name none of the caller's pages,
- * and the caller applies them after its own otherwise: no page is written by two threads.
- * Records of fewer jobs than XOR_LZ4_SPLIT_MIN are not split (waking the helper costs more
- * than it saves).
+ * decodes the rest (one per environment, started on first use, stopped with it). The two take
+ * batches of XOR_LZ4_CLAIM jobs from the two ends of the record (the caller from the front,
+ * the helper from the back) until they meet, so a helper that starts late or loses its core
+ * (a busy machine, V8 compiling on the other core) does less instead of holding the caller
+ * up; a helper that has not started when the caller has taken every job is called off. Its
+ * page writes are held back in its own list until the caller knows its own jobs valid; then
+ * the helper applies them alongside the caller's when its jobs name none of the caller's
+ * pages, and the caller applies them after its own otherwise: no page is written by two
+ * threads. Records of fewer jobs than XOR_LZ4_SPLIT_MIN are not split (waking the helper
+ * costs more than it saves).
  */
 #define XOR_LZ4_SPLIT_MIN 64
+#define XOR_LZ4_CLAIM 16
 /*
  * Waking a sleeping thread through a condition variable took about 70 us on this project's VM
  * (a vCPU halted and woken again), more than half a record's decoding; a flag one thread spins
@@ -115,29 +120,53 @@ static __thread xor_lz4_writes thread_writes = {NULL, NULL, 0, 0};
  * thread yields its core every 256 looks, so a thread waiting for that core runs.
  */
 #define HELPER_SPIN_NS 2000000
-enum { HELPER_IDLE, HELPER_WORK, HELPER_DONE, HELPER_QUIT, HELPER_APPLY };
+/* IDLE -> WORK or APPLY (the caller hands it over) -> BUSY (the helper takes it; or back to
+   IDLE: the caller called it off first) -> DONE (the helper finished) -> IDLE (the caller saw it). */
+enum { HELPER_IDLE, HELPER_WORK, HELPER_APPLY, HELPER_BUSY, HELPER_DONE, HELPER_QUIT };
 typedef struct {
   pthread_t thread;
   pthread_mutex_t lock;
   pthread_cond_t wake, finished;
   atomic_int state;
-  /* The work, set before HELPER_WORK, valid until HELPER_DONE (the caller waits for it). */
+  /* The jobs not yet taken: [low 32 bits, high 32 bits). */
+  _Atomic uint64_t bounds;
+  /* Set by the caller when one of its blocks is invalid: the helper's later jobs are moot. */
+  atomic_int stop;
+  /* The work, set before HELPER_WORK, valid until the caller has seen DONE or called it off. */
   const uint8_t *payload;
   const int32_t *jobs;
   const double *offsets;
   uint8_t *const *chunks;
+  /* The helper's counts, by job. */
   int32_t *by_job;
   size_t by_job_capacity;
   /* The caller's pages (chunk and offset, plus one; 0 is empty), an open-addressing set, to
      tell whether the helper's pages are other pages: then it applies its own writes. */
   uint64_t *pages;
   size_t pages_capacity;
-  int page_size, apply, from, to;
-  /* The answer: -1, or the first job whose block is invalid (no writes held from it on). */
-  int result;
+  int page_size, apply;
+  /* The answer. The helper took jobs [low, end of the record), decoded into `writes`; or it
+     met an invalid block, `result`, in the batch from `redo_from`: then its writes are
+     dropped and the caller decodes [redo_from, result) itself. */
+  int low, result, redo_from;
   xor_lz4_scratch *scratch;
   xor_lz4_writes writes;
 } xor_lz4_helper;
+
+/* Takes up to XOR_LZ4_CLAIM jobs from the front or the back of `bounds`; returns how many (0: none left), the first in *first. */
+static int claim_jobs(_Atomic uint64_t *bounds, int front, int32_t *first) {
+  uint64_t seen = atomic_load_explicit(bounds, memory_order_relaxed);
+  for (;;) {
+    const uint32_t low = (uint32_t)seen, high = (uint32_t)(seen >> 32);
+    if (low >= high) return 0;
+    const uint32_t take = high - low < XOR_LZ4_CLAIM ? high - low : XOR_LZ4_CLAIM;
+    const uint64_t next = front ? ((uint64_t)high << 32) | (low + take) : ((uint64_t)(high - take) << 32) | low;
+    if (atomic_compare_exchange_weak_explicit(bounds, &seen, next, memory_order_relaxed, memory_order_relaxed)) {
+      *first = (int32_t)(front ? low : high - take);
+      return (int)take;
+    }
+  }
+}
 
 static inline void spin_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -189,6 +218,23 @@ static int xor_lz4_jobs(const uint8_t *payload, const int32_t *jobs, const doubl
   return -1;
 }
 
+/* The helper's part of a record: batches from the back until the jobs run out, the caller
+   stops it, or a block is invalid. */
+static void helper_work(xor_lz4_helper *h) {
+  int32_t first;
+  int taken;
+  while (!atomic_load_explicit(&h->stop, memory_order_relaxed) && (taken = claim_jobs(&h->bounds, 0, &first)) > 0) {
+    h->low = first;
+    const int bad = xor_lz4_jobs(h->payload, h->jobs, h->offsets, h->chunks, NULL, h->by_job + first, h->page_size, h->apply, first, first + taken, h->scratch, &h->writes);
+    if (bad >= 0) {
+      h->result = bad;
+      h->redo_from = first;
+      h->writes.count = 0;
+      return;
+    }
+  }
+}
+
 static void *helper_main(void *argument) {
   xor_lz4_helper *h = (xor_lz4_helper *)argument;
   for (;;) {
@@ -203,15 +249,10 @@ static void *helper_main(void *argument) {
       pthread_mutex_unlock(&h->lock);
     }
     if (state == HELPER_QUIT) return NULL;
-    if (state == HELPER_APPLY) {
-      apply_held_writes(&h->writes);
-      pthread_mutex_lock(&h->lock);
-      atomic_store_explicit(&h->state, HELPER_DONE, memory_order_release);
-      pthread_cond_signal(&h->finished);
-      pthread_mutex_unlock(&h->lock);
-      continue;
-    }
-    h->result = xor_lz4_jobs(h->payload, h->jobs, h->offsets, h->chunks, NULL, h->by_job, h->page_size, h->apply, h->from, h->to, h->scratch, &h->writes);
+    /* Taken, unless the caller called it off meanwhile. */
+    if (!atomic_compare_exchange_strong(&h->state, &state, HELPER_BUSY)) continue;
+    if (state == HELPER_APPLY) apply_held_writes(&h->writes);
+    else helper_work(h);
     pthread_mutex_lock(&h->lock);
     atomic_store_explicit(&h->state, HELPER_DONE, memory_order_release);
     pthread_cond_signal(&h->finished);
@@ -227,14 +268,20 @@ static void helper_start(xor_lz4_helper *h, int state) {
   pthread_mutex_unlock(&h->lock);
 }
 
-/* Waits until the helper is done (spinning first), then takes it back to IDLE. */
-static void helper_wait(xor_lz4_helper *h, int from) {
-  if (spin_while(&h->state, from) != HELPER_DONE) {
+/*
+ * Ends what was handed over as `given` (WORK or APPLY): called off if the helper has not
+ * taken it (returns 0: the caller then does what is left), else waited for, spinning first
+ * (returns 1). The helper is IDLE after.
+ */
+static int helper_finish(xor_lz4_helper *h, int given) {
+  if (atomic_compare_exchange_strong(&h->state, &given, HELPER_IDLE)) return 0;
+  if (spin_while(&h->state, HELPER_BUSY) != HELPER_DONE) {
     pthread_mutex_lock(&h->lock);
     while (atomic_load(&h->state) != HELPER_DONE) pthread_cond_wait(&h->finished, &h->lock);
     pthread_mutex_unlock(&h->lock);
   }
   atomic_store_explicit(&h->state, HELPER_IDLE, memory_order_release);
+  return 1;
 }
 
 static inline uint64_t page_key(const int32_t *jobs, const double *offsets, int32_t job) {
@@ -403,37 +450,54 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
     }
   }
   if (h != NULL) {
-    int32_t middle = 0;
-    for (size_t half = 0; middle < valid && 2 * half < total_bytes; middle++) half += (size_t)jobs[4 * middle + 1];
     h->payload = payload;
     h->jobs = jobs;
     h->offsets = offsets;
     h->chunks = chunks;
     h->page_size = page_size;
     h->apply = apply;
-    h->from = middle;
-    h->to = valid;
+    h->low = valid;
+    h->result = -1;
+    atomic_store_explicit(&h->stop, 0, memory_order_relaxed);
+    atomic_store_explicit(&h->bounds, (uint64_t)valid << 32, memory_order_relaxed);
     helper_start(h, HELPER_WORK);
-    result = xor_lz4_jobs(payload, jobs, offsets, chunks, changed, NULL, page_size, apply, 0, middle, scratch, &writes);
-    helper_wait(h, HELPER_WORK);
-    /* The helper's jobs come after this thread's: applied only if all of those were valid;
-       by the helper itself, at the same time as this thread's, when they name other pages
-       (two threads then never write one page). */
-    if (result < 0 && h->writes.count > 0 && pages_apart(h, jobs, offsets, middle, middle, h->result < 0 ? valid : h->result)) {
-      helper_start(h, HELPER_APPLY);
-      apply_held_writes(&writes);
-      helper_wait(h, HELPER_APPLY);
-    } else {
-      apply_held_writes(&writes);
-      if (result < 0) apply_held_writes(&h->writes);
+    result = -1;
+    int32_t first;
+    int taken;
+    while ((taken = claim_jobs(&h->bounds, 1, &first)) > 0) {
+      result = xor_lz4_jobs(payload, jobs, offsets, chunks, changed, NULL, page_size, apply, first, first + taken, scratch, &writes);
+      if (result >= 0) {
+        atomic_store_explicit(&h->stop, 1, memory_order_relaxed);
+        break;
+      }
     }
-    if (result < 0) {
-      result = h->result;
-      const int32_t taken = result < 0 ? valid : result;
-      if (changed != NULL)
-        for (int32_t job = middle; job < taken; job++) changed[jobs[4 * job + 3]] = h->by_job[job - middle];
-    } else
+    helper_finish(h, HELPER_WORK);
+    if (result < 0 && h->result >= 0) {
+      /* The helper met an invalid block: the jobs of its batch before it are this thread's. */
+      result = xor_lz4_jobs(payload, jobs, offsets, chunks, changed, NULL, page_size, apply, h->redo_from, h->result, scratch, &writes);
+      if (result < 0) result = h->result;
       h->writes.count = 0;
+    }
+    if (result >= 0 || h->low == valid) {
+      /* The helper's writes, if any, are of jobs after an invalid one: dropped. */
+      h->writes.count = 0;
+      apply_held_writes(&writes);
+    } else {
+      /* The helper took [low, valid), this thread [0, low), all valid. Its writes go on by the
+         helper, at the same time as this thread's, when they name other pages (two threads
+         then never write one page); else after this thread's. */
+      const int32_t low = h->low;
+      if (h->writes.count > 0 && pages_apart(h, jobs, offsets, low, low, valid)) {
+        helper_start(h, HELPER_APPLY);
+        apply_held_writes(&writes);
+        if (!helper_finish(h, HELPER_APPLY)) apply_held_writes(&h->writes);
+      } else {
+        apply_held_writes(&writes);
+        apply_held_writes(&h->writes);
+      }
+      if (changed != NULL)
+        for (int32_t job = low; job < valid; job++) changed[jobs[4 * job + 3]] = h->by_job[job];
+    }
   } else {
     result = xor_lz4_jobs(payload, jobs, offsets, chunks, changed, NULL, page_size, apply, 0, valid, scratch, &writes);
     apply_held_writes(&writes);

@@ -189,6 +189,32 @@ describe.skipIf(deltaAddon === null)('the native XOR+LZ4 kernel on blocks over a
     expect(good.page).toEqual(page.map((byte, i) => byte ^ xor[i]!));
     expect(good.changed).toBe(xor.filter((byte) => byte !== 0).length);
   });
+
+  it('clears what its 16-byte moves wrote past a page, so a larger page decoded next starts from zeros', () => {
+    // A 512-byte page: 314 literals, a copy of the first 193 bytes (not overlapping: offset
+    // 314) ending at byte 507, whose last 16-byte move reaches byte 522, then 5 literals.
+    const small = 512;
+    const literals = Uint8Array.from({ length: 314 }, (_, i) => (((i * 2654435761) >>> 24) | 1) & 255);
+    const tail = Uint8Array.of(5, 6, 7, 8, 9);
+    // Token 0xff (15 + more literals, 4 + 15 + more match bytes); 314 = 15 + 255 + 44 literals;
+    // offset 314; 193 = 4 + 15 + 174 match bytes; then 5 literals.
+    const block = Uint8Array.from([0xff, 255, 44, ...literals, 314 & 255, 314 >> 8, 174, 0x50, ...tail]);
+    const xor = new Uint8Array(small);
+    expect(lz4.decodeBlock(block, xor)).toBe(small);
+    expect(block.length).toBeGreaterThan(small / 8);
+    const page = new Uint8Array(small).fill(3);
+    expect(applyNative(block, page).page).toEqual(page.map((byte, i) => byte ^ xor[i]!));
+    // Then a 1024-byte page whose delta is one byte just past the first page's end: its word
+    // is written from the scratch whole, so a byte left there would show.
+    const large = 1024;
+    const one = new Uint8Array(large);
+    one[small + 2] = 1;
+    const sparseOut = new Uint8Array(lz4.encodeBound(large));
+    const sparse = sparseOut.slice(0, lz4.encodeBlock(one, sparseOut));
+    const after = applyNative(sparse, new Uint8Array(large));
+    expect(after.page).toEqual(one);
+    expect(after.changed).toBe(1);
+  });
 });
 
 describe.skipIf(deltaAddon === null)('the native XOR+LZ4 kernel over a record', () => {

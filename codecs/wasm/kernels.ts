@@ -103,11 +103,6 @@ export class DeltaWasmKernels {
     return this.encodeWith(XBRLE, old, cur, out, false);
   }
 
-  /** xbrleEncode when both pages are kernel-visible (in one arena); NOT_IN_PLACE otherwise. */
-  xbrleEncodeInPlace(old: Uint8Array, cur: Uint8Array, out: Uint8Array): number {
-    return this.encodeWith(XBRLE, old, cur, out, true);
-  }
-
   private encodeWith(which: number, old: Uint8Array, cur: Uint8Array, out: Uint8Array, inPlaceOnly: boolean): number {
     // Each page's arena is a property load (page-memory.ts); its byteOffset is read only where
     // it is used.

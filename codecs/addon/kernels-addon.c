@@ -19,7 +19,7 @@
  *     (block start in payload, block length, index into chunks, entry index), offsets the byte
  *     offset of the job's page in its chunk; changed[entry] gets the non-zero delta bytes.
  *     With apply false the pages are not written (only counted). A record of many jobs is
- *     split with a helper thread (the two halves decoded at once; see xor_lz4_helper).
+ *     shared with a helper thread (both decode at once; see xor_lz4_helper).
  *   xorLz4Threads(n)            -> the threads xorLz4Epoch uses (n = 1 or 2 sets it first)
  *
  * Arguments must be Uint8Arrays (Buffers are); anything else, or pages of different lengths,
@@ -149,6 +149,8 @@ typedef struct {
      met an invalid block, `result`, in the batch from `redo_from`: then its writes are
      dropped and the caller decodes [redo_from, result) itself. */
   int low, result, redo_from;
+  /* Jobs the helper took but left to the caller (no memory for their writes): [left_from, left_to). */
+  int left_from, left_to;
   xor_lz4_scratch *scratch;
   xor_lz4_writes writes;
 } xor_lz4_helper;
@@ -203,7 +205,7 @@ static __thread int helper_failed = 0;
 /*
  * Decodes jobs [from, to) (arguments already checked) into `writes` (when apply) and their
  * counts: into changed[entry], or with `by_job` into by_job[job - from] (the helper's, copied
- * to `changed` only if its half is taken). Returns -1, or the first job whose block is invalid
+ * to `changed` only if its jobs are taken). Returns -1, or the first job whose block is invalid
  * (the jobs before it decoded, it and those after not).
  */
 static int xor_lz4_jobs(const uint8_t *payload, const int32_t *jobs, const double *offsets, uint8_t *const *chunks, int32_t *changed, int32_t *by_job,
@@ -224,6 +226,14 @@ static void helper_work(xor_lz4_helper *h) {
   int32_t first;
   int taken;
   while (!atomic_load_explicit(&h->stop, memory_order_relaxed) && (taken = claim_jobs(&h->bounds, 0, &first)) > 0) {
+    /* Room for every write the batch could hold, first: a list that cannot grow has its
+       write made at once, which the helper must never do (the caller may be writing that
+       page). Without the room the batch is left to the caller. */
+    if (h->apply && !reserve_writes(&h->writes, (size_t)taken * (size_t)(h->page_size / 8))) {
+      h->left_from = first;
+      h->left_to = h->low = first + taken;
+      return;
+    }
     h->low = first;
     const int bad = xor_lz4_jobs(h->payload, h->jobs, h->offsets, h->chunks, NULL, h->by_job + first, h->page_size, h->apply, first, first + taken, h->scratch, &h->writes);
     if (bad >= 0) {
@@ -437,9 +447,8 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
   xor_lz4_writes writes = thread_writes;
   xor_lz4_scratch *scratch = thread_scratch;
   int result;
-  /* Split where both halves hold about as many block bytes, if the helper can hold every
-     write of its half (a held list never fills and applies early: pages are written by this
-     thread only). */
+  /* Shared with the helper if it can hold every write of the record (its list then never
+     fills and applies early: pages are written by this thread only). */
   xor_lz4_helper *h = thread_count > 1 && valid >= XOR_LZ4_SPLIT_MIN && (size_t)valid * (size_t)(page_size / 8) <= XOR_LZ4_MAX_HELD ? helper() : NULL;
   if (h != NULL && h->by_job_capacity < (size_t)valid) {
     int32_t *grown = (int32_t *)realloc(h->by_job, sizeof(int32_t) * (size_t)valid);
@@ -458,6 +467,7 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
     h->apply = apply;
     h->low = valid;
     h->result = -1;
+    h->left_from = h->left_to = 0;
     atomic_store_explicit(&h->stop, 0, memory_order_relaxed);
     atomic_store_explicit(&h->bounds, (uint64_t)valid << 32, memory_order_relaxed);
     helper_start(h, HELPER_WORK);
@@ -472,6 +482,8 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
       }
     }
     helper_finish(h, HELPER_WORK);
+    if (result < 0 && h->left_to > h->left_from)
+      result = xor_lz4_jobs(payload, jobs, offsets, chunks, changed, NULL, page_size, apply, h->left_from, h->left_to, scratch, &writes);
     if (result < 0 && h->result >= 0) {
       /* The helper met an invalid block: the jobs of its batch before it are this thread's. */
       result = xor_lz4_jobs(payload, jobs, offsets, chunks, changed, NULL, page_size, apply, h->redo_from, h->result, scratch, &writes);

@@ -187,7 +187,6 @@ export function hottestPages(counts: ArrayLike<number>, share: number, total: nu
 class PageCounter {
   private counts = new Uint32Array(1024);
   private map: Map<number, number> | undefined;
-  distinct = 0;
 
   add(page: number): void {
     if (!this.map && page >= this.counts.length) {
@@ -200,14 +199,34 @@ class PageCounter {
         for (let i = 0; i < this.counts.length; i++) if (this.counts[i]! > 0) this.map.set(i, this.counts[i]!);
       }
     }
-    if (this.map) {
-      const count = this.map.get(page) ?? 0;
-      if (count === 0) this.distinct++;
-      this.map.set(page, count + 1);
-    } else {
-      if (this.counts[page] === 0) this.distinct++;
-      this.counts[page]!++;
+    if (this.map) this.map.set(page, (this.map.get(page) ?? 0) + 1);
+    else this.counts[page]!++;
+  }
+
+  /**
+   * add() for pages[0, count): the common case (an array, pages inside it) without a call or
+   * a branch on the count a page (pages are counted as distinct at the end instead: whether a
+   * page was new is as unpredictable as the pages are).
+   */
+  addAll(pages: Float64Array, count: number): void {
+    let counts = this.counts;
+    for (let i = 0; i < count; i++) {
+      const page = pages[i]!;
+      if (this.map !== undefined || page >= counts.length) {
+        this.add(page);
+        counts = this.counts;
+        continue;
+      }
+      counts[page]!++;
     }
+  }
+
+  /** Pages counted at least once. */
+  get distinct(): number {
+    if (this.map) return this.map.size;
+    let distinct = 0;
+    for (let i = 0; i < this.counts.length; i++) distinct += this.counts[i]! > 0 ? 1 : 0;
+    return distinct;
   }
 
   /** Fewest pages covering `share` of all counts. */
@@ -292,9 +311,9 @@ class InfoTally {
     let zeroWrites = 0;
     let unchangedWrites = 0;
     let changedBytes = 0;
+    this.counter.addAll(pages, batch.count);
     for (let i = 0; i < batch.count; i++) {
       const page = pages[i]!;
-      this.counter.add(page);
       if (page > maxPage) maxPage = page;
       const kind = kinds[i]!;
       if (kind === PAGE_ZERO) zeroWrites++;

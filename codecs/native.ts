@@ -71,6 +71,27 @@ export interface DeltaAddon {
     apply: boolean,
   ): number;
   /**
+   * Parses an epoch record's `entries` entries into pages/kinds/dataAt/dataSize by the trace
+   * reader's rules and queues each XOR+LZ4 block of at most `maxBlock` bytes as a job for
+   * xorLz4Epoch (chunk `page >> chunkShift`, offset `(page & mask) * pageSize`; chunk 0 and
+   * offset 0 when chunkShift is -1). Returns the jobs queued, -1 when the record is left to the
+   * reader's own parser (a fault, or a varint over 5 bytes), -2 on bad arguments.
+   */
+  xorLz4Record(
+    payload: Uint8Array,
+    entries: number,
+    pageLimit: number,
+    pageSize: number,
+    maxBlock: number,
+    pages: Float64Array,
+    kinds: Uint8Array,
+    dataAt: Int32Array,
+    dataSize: Int32Array,
+    jobs: Int32Array,
+    offsets: Float64Array,
+    chunkShift: number,
+  ): number;
+  /**
    * The threads xorLz4Epoch uses: 2 (a record of many jobs is split with a helper thread, which
    * only decodes; the pages are written by the calling thread) or 1. `threads` (1 or 2) sets
    * it first; 1 is returned when the helper thread cannot be started.
@@ -92,8 +113,8 @@ function loadDeltaAddon(): { addon: DeltaAddon | null; status: string } {
     if (!existsSync(path)) continue;
     try {
       const addon = require(path) as DeltaAddon;
-      // An addon built before xbrleEncode or xorLz4Threads existed (a stale build/) is not used: npm install rebuilds it.
-      if (typeof addon.xbrleEncode !== 'function' || typeof addon.xorLz4Threads !== 'function') return { addon: null, status: `native addon out of date (${ADDON_FILE}: npm install rebuilds it)` };
+      // An addon built before xbrleEncode, xorLz4Threads or xorLz4Record existed (a stale build/) is not used: npm install rebuilds it.
+      if (typeof addon.xbrleEncode !== 'function' || typeof addon.xorLz4Threads !== 'function' || typeof addon.xorLz4Record !== 'function') return { addon: null, status: `native addon out of date (${ADDON_FILE}: npm install rebuilds it)` };
       return { addon, status: `native addon (${ADDON_FILE}, XBRLE encoder ${addon.simd === 'none' ? 'word-at-a-time' : addon.simd})` };
     } catch (error) {
       return { addon: null, status: `native addon not loadable: ${(error as Error).message.split('\n')[0]}` };

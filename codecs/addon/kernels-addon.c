@@ -20,6 +20,10 @@
  *     offset of the job's page in its chunk; changed[entry] gets the non-zero delta bytes.
  *     With apply false the pages are not written (only counted). A record of many jobs is
  *     shared with a helper thread (both decode at once; see xor_lz4_helper).
+ *   xorLz4Record(payload, entries, pageLimit, pageSize, maxBlock, pages, kinds, dataAt,
+ *                dataSize, jobs, offsets, chunkShift)
+ *     -> an epoch record's entries parsed and its small XOR+LZ4 blocks queued for
+ *        xorLz4Epoch: the jobs queued, -1 (left to the reader's parser), -2 bad arguments
  *   xorLz4Threads(n)            -> the threads xorLz4Epoch uses (n = 1 or 2 sets it first)
  *
  * Arguments must be Uint8Arrays (Buffers are); anything else, or pages of different lengths,
@@ -519,6 +523,105 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
   return int_result(env, result);
 }
 
+/* A varint of at most `most` bytes at payload[*at] (7 bits a byte, low first; any longer one,
+   or one running past `length`, is -1: the caller then leaves the record to the reader's own
+   parser, which says what is wrong or takes it). */
+static inline int64_t short_varint(const uint8_t *payload, size_t length, size_t *at, int most) {
+  int64_t value = 0;
+  for (int k = 0; k < most; k++) {
+    if (*at >= length) return -1;
+    const uint8_t byte = payload[(*at)++];
+    value |= (int64_t)(byte & 0x7f) << (7 * k);
+    if (byte < 0x80) return value;
+  }
+  return -1;
+}
+
+/*
+ * xorLz4Record(payload, entries, pageLimit, pageSize, maxBlock, pages, kinds, dataAt,
+ * dataSize, jobs, offsets, chunkShift): an epoch record's entries parsed, as the trace reader
+ * parses them (workloads/trace/reader.ts), into pages/kinds/dataAt/dataSize, and every
+ * XOR+LZ4 entry of at most maxBlock bytes queued as a job for xorLz4Epoch: chunk
+ * page >> chunkShift and byte offset (page & mask) * pageSize, or chunk 0 and offset 0 when
+ * chunkShift is -1 (a count-only read). Returns the jobs queued (the entries' count when every
+ * entry is one), -1 when the record does not parse by the common rules (varints of at most 5
+ * bytes; the reader's parser then says what is wrong, or takes what only it takes), -2 on bad
+ * arguments. One call a record, where the reader's per-entry JavaScript was a tenth of a
+ * replay.
+ */
+static napi_value xor_lz4_record(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 12) return int_result(env, -2);
+  void *payload_data, *pages_data, *kinds_data, *at_data, *size_data, *jobs_data, *offsets_data;
+  size_t payload_length, pages_length, kinds_length, at_length, size_length, jobs_length, offsets_length;
+  double entries_value, limit_value, page_size_value, max_block_value, shift_value;
+  if (!elements_of(env, argv[0], napi_uint8_array, &payload_data, &payload_length) ||
+      napi_get_value_double(env, argv[1], &entries_value) != napi_ok ||
+      napi_get_value_double(env, argv[2], &limit_value) != napi_ok ||
+      napi_get_value_double(env, argv[3], &page_size_value) != napi_ok ||
+      napi_get_value_double(env, argv[4], &max_block_value) != napi_ok ||
+      !elements_of(env, argv[5], napi_float64_array, &pages_data, &pages_length) ||
+      !elements_of(env, argv[6], napi_uint8_array, &kinds_data, &kinds_length) ||
+      !elements_of(env, argv[7], napi_int32_array, &at_data, &at_length) ||
+      !elements_of(env, argv[8], napi_int32_array, &size_data, &size_length) ||
+      !elements_of(env, argv[9], napi_int32_array, &jobs_data, &jobs_length) ||
+      !elements_of(env, argv[10], napi_float64_array, &offsets_data, &offsets_length) ||
+      napi_get_value_double(env, argv[11], &shift_value) != napi_ok)
+    return int_result(env, -2);
+  if (!(entries_value >= 0 && entries_value <= 0x7fffffff) || entries_value != (double)(int32_t)entries_value) return int_result(env, -2);
+  if (!(page_size_value >= 8 && page_size_value <= XOR_LZ4_MAX_PAGE) || page_size_value != (double)(int32_t)page_size_value) return int_result(env, -2);
+  if (!(max_block_value >= 0 && max_block_value <= page_size_value) || !(limit_value >= 0)) return int_result(env, -2);
+  if (!(shift_value >= -1 && shift_value <= 32) || shift_value != (double)(int32_t)shift_value) return int_result(env, -2);
+  const size_t entries = (size_t)entries_value;
+  if (pages_length < entries || kinds_length < entries || at_length < entries || size_length < entries || jobs_length < 4 * entries || offsets_length < entries) return int_result(env, -2);
+  if (payload_length > 0x7fffffff) return int_result(env, -2);
+  const uint8_t *payload = (const uint8_t *)payload_data;
+  double *pages = (double *)pages_data;
+  uint8_t *kinds = (uint8_t *)kinds_data;
+  int32_t *data_at = (int32_t *)at_data, *data_size = (int32_t *)size_data, *jobs = (int32_t *)jobs_data;
+  double *offsets = (double *)offsets_data;
+  const int64_t page_size = (int64_t)page_size_value, max_block = (int64_t)max_block_value;
+  const int shift = (int)shift_value;
+  const int64_t mask = shift > 0 ? ((int64_t)1 << shift) - 1 : 0;
+  size_t at = 12;
+  int64_t page = 0;
+  int32_t queued = 0;
+  for (size_t entry = 0; entry < entries; entry++) {
+    const int64_t zigzag = short_varint(payload, payload_length, &at, 5);
+    if (zigzag < 0) return int_result(env, -1);
+    page += (zigzag & 1) == 0 ? zigzag / 2 : -(zigzag + 1) / 2;
+    if (page < 0 || !((double)page < limit_value)) return int_result(env, -1);
+    if (at >= payload_length) return int_result(env, -1);
+    const uint8_t kind = payload[at++];
+    int64_t size = 0;
+    if (kind == 1) {
+      size = short_varint(payload, payload_length, &at, 5);
+      if (size < 0) return int_result(env, -1);
+    } else if (kind == 2) {
+      size = page_size;
+    } else if (kind != 0 && kind != 3) {
+      return int_result(env, -1);
+    }
+    if ((int64_t)at + size > (int64_t)payload_length) return int_result(env, -1);
+    pages[entry] = (double)page;
+    kinds[entry] = kind;
+    data_at[entry] = (int32_t)at;
+    data_size[entry] = (int32_t)size;
+    if (kind == 1 && size <= max_block) {
+      int32_t *job = jobs + 4 * (size_t)queued;
+      job[0] = (int32_t)at;
+      job[1] = (int32_t)size;
+      job[2] = shift < 0 ? 0 : (int32_t)(page >> shift);
+      job[3] = (int32_t)entry;
+      offsets[queued++] = shift < 0 ? 0.0 : (double)((page & mask) * page_size);
+    }
+    at += (size_t)size;
+  }
+  if (at != payload_length) return int_result(env, -1);
+  return int_result(env, queued);
+}
+
 /* xorLz4Threads(n): 1 decodes every record on the calling thread, 2 splits large ones with a helper thread; returns the count in use. */
 static napi_value xor_lz4_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -565,6 +668,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "xbzrleDecode", function);
   napi_create_function(env, "xorLz4Epoch", NAPI_AUTO_LENGTH, xor_lz4_epoch, NULL, &function);
   napi_set_named_property(env, exports, "xorLz4Epoch", function);
+  napi_create_function(env, "xorLz4Record", NAPI_AUTO_LENGTH, xor_lz4_record, NULL, &function);
+  napi_set_named_property(env, exports, "xorLz4Record", function);
   napi_create_function(env, "xorLz4Threads", NAPI_AUTO_LENGTH, xor_lz4_threads, NULL, &function);
   napi_set_named_property(env, exports, "xorLz4Threads", function);
   napi_create_function(env, "adviseHugePages", NAPI_AUTO_LENGTH, advise_huge_pages, NULL, &function);

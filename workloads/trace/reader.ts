@@ -84,7 +84,7 @@ export class MemoryTarget implements PageTarget {
   private readonly views: Int32Array[];
   private readonly pageWords: number;
 
-  constructor(private readonly memory: GuestMemory) {
+  constructor(readonly memory: GuestMemory) {
     this.views = memory.chunks.map((chunk) => new Int32Array(chunk.buffer, chunk.byteOffset, chunk.byteLength >>> 2));
     this.pageWords = memory.pageSize >>> 2;
   }
@@ -652,12 +652,34 @@ export class TraceFileReader {
     this.jobCount = 0; // a record that failed part way leaves no jobs behind
     this.jobChunks.length = 0;
     this.countOnly = target instanceof CountOnlyTarget;
-    this.parseEntries(payload, base, entries);
-    target.reserve?.(entries);
-    const pages = this.pages;
-    const kinds = this.kinds;
     const native = this.native !== null && this.header.pageSize <= NATIVE_LZ4_MAX_PAGE;
     const nativeMaxBlock = this.header.pageSize / NATIVE_BLOCK_DIVISOR;
+    // A guest memory or a count: the addon parses the record and queues its small blocks
+    // itself, and a record of nothing else is applied without a step of JavaScript an entry.
+    const memory = target instanceof MemoryTarget ? target.memory : null;
+    let queued = -1;
+    if (native && (memory !== null || this.countOnly) && (memory === null || memory.chunks.length <= NATIVE_MAX_CHUNKS)) {
+      this.ensureJobs(entries);
+      queued = this.native!.xorLz4Record(payload, entries, this.pageLimit(), this.header.pageSize, nativeMaxBlock, this.pages, this.kinds, this.dataAt, this.dataSize, this.jobs, this.jobOffsets, memory === null ? -1 : memory.chunkShift);
+      if (queued === -2) throw new Error('internal error: the native record parser refused its arguments');
+    }
+    // Not parsed there (a rule it leaves to this parser, or a fault this parser names).
+    if (queued < 0) this.parseEntries(payload, base, entries);
+    target.reserve?.(entries);
+    if (queued === entries) {
+      const chunks = this.jobChunks;
+      if (memory === null) chunks.push(target.bytes(0, 0));
+      else for (const chunk of memory.chunks) chunks.push(chunk);
+      if (!countChanged) this.changedBytes.fill(0, 0, entries);
+      // Neither target knows a page to be zeros (an invalid block goes to applyEntry, which asks).
+      this.fresh.fill(0, 0, entries);
+      this.jobCount = entries;
+      this.runJobs(payload, base, target, countChanged);
+      this.count = entries;
+      return;
+    }
+    const pages = this.pages;
+    const kinds = this.kinds;
     const skipNativeTouches = native && target.touchOnlyReadies === true;
     for (let first = 0; first < entries; first += TOUCH_BATCH) {
       const last = first + TOUCH_BATCH < entries ? first + TOUCH_BATCH : entries;
@@ -691,14 +713,7 @@ export class TraceFileReader {
       }
     }
     const job = this.jobCount++;
-    if (job === this.jobOffsets.length) {
-      const jobs = new Int32Array(this.jobs.length * 2);
-      jobs.set(this.jobs);
-      this.jobs = jobs;
-      const offsets = new Float64Array(this.jobOffsets.length * 2);
-      offsets.set(this.jobOffsets);
-      this.jobOffsets = offsets;
-    }
+    if (job === this.jobOffsets.length) this.ensureJobs(job + 1);
     const at = 4 * job;
     this.jobs[at] = this.dataAt[entry]!;
     this.jobs[at + 1] = this.dataSize[entry]!;
@@ -731,12 +746,31 @@ export class TraceFileReader {
     this.jobChunks.length = 0;
   }
 
+  /** Room for `count` queued jobs (their contents kept). */
+  private ensureJobs(count: number): void {
+    if (count <= this.jobOffsets.length) return;
+    const size = Math.max(count, this.jobOffsets.length * 2);
+    const jobs = new Int32Array(4 * size);
+    jobs.set(this.jobs);
+    this.jobs = jobs;
+    const offsets = new Float64Array(size);
+    offsets.set(this.jobOffsets);
+    this.jobOffsets = offsets;
+  }
+
+  /**
+   * The bound on an entry's page number. A closed file's preamble holds the final page count
+   * (the writer raises it to cover every page written), so it bounds every entry, 0 included;
+   * only an unclosed one may undercount.
+   */
+  private pageLimit(): number {
+    return this.header.pageCount > 0 || this.header.complete ? this.header.pageCount : Number.MAX_SAFE_INTEGER;
+  }
+
   /** Pass 1 of decodeEpoch: every entry's page, kind and data range, checked against the record. */
   private parseEntries(payload: Uint8Array, base: number, entries: number): void {
     const pageSize = this.header.pageSize;
-    // A closed file's preamble holds the final page count (the writer raises it to cover every
-    // page written), so it bounds every entry, 0 included; only an unclosed one may undercount.
-    const pageLimit = this.header.pageCount > 0 || this.header.complete ? this.header.pageCount : Number.MAX_SAFE_INTEGER;
+    const pageLimit = this.pageLimit();
     let at = 12;
     let page = 0;
     for (let entry = 0; entry < entries; entry++) {

@@ -658,7 +658,7 @@ export class TraceFileReader {
     // itself, and a record of nothing else is applied without a step of JavaScript an entry.
     const memory = target instanceof MemoryTarget ? target.memory : null;
     let queued = -1;
-    if (native && (memory !== null || this.countOnly) && (memory === null || memory.chunks.length <= NATIVE_MAX_CHUNKS)) {
+    if (native && (memory !== null || this.countOnly) && (memory === null || (memory.pageSize === this.header.pageSize && memory.chunks.length <= NATIVE_MAX_CHUNKS))) {
       this.ensureJobs(entries);
       queued = this.native!.xorLz4Record(payload, entries, this.pageLimit(), this.header.pageSize, nativeMaxBlock, this.pages, this.kinds, this.dataAt, this.dataSize, this.jobs, this.jobOffsets, memory === null ? -1 : memory.chunkShift);
       if (queued === -2) throw new Error('internal error: the native record parser refused its arguments');

@@ -73,8 +73,8 @@ export interface DeltaAddon {
   /**
    * Parses an epoch record's `entries` entries into pages/kinds/dataAt/dataSize by the trace
    * reader's rules and queues each XOR+LZ4 block of at most `maxBlock` bytes as a job for
-   * xorLz4Epoch (chunk `page >> chunkShift`, offset `(page & mask) * pageSize`; chunk 0 and
-   * offset 0 when chunkShift is -1). Returns the jobs queued, -1 when the record is left to the
+   * xorLz4Epoch (trace page p is guest page g = p + pageBase: chunk `g >> chunkShift`, offset
+   * `(g & mask) * pageSize`; chunk 0 and offset 0 when chunkShift is -1). Returns the jobs queued, -1 when the record is left to the
    * reader's own parser (a fault, or a varint over 5 bytes), -2 on bad arguments.
    */
   xorLz4Record(
@@ -90,6 +90,7 @@ export interface DeltaAddon {
     jobs: Int32Array,
     offsets: Float64Array,
     chunkShift: number,
+    pageBase: number,
   ): number;
   /**
    * The threads xorLz4Epoch uses: 2 (a record of many jobs is split with a helper thread, which

@@ -21,7 +21,7 @@
  *     With apply false the pages are not written (only counted). A record of many jobs is
  *     shared with a helper thread (both decode at once; see xor_lz4_helper).
  *   xorLz4Record(payload, entries, pageLimit, pageSize, maxBlock, pages, kinds, dataAt,
- *                dataSize, jobs, offsets, chunkShift)
+ *                dataSize, jobs, offsets, chunkShift, pageBase)
  *     -> an epoch record's entries parsed and its small XOR+LZ4 blocks queued for
  *        xorLz4Epoch: the jobs queued, -1 (left to the reader's parser), -2 bad arguments
  *   xorLz4Threads(n)            -> the threads xorLz4Epoch uses (n = 1 or 2 sets it first)
@@ -539,23 +539,23 @@ static inline int64_t short_varint(const uint8_t *payload, size_t length, size_t
 
 /*
  * xorLz4Record(payload, entries, pageLimit, pageSize, maxBlock, pages, kinds, dataAt,
- * dataSize, jobs, offsets, chunkShift): an epoch record's entries parsed, as the trace reader
- * parses them (workloads/trace/reader.ts), into pages/kinds/dataAt/dataSize, and every
- * XOR+LZ4 entry of at most maxBlock bytes queued as a job for xorLz4Epoch: chunk
- * page >> chunkShift and byte offset (page & mask) * pageSize, or chunk 0 and offset 0 when
- * chunkShift is -1 (a count-only read). Returns the jobs queued (the entries' count when every
+ * dataSize, jobs, offsets, chunkShift, pageBase): an epoch record's entries parsed, as the
+ * trace reader parses them (workloads/trace/reader.ts), into pages/kinds/dataAt/dataSize, and
+ * every XOR+LZ4 entry of at most maxBlock bytes queued as a job for xorLz4Epoch: trace page p
+ * is guest page g = p + pageBase, in chunk g >> chunkShift at byte offset (g & mask) * pageSize,
+ * or chunk 0 and offset 0 when chunkShift is -1 (a count-only read). Returns the jobs queued (the entries' count when every
  * entry is one), -1 when the record does not parse by the common rules (varints of at most 5
  * bytes; the reader's parser then says what is wrong, or takes what only it takes), -2 on bad
  * arguments. One call a record, where the reader's per-entry JavaScript was a tenth of a
  * replay.
  */
 static napi_value xor_lz4_record(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 12) return int_result(env, -2);
+  size_t argc = 13;
+  napi_value argv[13];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 13) return int_result(env, -2);
   void *payload_data, *pages_data, *kinds_data, *at_data, *size_data, *jobs_data, *offsets_data;
   size_t payload_length, pages_length, kinds_length, at_length, size_length, jobs_length, offsets_length;
-  double entries_value, limit_value, page_size_value, max_block_value, shift_value;
+  double entries_value, limit_value, page_size_value, max_block_value, shift_value, base_value;
   if (!elements_of(env, argv[0], napi_uint8_array, &payload_data, &payload_length) ||
       napi_get_value_double(env, argv[1], &entries_value) != napi_ok ||
       napi_get_value_double(env, argv[2], &limit_value) != napi_ok ||
@@ -567,12 +567,14 @@ static napi_value xor_lz4_record(napi_env env, napi_callback_info info) {
       !elements_of(env, argv[8], napi_int32_array, &size_data, &size_length) ||
       !elements_of(env, argv[9], napi_int32_array, &jobs_data, &jobs_length) ||
       !elements_of(env, argv[10], napi_float64_array, &offsets_data, &offsets_length) ||
-      napi_get_value_double(env, argv[11], &shift_value) != napi_ok)
+      napi_get_value_double(env, argv[11], &shift_value) != napi_ok ||
+      napi_get_value_double(env, argv[12], &base_value) != napi_ok)
     return int_result(env, -2);
   if (!(entries_value >= 0 && entries_value <= 0x7fffffff) || entries_value != (double)(int32_t)entries_value) return int_result(env, -2);
   if (!(page_size_value >= 8 && page_size_value <= XOR_LZ4_MAX_PAGE) || page_size_value != (double)(int32_t)page_size_value) return int_result(env, -2);
   if (!(max_block_value >= 0 && max_block_value <= page_size_value) || !(limit_value >= 0)) return int_result(env, -2);
   if (!(shift_value >= -1 && shift_value <= 32) || shift_value != (double)(int32_t)shift_value) return int_result(env, -2);
+  if (!(base_value >= 0 && base_value <= 4294967296.0) || base_value != (double)(int64_t)base_value) return int_result(env, -2);
   const size_t entries = (size_t)entries_value;
   if (pages_length < entries || kinds_length < entries || at_length < entries || size_length < entries || jobs_length < 4 * entries || offsets_length < entries) return int_result(env, -2);
   if (payload_length > 0x7fffffff) return int_result(env, -2);
@@ -583,7 +585,7 @@ static napi_value xor_lz4_record(napi_env env, napi_callback_info info) {
   double *offsets = (double *)offsets_data;
   const int64_t page_size = (int64_t)page_size_value, max_block = (int64_t)max_block_value;
   const int shift = (int)shift_value;
-  const int64_t mask = shift > 0 ? ((int64_t)1 << shift) - 1 : 0;
+  const int64_t mask = shift > 0 ? ((int64_t)1 << shift) - 1 : 0, base = (int64_t)base_value;
   size_t at = 12;
   int64_t page = 0;
   int32_t queued = 0;
@@ -612,9 +614,9 @@ static napi_value xor_lz4_record(napi_env env, napi_callback_info info) {
       int32_t *job = jobs + 4 * (size_t)queued;
       job[0] = (int32_t)at;
       job[1] = (int32_t)size;
-      job[2] = shift < 0 ? 0 : (int32_t)(page >> shift);
+      job[2] = shift < 0 ? 0 : (int32_t)((page + base) >> shift);
       job[3] = (int32_t)entry;
-      offsets[queued++] = shift < 0 ? 0.0 : (double)((page & mask) * page_size);
+      offsets[queued++] = shift < 0 ? 0.0 : (double)(((page + base) & mask) * page_size);
     }
     at += (size_t)size;
   }

@@ -114,8 +114,8 @@ export class OffsetTarget implements PageTarget {
   readonly touchOnlyReadies: boolean;
 
   constructor(
-    private readonly inner: PageTarget,
-    private readonly first: number,
+    readonly inner: PageTarget,
+    readonly first: number,
   ) {
     this.touchOnlyReadies = inner.touchOnlyReadies === true;
   }
@@ -654,13 +654,15 @@ export class TraceFileReader {
     this.countOnly = target instanceof CountOnlyTarget;
     const native = this.native !== null && this.header.pageSize <= NATIVE_LZ4_MAX_PAGE;
     const nativeMaxBlock = this.header.pageSize / NATIVE_BLOCK_DIVISOR;
-    // A guest memory or a count: the addon parses the record and queues its small blocks
+    // A guest memory (whole, or a region of it) or a count: the addon parses the record and queues its small blocks
     // itself, and a record of nothing else is applied without a step of JavaScript an entry.
-    const memory = target instanceof MemoryTarget ? target.memory : null;
+    const inner = target instanceof OffsetTarget ? target.inner : target;
+    const memory = inner instanceof MemoryTarget ? inner.memory : null;
+    const pageBase = target instanceof OffsetTarget ? target.first : 0;
     let queued = -1;
     if (native && (memory !== null || this.countOnly) && (memory === null || (memory.pageSize === this.header.pageSize && memory.chunks.length <= NATIVE_MAX_CHUNKS))) {
       this.ensureJobs(entries);
-      queued = this.native!.xorLz4Record(payload, entries, this.pageLimit(), this.header.pageSize, nativeMaxBlock, this.pages, this.kinds, this.dataAt, this.dataSize, this.jobs, this.jobOffsets, memory === null ? -1 : memory.chunkShift);
+      queued = this.native!.xorLz4Record(payload, entries, this.pageLimit(), this.header.pageSize, nativeMaxBlock, this.pages, this.kinds, this.dataAt, this.dataSize, this.jobs, this.jobOffsets, memory === null ? -1 : memory.chunkShift, pageBase);
       if (queued === -2) throw new Error('internal error: the native record parser refused its arguments');
     }
     // Not parsed there (a rule it leaves to this parser, or a fault this parser names).

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { deltaAddon, lz4 } from '../../../codecs/native.js';
 import { GuestMemory } from '../../../workloads/memory.js';
 import { RECORD_EPOCH } from '../../../workloads/trace/format.js';
-import { CountOnlyTarget, MemoryTarget, type PageTarget, TraceFileReader } from '../../../workloads/trace/reader.js';
+import { CountOnlyTarget, MemoryTarget, OffsetTarget, type PageTarget, TraceFileReader } from '../../../workloads/trace/reader.js';
 import { joinTrace, splitTrace } from '../../fuzz/trace-parts.js';
 import { temporaryDirectory } from '../../temporary-directory.js';
 import { writeRandomPages } from './random-page-writes.js';
@@ -24,11 +24,17 @@ interface Read {
   error: string | null;
 }
 
-/** Every epoch of `file` decoded into `kind`'s target, with or without the native addon. */
-function readAll(file: string, native: boolean, kind: 'memory' | 'count'): Read {
+type Kind = 'memory' | 'region' | 'count';
+const KINDS: Kind[] = ['memory', 'region', 'count'];
+
+/**
+ * Every epoch of `file` decoded into `kind`'s target (a guest memory, the second half of one
+ * twice as large, or a count), with or without the native addon.
+ */
+function readAll(file: string, native: boolean, kind: Kind): Read {
   const reader = new TraceFileReader(file, { native });
-  const memory = new GuestMemory(PAGES, PAGE_SIZE);
-  const target: PageTarget = kind === 'memory' ? new MemoryTarget(memory) : new CountOnlyTarget(PAGE_SIZE);
+  const memory = new GuestMemory(kind === 'region' ? 2 * PAGES : PAGES, PAGE_SIZE);
+  const target: PageTarget = kind === 'count' ? new CountOnlyTarget(PAGE_SIZE) : kind === 'region' ? new OffsetTarget(new MemoryTarget(memory), PAGES) : new MemoryTarget(memory);
   const changed: number[] = [];
   const entries: number[] = [];
   let error: string | null = null;
@@ -44,7 +50,7 @@ function readAll(file: string, native: boolean, kind: 'memory' | 'count'): Read 
   } finally {
     reader.close();
   }
-  return { memory: kind === 'memory' ? memory.chunks[0]!.slice() : new Uint8Array(0), changed, entries, error };
+  return { memory: kind === 'count' ? new Uint8Array(0) : memory.chunks[0]!.slice(), changed, entries, error };
 }
 
 // Compared by hand: a deep equality of a 256 KiB guest per run took most of a second.
@@ -59,7 +65,7 @@ describe.skipIf(deltaAddon === null)('records parsed and queued by the addon (gu
   it('read the same as the TypeScript path: a clean trace, then records with bytes changed anywhere (the same pages, counts and errors)', async () => {
     // Sparse and dense writes, zeroed pages, pages rewritten unchanged or named twice.
     const pages = await writeRandomPages(path, { pages: PAGES, epochs: 5, writesPerEpoch: 40, seed: 7 });
-    for (const kind of ['memory', 'count'] as const) {
+    for (const kind of KINDS) {
       const native = readAll(path, true, kind);
       const typescript = readAll(path, false, kind);
       expect(native.error).toBeNull();
@@ -85,7 +91,7 @@ describe.skipIf(deltaAddon === null)('records parsed and queued by the addon (gu
           for (const change of changes) payload[change.near ? 12 + (change.at % Math.min(64, payload.length - 12)) : change.at % payload.length] = change.value;
           const mutated = join(dir, 'mutated.pdt');
           writeFileSync(mutated, joinTrace(parts));
-          for (const kind of ['memory', 'count'] as const) {
+          for (const kind of KINDS) {
             const native = readAll(mutated, true, kind);
             const typescript = readAll(mutated, false, kind);
             if (typescript.error !== null) faults++;
@@ -156,7 +162,7 @@ describe.skipIf(deltaAddon === null)('records parsed and queued by the addon (gu
         parts.records[epochIndex] = { type: RECORD_EPOCH, flags: 0, payload };
         const crafted = join(dir, 'crafted.pdt');
         writeFileSync(crafted, joinTrace(parts));
-        for (const kind of ['memory', 'count'] as const) {
+        for (const kind of KINDS) {
           const native = readAll(crafted, true, kind);
           const typescript = readAll(crafted, false, kind);
           if (typescript.error !== null && /entry|end of the epoch/.test(typescript.error)) faults++;

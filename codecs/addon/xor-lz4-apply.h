@@ -151,6 +151,19 @@ static inline void mark_dirty(xor_lz4_scratch *s, int from, int to) {
     s->dirty[w] |= bit_range(w == first >> 6 ? first & 63 : 0, w == last >> 6 ? last & 63 : 63);
 }
 
+/* The dirty bits of bitmap word w that fall in scratch words first..last. */
+static inline uint64_t dirty_in(const xor_lz4_scratch *s, int w, int first, int last) {
+  return s->dirty[w] & bit_range(w == first >> 6 ? first & 63 : 0, w == last >> 6 ? last & 63 : 63);
+}
+
+/* Scratch word `word` with only its bytes inside [from, to) kept (little-endian: byte k is bits 8k..8k+7). */
+static inline uint64_t word_in(const xor_lz4_scratch *s, int word, int from, int to) {
+  uint64_t value = load_word(s->bytes + (word << 3));
+  if (word == from >> 3) value &= ~0ull << (8 * (from & 7));
+  if (word == (to - 1) >> 3 && (to & 7) != 0) value &= ~(~0ull << (8 * (to & 7)));
+  return value;
+}
+
 /* 1 when scratch bytes [from, to) (to > from) are all zero: clean words are, dirty ones are looked at. */
 static inline int zero_range(const xor_lz4_scratch *s, int from, int to) {
   const int first = from >> 3, last = (to - 1) >> 3;
@@ -162,15 +175,11 @@ static inline int zero_range(const xor_lz4_scratch *s, int from, int to) {
     if (dirty == 0) return 1;
   }
   for (int w = w0; w <= w1; w++) {
-    uint64_t words = s->dirty[w] & bit_range(w == first >> 6 ? first & 63 : 0, w == last >> 6 ? last & 63 : 63);
+    uint64_t words = dirty_in(s, w, first, last);
     while (words != 0) {
       const int word = (w << 6) + __builtin_ctzll(words);
       words &= words - 1;
-      uint64_t value = load_word(s->bytes + (word << 3));
-      /* Only the bytes of the word inside [from, to) (little-endian: byte k is bits 8k..8k+7). */
-      if (word == first) value &= ~0ull << (8 * (from & 7));
-      if (word == last && (to & 7) != 0) value &= ~(~0ull << (8 * (to & 7)));
-      if (value != 0) return 0;
+      if (word_in(s, word, from, to) != 0) return 0;
     }
   }
   return 1;
@@ -188,14 +197,11 @@ static inline void copy_dirty_match(xor_lz4_scratch *s, int source, int d, int m
   const int offset = d - source, end = source + match;
   const int first = source >> 3, last = (end - 1) >> 3;
   for (int w = first >> 6; w <= last >> 6; w++) {
-    uint64_t words = s->dirty[w] & bit_range(w == first >> 6 ? first & 63 : 0, w == last >> 6 ? last & 63 : 63);
+    uint64_t words = dirty_in(s, w, first, last);
     while (words != 0) {
       const int word = (w << 6) + __builtin_ctzll(words);
       words &= words - 1;
-      uint64_t value = load_word(s->bytes + (word << 3));
-      /* Only the bytes of the word inside [source, end) (little-endian: byte k is bits 8k..8k+7). */
-      if (word == first) value &= ~0ull << (8 * (source & 7));
-      if (word == last && (end & 7) != 0) value &= ~(~0ull << (8 * (end & 7)));
+      const uint64_t value = word_in(s, word, source, end);
       if (value == 0) continue;
       /* The word's byte 0 lands at `to`: across the destination words at and at + 1. Each is
          written only when it gets a non-zero byte, so never past the page. */

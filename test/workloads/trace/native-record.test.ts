@@ -58,6 +58,19 @@ function sameNumbers(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
+/** Reads `file` into each kind of target with and without the addon, expects the same, and returns the TypeScript reads. */
+function expectSameReads(file: string): Read[] {
+  return KINDS.map((kind) => {
+    const native = readAll(file, true, kind);
+    const typescript = readAll(file, false, kind);
+    expect(native.error).toBe(typescript.error);
+    expect(sameNumbers(native.changed, typescript.changed)).toBe(true);
+    expect(sameNumbers(native.entries, typescript.entries)).toBe(true);
+    expect(Buffer.compare(native.memory, typescript.memory)).toBe(0);
+    return typescript;
+  });
+}
+
 describe.skipIf(deltaAddon === null)('records parsed and queued by the addon (guest memory and count-only reads)', () => {
   const dir = temporaryDirectory('pagedelta-native-record-');
   const path = join(dir, 'random.pdt');
@@ -65,14 +78,7 @@ describe.skipIf(deltaAddon === null)('records parsed and queued by the addon (gu
   it('read the same as the TypeScript path: a clean trace, then records with bytes changed anywhere (the same pages, counts and errors)', async () => {
     // Sparse and dense writes, zeroed pages, pages rewritten unchanged or named twice.
     const pages = await writeRandomPages(path, { pages: PAGES, epochs: 5, writesPerEpoch: 40, seed: 7 });
-    for (const kind of KINDS) {
-      const native = readAll(path, true, kind);
-      const typescript = readAll(path, false, kind);
-      expect(native.error).toBeNull();
-      expect(typescript.error).toBeNull();
-      expect(sameNumbers(native.changed, typescript.changed) && sameNumbers(native.entries, typescript.entries)).toBe(true);
-      expect(Buffer.compare(native.memory, typescript.memory)).toBe(0);
-    }
+    for (const typescript of expectSameReads(path)) expect(typescript.error).toBeNull();
     const clean = readAll(path, true, 'memory');
     for (let page = 0; page < PAGES; page++) expect(clean.memory.subarray(page * PAGE_SIZE, (page + 1) * PAGE_SIZE), `page ${page}`).toEqual(pages[page]);
 
@@ -91,15 +97,7 @@ describe.skipIf(deltaAddon === null)('records parsed and queued by the addon (gu
           for (const change of changes) payload[change.near ? 12 + (change.at % Math.min(64, payload.length - 12)) : change.at % payload.length] = change.value;
           const mutated = join(dir, 'mutated.pdt');
           writeFileSync(mutated, joinTrace(parts));
-          for (const kind of KINDS) {
-            const native = readAll(mutated, true, kind);
-            const typescript = readAll(mutated, false, kind);
-            if (typescript.error !== null) faults++;
-            expect(native.error).toBe(typescript.error);
-            expect(sameNumbers(native.changed, typescript.changed)).toBe(true);
-            expect(sameNumbers(native.entries, typescript.entries)).toBe(true);
-            expect(Buffer.compare(native.memory, typescript.memory)).toBe(0);
-          }
+          for (const typescript of expectSameReads(mutated)) if (typescript.error !== null) faults++;
         },
       ),
       { numRuns: 150, seed: 20261208 },
@@ -162,15 +160,9 @@ describe.skipIf(deltaAddon === null)('records parsed and queued by the addon (gu
         parts.records[epochIndex] = { type: RECORD_EPOCH, flags: 0, payload };
         const crafted = join(dir, 'crafted.pdt');
         writeFileSync(crafted, joinTrace(parts));
-        for (const kind of KINDS) {
-          const native = readAll(crafted, true, kind);
-          const typescript = readAll(crafted, false, kind);
+        for (const typescript of expectSameReads(crafted)) {
           if (typescript.error !== null && /entry|end of the epoch/.test(typescript.error)) faults++;
           if (typescript.changed.length > 0) clean++;
-          expect(native.error).toBe(typescript.error);
-          expect(sameNumbers(native.changed, typescript.changed)).toBe(true);
-          expect(sameNumbers(native.entries, typescript.entries)).toBe(true);
-          expect(Buffer.compare(native.memory, typescript.memory)).toBe(0);
         }
       }),
       { numRuns: 300, seed: 20261208 },

@@ -58,30 +58,10 @@ static inline void apply_held_writes(xor_lz4_writes *w) {
 /* Writes held at the most (16 MiB of list): a crafted record of many tiny dense blocks is applied in parts. */
 #define XOR_LZ4_MAX_HELD ((size_t)1 << 20)
 
-/* Adds one held-back write; 0 when no memory could be had for it (the caller writes it at once). */
-static inline int hold_write(xor_lz4_writes *w, uint8_t *at, uint64_t value) {
-  if (w->count == XOR_LZ4_MAX_HELD) apply_held_writes(w);
-  if (w->count == w->capacity) {
-    const size_t capacity = w->capacity == 0 ? 4096 : 2 * w->capacity;
-    uint8_t **ats = (uint8_t **)realloc(w->at, capacity * sizeof *ats);
-    if (ats == NULL) return 0;
-    w->at = ats;
-    uint64_t *values = (uint64_t *)realloc(w->value, capacity * sizeof *values);
-    if (values == NULL) return 0;
-    w->value = values;
-    w->capacity = capacity;
-  }
-  w->at[w->count] = at;
-  w->value[w->count++] = value;
-  return 1;
-}
-
-/* Room for `more` writes in the list without growing it or applying it early; 0 when none could be had. */
-static inline int reserve_writes(xor_lz4_writes *w, size_t more) {
-  if (w->count + more > XOR_LZ4_MAX_HELD) return 0;
-  if (w->count + more <= w->capacity) return 1;
+/* Grows the list to hold at least `wanted` writes (doubling); 0 when no memory could be had. */
+static inline int grow_writes(xor_lz4_writes *w, size_t wanted) {
   size_t capacity = w->capacity == 0 ? 4096 : 2 * w->capacity;
-  while (capacity < w->count + more) capacity *= 2;
+  while (capacity < wanted) capacity *= 2;
   uint8_t **ats = (uint8_t **)realloc(w->at, capacity * sizeof *ats);
   if (ats == NULL) return 0;
   w->at = ats;
@@ -90,6 +70,21 @@ static inline int reserve_writes(xor_lz4_writes *w, size_t more) {
   w->value = values;
   w->capacity = capacity;
   return 1;
+}
+
+/* Adds one held-back write; 0 when no memory could be had for it (the caller writes it at once). */
+static inline int hold_write(xor_lz4_writes *w, uint8_t *at, uint64_t value) {
+  if (w->count == XOR_LZ4_MAX_HELD) apply_held_writes(w);
+  if (w->count == w->capacity && !grow_writes(w, w->count + 1)) return 0;
+  w->at[w->count] = at;
+  w->value[w->count++] = value;
+  return 1;
+}
+
+/* Room for `more` writes in the list without growing it or applying it early; 0 when none could be had. */
+static inline int reserve_writes(xor_lz4_writes *w, size_t more) {
+  if (w->count + more > XOR_LZ4_MAX_HELD) return 0;
+  return w->count + more <= w->capacity || grow_writes(w, w->count + more);
 }
 
 typedef struct {

@@ -74,6 +74,9 @@ export interface TraceSummary {
   lastTime: number;
 }
 
+/** Epoch ends salvage() may go back through (each epoch is at least a record's framing, so 1024 of them free more than an end record takes). */
+const SALVAGE_BOUNDARIES = 1024;
+
 class FileSink {
   private readonly buffer = new Uint8Array(1 << 20);
   private used = 0;
@@ -186,8 +189,12 @@ export class TraceWriter {
   private deltaNonZeroPages = 0;
   private sawDelta = false;
   private records = 0;
-  /** Totals at the end of the last complete epoch (what salvage() keeps). */
-  private lastComplete: { position: number; epochs: number; records: number; pageEntries: number; pageCount: number; lastTime: number } | undefined;
+  /**
+   * Totals at the ends of the last complete epochs, the latest last (what salvage() keeps): up
+   * to SALVAGE_BOUNDARIES of them, so that an end record that does not fit after the last one
+   * (a disk full to within its size) can be written after an earlier one.
+   */
+  private completed: Array<{ position: number; epochs: number; records: number; pageEntries: number; pageCount: number; lastTime: number }> = [];
   private pageEntries = 0;
   private accesses = 0;
 
@@ -454,7 +461,8 @@ export class TraceWriter {
     if (!this.flushEachEpoch) return;
     // Write the epoch out now: salvage() may then cut the file back to here.
     this.sink.flush();
-    this.lastComplete = { position: this.sink.position, epochs: this.epochs, records: this.records, pageEntries: this.pageEntries, pageCount: this.pageCount, lastTime: this.lastTime };
+    this.completed.push({ position: this.sink.position, epochs: this.epochs, records: this.records, pageEntries: this.pageEntries, pageCount: this.pageCount, lastTime: this.lastTime });
+    if (this.completed.length >= 2 * SALVAGE_BOUNDARIES) this.completed.splice(0, SALVAGE_BOUNDARIES);
   }
 
   /** One epoch: the listed pages' current content in `memory`. */
@@ -523,25 +531,30 @@ export class TraceWriter {
    * nothing, when no epoch was complete or even that fails.
    */
   salvage(extra: Record<string, unknown> = {}): TraceSummary | undefined {
-    const kept = this.lastComplete;
-    if (this.closed || this.kind !== 'content' || !kept) {
+    if (this.closed || this.kind !== 'content') {
       this.abort();
       return undefined;
     }
-    try {
-      ftruncateSync(this.sink.fd, kept.position);
-      this.sink.discard(kept.position);
-      this.inEpoch = false;
-      this.epochs = kept.epochs;
-      this.records = kept.records;
-      this.pageEntries = kept.pageEntries;
-      this.pageCount = kept.pageCount;
-      this.lastTime = kept.lastTime;
-      return this.finish(extra);
-    } catch {
-      this.abort();
-      return undefined;
+    // From the last complete epoch back: where the end record does not fit after one (a disk
+    // full to within the record's size), it may after an earlier one.
+    for (let index = this.completed.length - 1; index >= 0 && !this.closed; index--) {
+      const kept = this.completed[index]!;
+      try {
+        ftruncateSync(this.sink.fd, kept.position);
+        this.sink.discard(kept.position);
+        this.inEpoch = false;
+        this.epochs = kept.epochs;
+        this.records = kept.records;
+        this.pageEntries = kept.pageEntries;
+        this.pageCount = kept.pageCount;
+        this.lastTime = kept.lastTime;
+        return this.finish(extra);
+      } catch {
+        // try the epoch before
+      }
     }
+    this.abort();
+    return undefined;
   }
 
   private finish(extra: Record<string, unknown>): TraceSummary {

@@ -654,8 +654,9 @@ export class TraceFileReader {
     this.countOnly = target instanceof CountOnlyTarget;
     const native = this.native !== null && this.header.pageSize <= NATIVE_LZ4_MAX_PAGE;
     const nativeMaxBlock = this.header.pageSize / NATIVE_BLOCK_DIVISOR;
-    // A guest memory (whole, or a region of it) or a count: the addon parses the record and queues its small blocks
-    // itself, and a record of nothing else is applied without a step of JavaScript an entry.
+    // A guest memory (whole, or a region of it) or a count: the addon parses the record and
+    // queues its small blocks itself, and a record of nothing else is applied without a step
+    // of JavaScript an entry.
     const inner = target instanceof OffsetTarget ? target.inner : target;
     const memory = inner instanceof MemoryTarget ? inner.memory : null;
     const pageBase = target instanceof OffsetTarget ? target.first : 0;

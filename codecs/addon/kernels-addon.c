@@ -379,6 +379,12 @@ static void free_thread_buffers(void *unused) {
   thread_writes.count = thread_writes.capacity = 0;
 }
 
+/* 1 when `value` is a whole number in [lo, hi] (NaN and fractions are not): a number argument
+   is refused, not rounded. */
+static int whole_in(double value, double lo, double hi) {
+  return value >= lo && value <= hi && value == (double)(int64_t)value;
+}
+
 /* A Uint8Array, Int32Array or Float64Array argument's data and element count, or 0. */
 static int elements_of(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length) {
   napi_typedarray_type type;
@@ -409,8 +415,7 @@ static napi_value xor_lz4_epoch(napi_env env, napi_callback_info info) {
   if (changed_type != napi_null && !elements_of(env, argv[6], napi_int32_array, &changed_data, &changed_length)) return int_result(env, -2);
   /* A whole count the arrays hold; a page size that is a power of two, 8 .. XOR_LZ4_MAX_PAGE
      (the kernel works in 8-byte words): anything else is refused, not rounded. */
-  if (!(count_value >= 0 && count_value <= 0x7fffffff) || count_value != (double)(int32_t)count_value) return int_result(env, -2);
-  if (!(page_size_value >= 8 && page_size_value <= XOR_LZ4_MAX_PAGE) || page_size_value != (double)(int32_t)page_size_value) return int_result(env, -2);
+  if (!whole_in(count_value, 0, 0x7fffffff) || !whole_in(page_size_value, 8, XOR_LZ4_MAX_PAGE)) return int_result(env, -2);
   const int32_t count = (int32_t)count_value, page_size = (int32_t)page_size_value;
   if ((page_size & (page_size - 1)) != 0) return int_result(env, -2);
   if ((size_t)count * 4 > jobs_length || (size_t)count > offsets_length || chunk_count > 4096) return int_result(env, -2);
@@ -570,11 +575,9 @@ static napi_value xor_lz4_record(napi_env env, napi_callback_info info) {
       napi_get_value_double(env, argv[11], &shift_value) != napi_ok ||
       napi_get_value_double(env, argv[12], &base_value) != napi_ok)
     return int_result(env, -2);
-  if (!(entries_value >= 0 && entries_value <= 0x7fffffff) || entries_value != (double)(int32_t)entries_value) return int_result(env, -2);
-  if (!(page_size_value >= 8 && page_size_value <= XOR_LZ4_MAX_PAGE) || page_size_value != (double)(int32_t)page_size_value) return int_result(env, -2);
+  if (!whole_in(entries_value, 0, 0x7fffffff) || !whole_in(page_size_value, 8, XOR_LZ4_MAX_PAGE)) return int_result(env, -2);
   if (!(max_block_value >= 0 && max_block_value <= page_size_value) || !(limit_value >= 0)) return int_result(env, -2);
-  if (!(shift_value >= -1 && shift_value <= 32) || shift_value != (double)(int32_t)shift_value) return int_result(env, -2);
-  if (!(base_value >= 0 && base_value <= 4294967296.0) || base_value != (double)(int64_t)base_value) return int_result(env, -2);
+  if (!whole_in(shift_value, -1, 32) || !whole_in(base_value, 0, 4294967296.0)) return int_result(env, -2);
   const size_t entries = (size_t)entries_value;
   if (pages_length < entries || kinds_length < entries || at_length < entries || size_length < entries || jobs_length < 4 * entries || offsets_length < entries) return int_result(env, -2);
   if (payload_length > 0x7fffffff) return int_result(env, -2);

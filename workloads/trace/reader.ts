@@ -660,8 +660,9 @@ export class TraceFileReader {
     const inner = target instanceof OffsetTarget ? target.inner : target;
     const memory = inner instanceof MemoryTarget ? inner.memory : null;
     const pageBase = target instanceof OffsetTarget ? target.first : 0;
+    const recordTarget = memory !== null ? memory.pageSize === this.header.pageSize && memory.chunks.length <= NATIVE_MAX_CHUNKS : this.countOnly;
     let queued = -1;
-    if (native && (memory !== null || this.countOnly) && (memory === null || (memory.pageSize === this.header.pageSize && memory.chunks.length <= NATIVE_MAX_CHUNKS))) {
+    if (native && recordTarget) {
       this.ensureJobs(entries);
       queued = this.native!.xorLz4Record(payload, entries, this.pageLimit(), this.header.pageSize, nativeMaxBlock, this.pages, this.kinds, this.dataAt, this.dataSize, this.jobs, this.jobOffsets, memory === null ? -1 : memory.chunkShift, pageBase);
       if (queued === -2) throw new Error('internal error: the native record parser refused its arguments');

@@ -103,6 +103,14 @@ export interface DeltaAddon {
    * huge pages (madvise MADV_HUGEPAGE); returns the bytes advised (0: too small, or refused).
    */
   adviseHugePages(bytes: Uint8Array): number;
+  /**
+   * zlib's CRC-32 of `bytes` continuing from `previous` (0 to start; an unsigned 32-bit
+   * value), folded with carry-less multiplies where the CPU has them (crc32-clmul.h); -2 on
+   * bad arguments.
+   */
+  crc32(bytes: Uint8Array, previous: number): number;
+  /** Whether crc32 uses carry-less multiplies (false: the byte table). */
+  readonly crc32Clmul: boolean;
 }
 
 const ADDON_FILE = 'build/Release/pagedelta_kernels.node';
@@ -114,8 +122,8 @@ function loadDeltaAddon(): { addon: DeltaAddon | null; status: string } {
     if (!existsSync(path)) continue;
     try {
       const addon = require(path) as DeltaAddon;
-      // An addon built before xbrleEncode, xorLz4Threads or xorLz4Record existed (a stale build/) is not used: npm install rebuilds it.
-      if (typeof addon.xbrleEncode !== 'function' || typeof addon.xorLz4Threads !== 'function' || typeof addon.xorLz4Record !== 'function') return { addon: null, status: `native addon out of date (${ADDON_FILE}: npm install rebuilds it)` };
+      // An addon built before xbrleEncode, xorLz4Threads, xorLz4Record or crc32 existed (a stale build/) is not used: npm install rebuilds it.
+      if (typeof addon.xbrleEncode !== 'function' || typeof addon.xorLz4Threads !== 'function' || typeof addon.xorLz4Record !== 'function' || typeof addon.crc32 !== 'function') return { addon: null, status: `native addon out of date (${ADDON_FILE}: npm install rebuilds it)` };
       return { addon, status: `native addon (${ADDON_FILE}, XBRLE encoder ${addon.simd === 'none' ? 'word-at-a-time' : addon.simd})` };
     } catch (error) {
       return { addon: null, status: `native addon not loadable: ${(error as Error).message.split('\n')[0]}` };

@@ -25,6 +25,7 @@
  *     -> an epoch record's entries parsed and its small XOR+LZ4 blocks queued for
  *        xorLz4Epoch: the jobs queued, -1 (left to the reader's parser), -2 bad arguments
  *   xorLz4Threads(n)            -> the threads xorLz4Epoch uses (n = 1 or 2 sets it first)
+ *   crc32(bytes, previous)      -> zlib's crc32(previous, bytes) (crc32-clmul.h), -2 bad arguments
  *
  * Arguments must be Uint8Arrays (Buffers are); anything else, or pages of different lengths,
  * returns -2 and the caller reports it (the TypeScript side checks first anyway).
@@ -39,6 +40,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "crc32-clmul.h"
 #include "simd-kernels.h"
 #include "xor-lz4-apply.h"
 
@@ -658,10 +660,35 @@ static napi_value advise_huge_pages(napi_env env, napi_callback_info info) {
 #endif
 }
 
+static pthread_once_t crc32_once = PTHREAD_ONCE_INIT;
+static int crc32_clmul_ok = 0;
+
+static void crc32_setup(void) {
+  crc32_table_init();
+  crc32_clmul_ok = crc32_has_clmul();
+}
+
+/* crc32(bytes, previous): the CRC-32 of bytes continuing from previous (0 to start), as zlib's. */
+static napi_value crc32_export(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  uint8_t *data;
+  size_t length;
+  uint32_t previous = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !bytes_of(env, argv[0], &data, &length)) return int_result(env, -2);
+  double given;
+  if (napi_get_value_double(env, argv[1], &given) != napi_ok || !(given >= 0 && given <= 4294967295.0) || given != (double)(uint32_t)given) return int_result(env, -2);
+  previous = (uint32_t)given;
+  napi_value result;
+  napi_create_uint32(env, crc32_continue(previous, data, length, crc32_clmul_ok), &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value function;
   /* init runs once in each environment (the main thread, each worker), on its own thread. */
   napi_add_env_cleanup_hook(env, free_thread_buffers, NULL);
+  pthread_once(&crc32_once, crc32_setup);
   napi_create_function(env, "xbzrleEncode", NAPI_AUTO_LENGTH, encode, NULL, &function);
   napi_set_named_property(env, exports, "xbzrleEncode", function);
   napi_create_function(env, "xbrleEncode", NAPI_AUTO_LENGTH, xbrle_encode_export, NULL, &function);
@@ -679,6 +706,11 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "xorLz4Threads", function);
   napi_create_function(env, "adviseHugePages", NAPI_AUTO_LENGTH, advise_huge_pages, NULL, &function);
   napi_set_named_property(env, exports, "adviseHugePages", function);
+  napi_create_function(env, "crc32", NAPI_AUTO_LENGTH, crc32_export, NULL, &function);
+  napi_set_named_property(env, exports, "crc32", function);
+  napi_value clmul;
+  napi_get_boolean(env, crc32_clmul_ok, &clmul);
+  napi_set_named_property(env, exports, "crc32Clmul", clmul);
   return exports;
 }
 

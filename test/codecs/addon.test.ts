@@ -4,6 +4,7 @@
  * never pass. Its agreement with the TypeScript codec is in xbzrle.test.ts.
  */
 import { existsSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allocatePages } from '../../codecs/page-memory.js';
@@ -130,6 +131,40 @@ describe.skipIf(deltaAddon === null)('the native delta addon', () => {
     ];
     for (const [what, call] of refusals) expect(call(), what).toBe(-2);
     expect(out.every((byte) => byte === 0)).toBe(true);
+  });
+
+  it("crc32: zlib's value for any bytes, start and length (the carry-less folds and the byte table), continued or not", () => {
+    // The check value of the CRC-32 catalogue, and a run past every fold stage (64-byte steps,
+    // 16-byte steps, a 0-15 byte tail) at every start within a word.
+    expect(addon.crc32(new TextEncoder().encode('123456789'), 0)).toBe(0xcbf43926);
+    if (process.arch === 'x64') expect(addon.crc32Clmul).toBe(true);
+    const bytes = new Uint8Array(4096 + 64);
+    for (let k = 0; k < bytes.length; k++) bytes[k] = (k * 2654435761) >>> 24;
+    for (let start = 0; start < 4; start++) {
+      for (let length = 0; length <= 4096; length += length < 300 ? 1 : 61) {
+        const part = bytes.subarray(start, start + length);
+        expect(addon.crc32(part, 0), `${start}+${length}`).toBe(crc32(part));
+      }
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(200), fc.integer({ min: 0, max: 0xffffffff }), (data, cut, previous) => {
+        const at = Math.min(cut, data.length);
+        // Continuing from the CRC of a first part gives the CRC of the whole.
+        const whole = addon.crc32(data, previous);
+        // (zlib answers 0 for an empty array that has no memory behind it; the CRC of nothing is `previous`.)
+        expect(whole).toBe(data.length === 0 ? previous : crc32(data, previous));
+        expect(addon.crc32(data.subarray(at), addon.crc32(data.subarray(0, at), previous))).toBe(whole);
+      }),
+      { numRuns: 300 },
+    );
+    const refusals: Array<[string, () => number]> = [
+      ['a string', () => addon.crc32('abc' as unknown as Uint8Array, 0)],
+      ['a negative previous value', () => addon.crc32(bytes, -1)],
+      ['a previous value past 32 bits', () => addon.crc32(bytes, 2 ** 32)],
+      ['a fractional previous value', () => addon.crc32(bytes, 1.5)],
+      ['a missing previous value', () => (addon.crc32 as unknown as (a: Uint8Array) => number)(bytes)],
+    ];
+    for (const [what, call] of refusals) expect(call(), what).toBe(-2);
   });
 
   it('advises huge pages for the 2 MiB-aligned interior of a buffer only, leaving its bytes as they were', () => {

@@ -74,8 +74,10 @@ export interface DeltaAddon {
    * Parses an epoch record's `entries` entries into pages/kinds/dataAt/dataSize by the trace
    * reader's rules and queues each XOR+LZ4 block of at most `maxBlock` bytes as a job for
    * xorLz4Epoch (trace page p is guest page g = p + pageBase: chunk `g >> chunkShift`, offset
-   * `(g & mask) * pageSize`; chunk 0 and offset 0 when chunkShift is -1). Returns the jobs queued, -1 when the record is left to the
-   * reader's own parser (a fault, or a varint over 5 bytes), -2 on bad arguments.
+   * `(g & mask) * pageSize`; chunk 0 and offset 0 when chunkShift is -1). With `counts` (a
+   * slot for every page below `pageLimit`), a record parsed here has each entry's page counted
+   * there. Returns the jobs queued, -1 when the record is left to the reader's own parser (a
+   * fault, or a varint over 5 bytes; nothing counted), -2 on bad arguments.
    */
   xorLz4Record(
     payload: Uint8Array,
@@ -91,6 +93,7 @@ export interface DeltaAddon {
     offsets: Float64Array,
     chunkShift: number,
     pageBase: number,
+    counts?: Uint32Array | null,
   ): number;
   /**
    * The threads xorLz4Epoch uses: 2 (a record of many jobs is split with a helper thread, which

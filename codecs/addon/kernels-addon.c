@@ -557,8 +557,8 @@ static inline int64_t short_varint(const uint8_t *payload, size_t length, size_t
  * replay.
  */
 static napi_value xor_lz4_record(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
-  napi_value argv[13];
+  size_t argc = 14;
+  napi_value argv[14];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 13) return int_result(env, -2);
   void *payload_data, *pages_data, *kinds_data, *at_data, *size_data, *jobs_data, *offsets_data;
   size_t payload_length, pages_length, kinds_length, at_length, size_length, jobs_length, offsets_length;
@@ -583,6 +583,16 @@ static napi_value xor_lz4_record(napi_env env, napi_callback_info info) {
   const size_t entries = (size_t)entries_value;
   if (pages_length < entries || kinds_length < entries || at_length < entries || size_length < entries || jobs_length < 4 * entries || offsets_length < entries) return int_result(env, -2);
   if (payload_length > 0x7fffffff) return int_result(env, -2);
+  /* counts (optional): a Uint32Array with a slot for every page below the page limit. */
+  void *counts_data = NULL;
+  size_t counts_length = 0;
+  if (argc >= 14) {
+    napi_valuetype counts_type;
+    if (napi_typeof(env, argv[13], &counts_type) != napi_ok) return int_result(env, -2);
+    if (counts_type != napi_null && counts_type != napi_undefined) {
+      if (!elements_of(env, argv[13], napi_uint32_array, &counts_data, &counts_length) || !((double)counts_length >= limit_value)) return int_result(env, -2);
+    }
+  }
   const uint8_t *payload = (const uint8_t *)payload_data;
   double *pages = (double *)pages_data;
   uint8_t *kinds = (uint8_t *)kinds_data;
@@ -626,6 +636,11 @@ static napi_value xor_lz4_record(napi_env env, napi_callback_info info) {
     at += (size_t)size;
   }
   if (at != payload_length) return int_result(env, -1);
+  if (counts_data != NULL) {
+    /* Parsed whole: each entry's page counted (every page is below the limit, so has a slot). */
+    uint32_t *counts = (uint32_t *)counts_data;
+    for (size_t entry = 0; entry < entries; entry++) counts[(size_t)pages[entry]]++;
+  }
   return int_result(env, queued);
 }
 

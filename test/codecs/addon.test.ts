@@ -167,6 +167,28 @@ describe.skipIf(deltaAddon === null)('the native delta addon', () => {
     for (const [what, call] of refusals) expect(call(), what).toBe(-2);
   });
 
+  it('xorLz4Record counts the pages of a record it parsed whole into the counts given (none of one it leaves to the reader), and refuses counts without a slot for every page', () => {
+    // Entries: page 3 zeroed, page 5 unchanged, page 3 again unchanged (page deltas +3, +2, -2 zigzag-coded).
+    const payload = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 6, 0, 4, 3, 3, 3);
+    const arrays = () => [new Float64Array(3), new Uint8Array(3), new Int32Array(3), new Int32Array(3), new Int32Array(12), new Float64Array(3)] as const;
+    const parse = (bytes: Uint8Array, counts: unknown): number => {
+      const [pages, kinds, at, size, jobs, offsets] = arrays();
+      return addon.xorLz4Record(bytes, 3, 8, 4096, 2048, pages, kinds, at, size, jobs, offsets, -1, 0, counts as Uint32Array);
+    };
+    const counts = new Uint32Array(8);
+    expect(parse(payload, counts)).toBe(0); // no blocks to queue
+    expect(Array.from(counts)).toEqual([0, 0, 0, 2, 0, 1, 0, 0]);
+    expect(parse(payload, null)).toBe(0);
+    // A byte that is no kind: left to the reader's parser, nothing counted.
+    const bad = payload.slice();
+    bad[15] = 9;
+    expect(parse(bad, counts)).toBe(-1);
+    expect(Array.from(counts)).toEqual([0, 0, 0, 2, 0, 1, 0, 0]);
+    expect(parse(payload, new Uint32Array(7))).toBe(-2); // no slot for page 7
+    expect(parse(payload, new Int32Array(8))).toBe(-2);
+    expect(Array.from(counts)).toEqual([0, 0, 0, 2, 0, 1, 0, 0]);
+  });
+
   it('advises huge pages for the 2 MiB-aligned interior of a buffer only, leaving its bytes as they were', () => {
     expect(addon.adviseHugePages(new Uint8Array(4096))).toBe(0); // no aligned 2 MiB inside
     const shared = new Uint8Array(new SharedArrayBuffer(8 << 20));

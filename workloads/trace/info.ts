@@ -183,6 +183,12 @@ export function hottestPages(counts: ArrayLike<number>, share: number, total: nu
   return pages;
 }
 
+/**
+ * The most page slots made at once for counting outside PageCounter (16 MiB of counters, a
+ * 16 GiB guest of 4 KiB pages): a trace that declares more pages counts them as it meets them.
+ */
+const MAX_PRESIZED_SLOTS = 1 << 22;
+
 /** Per-page counters: an array while page numbers are small, a Map beyond. */
 class PageCounter {
   private counts = new Uint32Array(1024);
@@ -219,6 +225,22 @@ class PageCounter {
       }
       counts[page]!++;
     }
+  }
+
+  /**
+   * The counters as one array with a slot for every page below `pageLimit`, for counting
+   * outside this class (CountOnlyTarget.pageCounts); null when they cannot be (a Map, or a
+   * limit over MAX_PRESIZED_SLOTS). The array is then never replaced: no page at or above the
+   * limit comes.
+   */
+  slotsBelow(pageLimit: number): Uint32Array | null {
+    if (this.map !== undefined || !(pageLimit <= MAX_PRESIZED_SLOTS)) return null;
+    if (this.counts.length < pageLimit) {
+      const grown = new Uint32Array(pageLimit);
+      grown.set(this.counts);
+      this.counts = grown;
+    }
+    return this.counts;
   }
 
   /** Pages counted at least once. */
@@ -311,7 +333,7 @@ class InfoTally {
     let zeroWrites = 0;
     let unchangedWrites = 0;
     let changedBytes = 0;
-    this.counter.addAll(pages, batch.count);
+    if (batch.pagesCounted !== true) this.counter.addAll(pages, batch.count);
     for (let i = 0; i < batch.count; i++) {
       const page = pages[i]!;
       if (page > maxPage) maxPage = page;
@@ -389,8 +411,14 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
       const batch = source.next(target, header.kind === 'content' && !tally.inInitial);
       if (!batch) break;
       if (++batches % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      if (header.kind === 'content') tally.contentBatch(batch);
-      else tally.accessBatch(batch);
+      if (header.kind === 'content') {
+        tally.contentBatch(batch);
+        // After the initial image (whose pages are not counted), the addon counts each record's
+        // pages as it parses it, where the trace bounds its page numbers.
+        if (!tally.inInitial && target instanceof CountOnlyTarget && target.pageCounts === null && (header.pageCount > 0 || header.complete)) {
+          target.pageCounts = tally.counter.slotsBelow(header.pageCount);
+        }
+      } else tally.accessBatch(batch);
     }
     timed = source.timed;
     // The totals read ahead must be those of the end record met in order.

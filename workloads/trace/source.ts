@@ -22,6 +22,8 @@ export interface TraceBatch {
   kinds?: Uint8Array;
   /** Content, when asked: bytes that differ from the page's previous version. */
   changedBytes?: Int32Array;
+  /** Content: the pages were already counted into the target's pageCounts (CountOnlyTarget). */
+  pagesCounted?: boolean;
   /** Access: each access's time (trace units). */
   times?: Float64Array;
 }
@@ -184,6 +186,7 @@ export class TraceSource {
       batch.continued = TraceFileReader.continued(record);
       batch.kinds = reader.kinds;
       batch.changedBytes = reader.changedBytes;
+      batch.pagesCounted = reader.pagesCounted;
       batch.times = undefined;
     } else {
       if (!decoded) reader.decodeAccesses(record);
@@ -192,6 +195,7 @@ export class TraceSource {
       batch.times = reader.times;
       batch.kinds = undefined;
       batch.changedBytes = undefined;
+      batch.pagesCounted = false;
     }
     batch.count = reader.count;
     batch.pages = reader.pages;

@@ -21,6 +21,10 @@ interface Read {
   changed: number[];
   /** Each record's page numbers and kinds, in order. */
   entries: number[];
+  /** Count targets: how often each page was named (counted by the addon as it parsed, where it did). */
+  counts: number[];
+  /** Records whose pages the addon counted. */
+  natively: number;
   error: string | null;
 }
 
@@ -34,9 +38,12 @@ const KINDS: Kind[] = ['memory', 'region', 'count'];
 function readAll(file: string, native: boolean, kind: Kind): Read {
   const reader = new TraceFileReader(file, { native });
   const memory = new GuestMemory(kind === 'region' ? 2 * PAGES : PAGES, PAGE_SIZE);
-  const target: PageTarget = kind === 'count' ? new CountOnlyTarget(PAGE_SIZE) : kind === 'region' ? new OffsetTarget(new MemoryTarget(memory), PAGES) : new MemoryTarget(memory);
+  const counting = kind === 'count' ? new CountOnlyTarget(PAGE_SIZE) : null;
+  if (counting !== null) counting.pageCounts = new Uint32Array(PAGES);
+  const target: PageTarget = counting ?? (kind === 'region' ? new OffsetTarget(new MemoryTarget(memory), PAGES) : new MemoryTarget(memory));
   const changed: number[] = [];
   const entries: number[] = [];
+  let natively = 0;
   let error: string | null = null;
   try {
     for (let record = reader.next(); record !== null; record = reader.next()) {
@@ -44,13 +51,16 @@ function readAll(file: string, native: boolean, kind: Kind): Read {
       reader.decodeEpoch(record, target, true);
       changed.push(...reader.changedBytes.subarray(0, reader.count));
       for (let entry = 0; entry < reader.count; entry++) entries.push(reader.pages[entry]!, reader.kinds[entry]!);
+      // Records the addon did not count (it left them to the TypeScript parser) are counted here.
+      if (reader.pagesCounted) natively++;
+      else if (counting !== null) for (let entry = 0; entry < reader.count; entry++) counting.pageCounts![reader.pages[entry]!]!++;
     }
   } catch (caught) {
     error = (caught as Error).message;
   } finally {
     reader.close();
   }
-  return { memory: kind === 'count' ? new Uint8Array(0) : memory.chunks[0]!.slice(), changed, entries, error };
+  return { memory: kind === 'count' ? new Uint8Array(0) : memory.chunks[0]!.slice(), changed, entries, counts: counting === null ? [] : Array.from(counting.pageCounts!), natively, error };
 }
 
 // Compared by hand: a deep equality of a 256 KiB guest per run took most of a second.
@@ -67,6 +77,8 @@ function expectSameReads(file: string): Read[] {
     expect(sameNumbers(native.changed, typescript.changed)).toBe(true);
     expect(sameNumbers(native.entries, typescript.entries)).toBe(true);
     expect(Buffer.compare(native.memory, typescript.memory)).toBe(0);
+    // (A record that fails after the addon parsed it was counted there; a reader stops there.)
+    if (typescript.error === null) expect(sameNumbers(native.counts, typescript.counts)).toBe(true);
     return typescript;
   });
 }
@@ -79,6 +91,12 @@ describe.skipIf(deltaAddon === null)('records parsed and queued by the addon (gu
     // Sparse and dense writes, zeroed pages, pages rewritten unchanged or named twice.
     const pages = await writeRandomPages(path, { pages: PAGES, epochs: 5, writesPerEpoch: 40, seed: 7 });
     for (const typescript of expectSameReads(path)) expect(typescript.error).toBeNull();
+    // The addon counted every record's pages (the counts above agree with the TypeScript read's).
+    const counted = readAll(path, true, 'count');
+    expect(counted.natively).toBe(5);
+    expect(counted.counts.reduce((sum, count) => sum + count, 0)).toBe(200);
+    expect(readAll(path, false, 'count').natively).toBe(0);
+    expect(readAll(path, true, 'memory').natively).toBe(0);
     const clean = readAll(path, true, 'memory');
     for (let page = 0; page < PAGES; page++) expect(clean.memory.subarray(page * PAGE_SIZE, (page + 1) * PAGE_SIZE), `page ${page}`).toEqual(pages[page]);
 

@@ -414,10 +414,8 @@ export async function traceInfo(path: string, options: TraceInfoOptions = {}): P
       if (header.kind === 'content') {
         tally.contentBatch(batch);
         // After the initial image (whose pages are not counted), the addon counts each record's
-        // pages as it parses it, where the trace bounds its page numbers.
-        if (!tally.inInitial && target instanceof CountOnlyTarget && target.pageCounts === null && (header.pageCount > 0 || header.complete)) {
-          target.pageCounts = tally.counter.slotsBelow(header.pageCount);
-        }
+        // pages as it parses it, where the reader's bound on page numbers is small enough.
+        if (!tally.inInitial && target instanceof CountOnlyTarget && target.pageCounts === null) target.pageCounts = tally.counter.slotsBelow(source.pageLimit);
       } else tally.accessBatch(batch);
     }
     timed = source.timed;

@@ -816,7 +816,7 @@ export class TraceFileReader {
    * (the writer raises it to cover every page written), so it bounds every entry, 0 included;
    * only an unclosed one may undercount.
    */
-  private pageLimit(): number {
+  pageLimit(): number {
     return this.header.pageCount > 0 || this.header.complete ? this.header.pageCount : Number.MAX_SAFE_INTEGER;
   }
 

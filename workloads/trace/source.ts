@@ -212,6 +212,11 @@ export class TraceSource {
     return this.binary ? this.binary.endRecordTotals : null;
   }
 
+  /** The bound on a binary trace's page numbers (TraceFileReader.pageLimit); unbounded for text. */
+  get pageLimit(): number {
+    return this.binary ? this.binary.pageLimit() : Number.MAX_SAFE_INTEGER;
+  }
+
   /** Bytes of read buffer held (bounded by the largest record, not the trace length). */
   get bufferBytes(): number {
     return this.binary ? this.binary.bufferBytes : 1 << 20;

@@ -117,28 +117,63 @@ export interface DeltaAddon {
 }
 
 const ADDON_FILE = 'build/Release/pagedelta_kernels.node';
+const FAST_CALLS_FILE = 'build/Release/pagedelta_fast_calls.node';
 
-function loadDeltaAddon(): { addon: DeltaAddon | null; status: string } {
-  // From the sources (codecs/) or the build (dist/codecs/): the addon is built at the package root.
-  for (const relative of [`../${ADDON_FILE}`, `../../${ADDON_FILE}`]) {
+/** The per-page codec calls registered as V8 fast API calls (codecs/addon/fast-calls.cc). */
+export interface FastCallsAddon extends Pick<DeltaAddon, 'xbzrleEncode' | 'xbrleEncode' | 'xbzrleDecode'> {
+  /** Whether V8 was given the functions' C signatures (false on a V8 the declarations do not fit). */
+  readonly fastCalls: boolean;
+  /** Calls that took the fast path so far (only optimised code takes it). */
+  fastCallCount(): number;
+}
+
+/** The first of `build/Release/<file>` found from the sources (codecs/) or the build (dist/codecs/). */
+function builtFile(file: string): string | null {
+  for (const relative of [`../${file}`, `../../${file}`]) {
     const path = fileURLToPath(new URL(relative, import.meta.url));
-    if (!existsSync(path)) continue;
-    try {
-      const addon = require(path) as DeltaAddon;
-      // An addon built before xbrleEncode, xorLz4Threads, xorLz4Record or crc32 existed (a stale build/) is not used: npm install rebuilds it.
-      if (typeof addon.xbrleEncode !== 'function' || typeof addon.xorLz4Threads !== 'function' || typeof addon.xorLz4Record !== 'function' || typeof addon.crc32 !== 'function') return { addon: null, status: `native addon out of date (${ADDON_FILE}: npm install rebuilds it)` };
-      return { addon, status: `native addon (${ADDON_FILE}, XBRLE encoder ${addon.simd === 'none' ? 'word-at-a-time' : addon.simd})` };
-    } catch (error) {
-      return { addon: null, status: `native addon not loadable: ${(error as Error).message.split('\n')[0]}` };
-    }
+    if (existsSync(path)) return path;
   }
-  return { addon: null, status: `native addon not built (${ADDON_FILE} missing: npm install builds it with node-gyp and a C compiler)` };
+  return null;
+}
+
+/** The fast-call module when it was built and V8 took the signatures, or why not. */
+function loadFastCalls(): { fast: FastCallsAddon | null; status: string } {
+  const path = builtFile(FAST_CALLS_FILE);
+  if (path === null) return { fast: null, status: 'Node-API calls (V8 fast API calls not built)' };
+  try {
+    const fast = require(path) as FastCallsAddon;
+    if (fast.fastCalls !== true) return { fast: null, status: `Node-API calls (V8 ${process.versions.v8} is not the V8 the fast-call declarations fit)` };
+    return { fast, status: 'V8 fast API calls' };
+  } catch (error) {
+    return { fast: null, status: `Node-API calls (fast calls not loadable: ${(error as Error).message.split('\n')[0]})` };
+  }
+}
+
+function loadDeltaAddon(): { addon: DeltaAddon | null; fast: FastCallsAddon | null; status: string } {
+  const path = builtFile(ADDON_FILE);
+  if (path === null) return { addon: null, fast: null, status: `native addon not built (${ADDON_FILE} missing: npm install builds it with node-gyp and a C compiler)` };
+  let addon: DeltaAddon;
+  try {
+    addon = require(path) as DeltaAddon;
+  } catch (error) {
+    return { addon: null, fast: null, status: `native addon not loadable: ${(error as Error).message.split('\n')[0]}` };
+  }
+  // An addon built before xbrleEncode, xorLz4Threads, xorLz4Record or crc32 existed (a stale build/) is not used: npm install rebuilds it.
+  if (typeof addon.xbrleEncode !== 'function' || typeof addon.xorLz4Threads !== 'function' || typeof addon.xorLz4Record !== 'function' || typeof addon.crc32 !== 'function') return { addon: null, fast: null, status: `native addon out of date (${ADDON_FILE}: npm install rebuilds it)` };
+  const { fast, status: calls } = loadFastCalls();
+  // The per-page calls through the fast-call module where it works: the same results without
+  // Node-API's per-call path (fast-calls.cc says why that matters after cold page stores).
+  if (fast !== null) addon = { ...addon, xbzrleEncode: fast.xbzrleEncode, xbrleEncode: fast.xbrleEncode, xbzrleDecode: fast.xbzrleDecode };
+  return { addon, fast, status: `native addon (${ADDON_FILE}, XBRLE encoder ${addon.simd === 'none' ? 'word-at-a-time' : addon.simd}, ${calls})` };
 }
 
 const loadedAddon = loadDeltaAddon();
 
 /** The native delta kernels, or null where the addon was not built. */
 export const deltaAddon: DeltaAddon | null = loadedAddon.addon;
+
+/** The fast-call module behind deltaAddon's per-page calls, or null where they are Node-API calls. */
+export const deltaFastCalls: FastCallsAddon | null = loadedAddon.fast;
 
 /** Which native delta kernels are in use, or why none. */
 export const deltaAddonStatus: string = loadedAddon.status;

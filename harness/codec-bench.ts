@@ -21,6 +21,7 @@ import type { Codec } from '../codecs/codec.js';
 import { deltaAddonStatus } from '../codecs/native.js';
 import { allocatePages } from '../codecs/page-memory.js';
 import { codecNames, getCodec } from '../codecs/registry.js';
+import type { XbrleCodec } from '../codecs/xbrle.js';
 import type { XbzrleCodec } from '../codecs/xbzrle.js';
 import { median, medianRatio } from '../units/statistics.js';
 import { xorInto } from '../codecs/words.js';
@@ -86,6 +87,8 @@ export interface CodecBenchResult {
   rows: CodecBenchRow[];
   /** How xbzrle and xbrle handle ordinary pages here: the native addon, or the WebAssembly copy path (and why). */
   ordinaryPages: string;
+  /** Where the kernel-visible pages went: 'xbzrle <path>, xbrle <path>' (native addon, wasm in place or js). */
+  kernelVisiblePages: string;
   /** How the C reference ran ("gcc -O2"), or why it did not. */
   cReference: string;
   rounds: number;
@@ -284,9 +287,11 @@ export async function benchmarkCodecs(options: CodecBenchOptions = {}): Promise<
     removeCompiled(compiled);
   }
   const xbzrle = getCodec('xbzrle') as XbzrleCodec;
+  const xbrle = getCodec('xbrle') as XbrleCodec;
   // xbzrle and xbrle take the same path for ordinary pages (both use the addon when it loaded).
   const ordinaryPages = xbzrle.ordinaryPagePath === 'native addon' ? deltaAddonStatus : `${xbzrle.ordinaryPagePath} (${deltaAddonStatus})`;
-  return { rows, ordinaryPages, cReference, rounds };
+  const kernelVisiblePages = `xbzrle ${xbzrle.kernelVisiblePagePath}, xbrle ${xbrle.kernelVisiblePagePath}`;
+  return { rows, ordinaryPages, kernelVisiblePages, cReference, rounds };
 }
 
 function copyVisible(source: Uint8Array, pages: number, pageSize: number): Uint8Array {

@@ -86,7 +86,7 @@ export const codecsCommand: CommandModule = {
       rows: rows.map((row) => ({ ...row })),
       notes: [
         `Pool: ${args.pages} canonical page pairs (splitmix64 seed 20110706); MB/s = 10^6 bytes of input page per second, through the public API (encode/decode per page), median of ${rounds} interleaved rounds.`,
-        `pages: kernel-visible = from allocatePages (the WebAssembly kernels work on them in place, as on the simulator's guest, cache and destination; xbrle encodes them natively too where the addon was built, which measured faster); ordinary = subarrays of a plain Uint8Array (xbzrle and xbrle: ${result.ordinaryPages}).`,
+        `pages: kernel-visible = from allocatePages, as the simulator's guest, cache and destination are (${result.kernelVisiblePages}); ordinary = subarrays of a plain Uint8Array (xbzrle and xbrle: ${result.ordinaryPages}).`,
         `C reference (same pairs, same rounds, interleaved; scalar XBZRLE, word-at-a-time XBRLE): ${cReference}; enc / C and dec / C are the median of the rounds' own ratios.`,
       ],
     };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CodecError } from '../../codecs/codec.js';
-import { deltaAddon, deltaAddonStatus } from '../../codecs/native.js';
+import { deltaAddon, deltaAddonStatus, deltaFastCalls } from '../../codecs/native.js';
 import { getCodec } from '../../codecs/registry.js';
 import { readUlebSmall, writeUlebSmall, XBZRLE_MAX_RUN, XbzrleCodec } from '../../codecs/xbzrle.js';
 import { canonicalPagePairs, SCENARIOS } from '../../workloads/scenarios.js';
@@ -116,6 +116,8 @@ describe('xbzrle: QEMU vectors', () => {
     if (name === 'native' && deltaAddon === null) return context.skip(deltaAddonStatus);
     const codec = new XbzrleCodec(options);
     expect(codec.ordinaryPagePath).toBe(name === 'wasm' ? 'wasm copy' : name === 'native' ? 'native addon' : 'js');
+    // Kernel-visible pages go to the addon too when its calls are fast calls.
+    expect(codec.kernelVisiblePagePath).toBe(name === 'wasm' ? 'wasm in place' : name === 'native' ? (deltaFastCalls !== null ? 'native addon' : 'wasm in place') : 'js');
     let state = 12345;
     const random = (): number => {
       state = (Math.imul(state, 1103515245) + 12345) >>> 0;

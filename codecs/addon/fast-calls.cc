@@ -149,9 +149,9 @@ static const CTypeInfo encode_arguments[] = {receiver_argument, bytes_argument, 
 static const CTypeInfo decode_arguments[] = {receiver_argument, bytes_argument, bytes_argument};
 static const CFunctionInfo encode_signature(int32_result, 4, encode_arguments);
 static const CFunctionInfo decode_signature(int32_result, 3, decode_arguments);
-static const CFunction xbzrle_encode_fast(reinterpret_cast<const void *>(&encode_fast<xbzrle_encode>), &encode_signature);
-static const CFunction xbrle_encode_fast_call(reinterpret_cast<const void *>(&encode_fast<xbrle_encode_fast>), &encode_signature);
-static const CFunction xbzrle_decode_fast(reinterpret_cast<const void *>(&decode_fast), &decode_signature);
+static const CFunction xbzrle_encode_call(reinterpret_cast<const void *>(&encode_fast<xbzrle_encode_fast>), &encode_signature);
+static const CFunction xbrle_encode_call(reinterpret_cast<const void *>(&encode_fast<xbrle_encode_fast>), &encode_signature);
+static const CFunction xbzrle_decode_call(reinterpret_cast<const void *>(&decode_fast), &decode_signature);
 #define FAST(function) (&(function))
 #else
 #define FAST(function) nullptr
@@ -165,9 +165,9 @@ static void export_function(Local<Context> context, Local<Object> exports, const
 
 NODE_MODULE_INIT(/* exports, module, context */) {
   Isolate *isolate = context->GetIsolate();
-  export_function(context, exports, "xbzrleEncode", encode_callback<xbzrle_encode>, FAST(xbzrle_encode_fast));
-  export_function(context, exports, "xbrleEncode", encode_callback<xbrle_encode_fast>, FAST(xbrle_encode_fast_call));
-  export_function(context, exports, "xbzrleDecode", decode_callback, FAST(xbzrle_decode_fast));
+  export_function(context, exports, "xbzrleEncode", encode_callback<xbzrle_encode_fast>, FAST(xbzrle_encode_call));
+  export_function(context, exports, "xbrleEncode", encode_callback<xbrle_encode_fast>, FAST(xbrle_encode_call));
+  export_function(context, exports, "xbzrleDecode", decode_callback, FAST(xbzrle_decode_call));
   export_function(context, exports, "fastCallCount", fast_call_count_callback, nullptr);
   exports->Set(context, String::NewFromUtf8(isolate, "fastCalls").ToLocalChecked(), Boolean::New(isolate, PAGEDELTA_FAST_CALLS != 0)).Check();
 }

@@ -1,6 +1,6 @@
 /*
- * The native addon of the page-delta codecs: the XBZRLE encoder and decoder of
- * codecs/reference-c and an XBRLE encoder (simd-kernels.h: SSE2 where the compiler targets it),
+ * The native addon of the page-delta codecs: the XBZRLE decoder of codecs/reference-c and
+ * XBZRLE and XBRLE encoders (simd-kernels.h: SSE2 where the compiler targets it),
  * called on the caller's own page memory through Node-API, and the trace reader's XOR+LZ4 kernel
  * (xor-lz4-apply.h). The WebAssembly kernels
  * work in place only on pages from allocatePages; on any other page they must copy both pages
@@ -76,7 +76,7 @@ static napi_value encode_with(napi_env env, napi_callback_info info, encoder enc
   return int_result(env, encode(old, cur, (int)cur_length, out, limit));
 }
 
-static napi_value encode(napi_env env, napi_callback_info info) { return encode_with(env, info, xbzrle_encode); }
+static napi_value encode(napi_env env, napi_callback_info info) { return encode_with(env, info, xbzrle_encode_fast); }
 
 static napi_value xbrle_encode_export(napi_env env, napi_callback_info info) { return encode_with(env, info, xbrle_encode_fast); }
 

@@ -47,7 +47,7 @@ const TAIL_PAD_BYTES = 64 * 1024;
 /** Allocations start on this boundary (cache lines; pages of 4 KiB stay 4 KiB-aligned). */
 const ALIGN = 4096;
 /**
- * Allocations of at least COLOURED_MIN_BYTES start COLOUR_BYTES x (0..COLOURS-1) past the
+ * Allocations of at least COLOURED_MIN_BYTES start COLOUR_BYTES x (1..COLOURS) past the
  * boundary, the multiple rotating: two pools of one power-of-two size allocated in turn would
  * otherwise lie exactly that size apart, and a loop over their pages in step (old and new
  * page, source and destination) then reads addresses that collide in the caches' sets. Two
@@ -55,7 +55,7 @@ const ALIGN = 4096;
  * 386-416 with 64 KiB more between them (none with 4 or 32 KiB more).
  */
 const COLOUR_BYTES = 65536;
-const COLOURS = 16;
+const COLOURS = 15;
 const COLOURED_MIN_BYTES = 1 << 20;
 let nextColour = 0;
 
@@ -150,7 +150,7 @@ export function allocatePages(count: number, pageSize: number): Uint8Array {
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`page size must be a positive integer, got ${pageSize}`);
   const bytes = count * pageSize;
   if (bytes === 0 || bytes > MAX_KERNEL_VISIBLE_BYTES) return new Uint8Array(bytes);
-  const colour = bytes >= COLOURED_MIN_BYTES ? (nextColour++ % COLOURS) * COLOUR_BYTES : 0;
+  const colour = bytes >= COLOURED_MIN_BYTES ? (1 + (nextColour++ % COLOURS)) * COLOUR_BYTES : 0;
   let arena: PageArena | null = null;
   for (const candidate of open) {
     if (candidate.end - candidate.next >= bytes) {

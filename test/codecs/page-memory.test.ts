@@ -42,6 +42,23 @@ function guardsIntact(region: Uint8Array, page: Uint8Array): boolean {
 }
 
 describe('page memory: allocatePages', () => {
+  it('large allocations made in turn are not a power of two apart (a rotating 64 KiB colour); small ones are packed', () => {
+    const size = 4 << 20;
+    const pools = [allocatePages(size / 4096, 4096), allocatePages(size / 4096, 4096), allocatePages(size / 4096, 4096)];
+    for (const pool of pools) expect(isKernelVisible(pool)).toBe(true);
+    // Same arena (each fits): each pool starts 1 to 15 colours of 64 KiB past the previous
+    // one's end, so never exactly `size` after its start.
+    for (let k = 1; k < pools.length; k++) {
+      const gap = pools[k]!.byteOffset - (pools[k - 1]!.byteOffset + size);
+      expect(gap % 65536).toBe(0);
+      expect(gap).toBeGreaterThanOrEqual(65536);
+      expect(gap).toBeLessThanOrEqual(15 * 65536);
+    }
+    const a = allocatePages(2, 4096);
+    const b = allocatePages(2, 4096);
+    expect(b.byteOffset - a.byteOffset).toBe(8192);
+  });
+
   it('hands out zero-filled, kernel-visible, non-overlapping pages', () => {
     const a = allocatePages(4, 4096);
     const b = allocatePages(3, 4096);

@@ -24,6 +24,7 @@ describe.skipIf(deltaFastCalls === null)('the codec calls as V8 fast API calls',
       `import { deltaFastCalls as fast } from ${JSON.stringify(join(DIST_CODECS, 'native.js'))};
 import { XbzrleCodec } from ${JSON.stringify(join(DIST_CODECS, 'xbzrle.js'))};
 import { XbrleCodec } from ${JSON.stringify(join(DIST_CODECS, 'xbrle.js'))};
+import { allocatePages, isKernelVisible } from ${JSON.stringify(join(DIST_CODECS, 'page-memory.js'))};
 const jsXbzrle = new XbzrleCodec({ kernel: 'js' });
 const jsXbrle = new XbrleCodec({ kernel: 'js' });
 function xbzrleEncode(old, cur, out) { return fast.xbzrleEncode(old, cur, out); }
@@ -44,8 +45,11 @@ let calls = 0;
 for (let c = 0; c < 400; c++) {
   const size = [64, 4096, 1 + random(5000)][c % 3];
   const offset = random(16);
-  // Both pages and the output in one buffer at any alignment, as subarrays are.
-  const region = new Uint8Array(offset + 2 * size + 2 * size + 16);
+  // Both pages and the output in one buffer at any alignment, as subarrays are; every other
+  // case in kernel-visible memory (the simulator's pages), which must take the fast path too.
+  const regionBytes = offset + 2 * size + 2 * size + 16;
+  const region = c % 2 === 0 ? allocatePages(1, regionBytes) : new Uint8Array(regionBytes);
+  if (isKernelVisible(region) !== (c % 2 === 0)) failures.push('case ' + c + ': not the kind of memory meant');
   const old = region.subarray(offset, offset + size);
   const cur = region.subarray(offset + size, offset + 2 * size);
   for (let i = 0; i < size; i++) old[i] = random(256);

@@ -101,44 +101,29 @@ static inline unsigned equal_mask(const uint8_t *old, const uint8_t *cur, int i)
  * pages; 32-byte AVX2 compares for unchanged stretches measured no faster: the two pages'
  * reads from memory set the pace.)
  */
+/* The first position from i on where old and cur are not (equal: 1) or are (0) equal, or length. */
+static inline int run_end(const uint8_t *old, const uint8_t *cur, int i, int length, int equal) {
+  const unsigned whole_run = equal ? 0xffff : 0;
+  for (; i + 16 <= length; i += 16) {
+    const unsigned mask = equal_mask(old, cur, i);
+    if (mask != whole_run) return i + __builtin_ctz(equal ? ~mask : mask);
+  }
+  while (i < length && (old[i] == cur[i]) == equal) i++;
+  return i;
+}
+
 static inline int xbzrle_encode_fast(const uint8_t *old, const uint8_t *cur, int length, uint8_t *out, int limit) {
   int i = 0, written = 0;
   while (i < length) {
     int start = i;
-    /* Unchanged run: to the first differing byte. */
-    for (;;) {
-      if (i + 16 <= length) {
-        const unsigned equal = equal_mask(old, cur, i);
-        if (equal == 0xffff) {
-          i += 16;
-          continue;
-        }
-        i += __builtin_ctz(~equal);
-        break;
-      }
-      while (i < length && old[i] == cur[i]) i++;
-      break;
-    }
+    i = run_end(old, cur, i, length, 1);
     if (i == length) break; /* the trailing unchanged run is not written */
     const int zero_run = i - start;
     if (zero_run > MAX_RUN) return -1;
     if (written + (zero_run < 0x80 ? 1 : 2) > limit) return -1;
     written += put_uleb(out + written, (uint32_t)zero_run);
-    /* Changed run: to the next equal byte. */
     start = i;
-    for (;;) {
-      if (i + 16 <= length) {
-        const unsigned equal = equal_mask(old, cur, i);
-        if (equal == 0) {
-          i += 16;
-          continue;
-        }
-        i += __builtin_ctz(equal);
-        break;
-      }
-      while (i < length && old[i] != cur[i]) i++;
-      break;
-    }
+    i = run_end(old, cur, i, length, 0);
     const int changed_run = i - start;
     if (changed_run > MAX_RUN) return -1;
     if (written + (changed_run < 0x80 ? 1 : 2) + changed_run > limit) return -1;

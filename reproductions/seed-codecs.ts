@@ -20,8 +20,8 @@ export interface Verdict {
 
 export async function reproduceSeedCodecs(options: CodecBenchOptions = {}): Promise<SeedCodecsResult> {
   const codecs = SEED_CODEC_COLUMNS.map((column) => column.ours);
-  const { rows, cReference } = await benchmarkCodecs({ ...options, codecs: [...codecs, 'lz4', 'snappy'], scenarios: SCENARIOS.map((s) => s.name) });
-  return { tables: seedCodecTables(rows, { ...options, cReferenceNote: cReference }), rows };
+  const { rows, cReference, kernelVisiblePages } = await benchmarkCodecs({ ...options, codecs: [...codecs, 'lz4', 'snappy'], scenarios: SCENARIOS.map((s) => s.name) });
+  return { tables: seedCodecTables(rows, { ...options, cReferenceNote: cReference, kernelVisiblePages }), rows };
 }
 
 /** The row of a codec on a scenario: kernel-visible pages where the codec has both kinds. */
@@ -32,7 +32,7 @@ function find(rows: CodecBenchRow[], scenario: string, codec: string): CodecBenc
 }
 
 /** Builds the side-by-side table, the sizes check and the verdicts from benchmark rows. */
-export function seedCodecTables(rows: CodecBenchRow[], options: CodecBenchOptions & { cReferenceNote?: string } = {}): Table[] {
+export function seedCodecTables(rows: CodecBenchRow[], options: CodecBenchOptions & { cReferenceNote?: string; kernelVisiblePages?: string } = {}): Table[] {
   const sideBySide: Row[] = [];
   for (const scenario of SCENARIOS) {
     for (const column of SEED_CODEC_COLUMNS) {
@@ -146,7 +146,7 @@ export function seedCodecTables(rows: CodecBenchRow[], options: CodecBenchOption
     rows: whole,
     notes: [
       'The canonical pages are random bytes: whole-page compression cannot shrink them, a delta can.',
-      `xbzrle through the public API on kernel-visible pages (allocatePages); C: the project's scalar C reference on the same pairs, interleaved in the same run (${options.cReferenceNote ?? "not run"}).`,
+      `xbzrle through the public API on kernel-visible pages (allocatePages${options.kernelVisiblePages === undefined ? '' : `: ${options.kernelVisiblePages}`}); C: the project's scalar C reference on the same pairs, interleaved in the same run (${options.cReferenceNote ?? "not run"}).`,
     ],
   };
 

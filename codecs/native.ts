@@ -151,7 +151,7 @@ function loadFastCalls(): { fast: FastCallsAddon | null; status: string } {
 
 function loadDeltaAddon(): { addon: DeltaAddon | null; fast: FastCallsAddon | null; status: string } {
   const path = builtFile(ADDON_FILE);
-  if (path === null) return { addon: null, fast: null, status: `native addon not built (${ADDON_FILE} missing: npm install builds it with node-gyp and a C compiler)` };
+  if (path === null) return { addon: null, fast: null, status: `native addon not built (${ADDON_FILE} missing: npm install builds it with node-gyp and C and C++ compilers)` };
   let addon: DeltaAddon;
   try {
     addon = require(path) as DeltaAddon;

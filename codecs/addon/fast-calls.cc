@@ -1,6 +1,6 @@
 /*
  * The per-page codec calls of the native addon (XBZRLE encode and decode, XBRLE encode) as V8
- * fast API calls, for pages that are not kernel-visible.
+ * fast API calls: where they load, the codecs send every page here, kernel-visible or not.
  *
  * Why: a Node-API call runs V8's generic path for calling into C++ (an exit frame, a handle
  * scope, the arguments boxed into an info object): dozens of stores. After a decode whose
@@ -30,7 +30,7 @@
 #include <atomic>
 
 extern "C" {
-#include "simd-kernels.h"
+#include "page-calls.h"
 }
 
 #if V8_MAJOR_VERSION == 11 && V8_MINOR_VERSION == 3
@@ -86,22 +86,6 @@ using namespace v8;
 static std::atomic<uint32_t> fast_call_count{0};
 static inline void count_fast_call() { fast_call_count.store(fast_call_count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
 
-static int encode_checked(int (*encode)(const uint8_t *, const uint8_t *, int, uint8_t *, int), const uint8_t *old, size_t old_length, const uint8_t *cur, size_t cur_length, uint8_t *out, size_t out_length) {
-  if (old_length != cur_length || cur_length == 0 || cur_length > 0x7fffffff) return -2;
-  const int limit = out_length > 0x7fffffff ? 0x7fffffff : (int)out_length;
-  return encode(old, cur, (int)cur_length, out, limit);
-}
-
-static int decode_checked(const uint8_t *encoded, size_t encoded_length, uint8_t *page, size_t page_length) {
-  if (encoded_length > 0x7fffffff || page_length > 0x7fffffff) return -2;
-  /* The delta's lines asked for before the parse needs them (its run lengths come one after another). */
-  for (size_t at = 0; at < encoded_length; at += 64) __builtin_prefetch(encoded + at);
-  /* Checked whole first, so that a corrupt delta leaves the page as it was. */
-  if (xbzrle_check(encoded, (int)encoded_length, (int)page_length) != 0) return 0;
-  xbzrle_apply_checked(encoded, (int)encoded_length, page);
-  return 1;
-}
-
 /* The ordinary callbacks: unoptimised callers, and arguments the fast path does not take. */
 static bool bytes_of(Local<Value> value, uint8_t **data, size_t *length) {
   if (!value->IsUint8Array()) return false;
@@ -116,14 +100,14 @@ static void encode_callback(const FunctionCallbackInfo<Value> &args) {
   uint8_t *old, *cur, *out;
   size_t old_length, cur_length, out_length;
   if (args.Length() < 3 || !bytes_of(args[0], &old, &old_length) || !bytes_of(args[1], &cur, &cur_length) || !bytes_of(args[2], &out, &out_length)) return args.GetReturnValue().Set(-2);
-  args.GetReturnValue().Set(encode_checked(encode, old, old_length, cur, cur_length, out, out_length));
+  args.GetReturnValue().Set(encode_page(encode, old, old_length, cur, cur_length, out, out_length));
 }
 
 static void decode_callback(const FunctionCallbackInfo<Value> &args) {
   uint8_t *encoded, *page;
   size_t encoded_length, page_length;
   if (args.Length() < 2 || !bytes_of(args[0], &encoded, &encoded_length) || !bytes_of(args[1], &page, &page_length)) return args.GetReturnValue().Set(-2);
-  args.GetReturnValue().Set(decode_checked(encoded, encoded_length, page, page_length));
+  args.GetReturnValue().Set(decode_page(encoded, encoded_length, page, page_length));
 }
 
 static void fast_call_count_callback(const FunctionCallbackInfo<Value> &args) { args.GetReturnValue().Set(fast_call_count.load(std::memory_order_relaxed)); }
@@ -134,12 +118,12 @@ static void fast_call_count_callback(const FunctionCallbackInfo<Value> &args) { 
 template <int (*encode)(const uint8_t *, const uint8_t *, int, uint8_t *, int)>
 static int32_t encode_fast(Local<Value> receiver, const FastTypedArrayOfBytes &old, const FastTypedArrayOfBytes &cur, const FastTypedArrayOfBytes &out) {
   count_fast_call();
-  return encode_checked(encode, old.data, old.length, cur.data, cur.length, out.data, out.length);
+  return encode_page(encode, old.data, old.length, cur.data, cur.length, out.data, out.length);
 }
 
 static int32_t decode_fast(Local<Value> receiver, const FastTypedArrayOfBytes &encoded, const FastTypedArrayOfBytes &page) {
   count_fast_call();
-  return decode_checked(encoded.data, encoded.length, page.data, page.length);
+  return decode_page(encoded.data, encoded.length, page.data, page.length);
 }
 
 static const CTypeInfo bytes_argument(CTypeInfo::Type::kUint8, CTypeInfo::SequenceType::kIsTypedArray);

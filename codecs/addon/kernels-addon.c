@@ -41,7 +41,7 @@
 #include <sys/mman.h>
 
 #include "crc32-clmul.h"
-#include "simd-kernels.h"
+#include "page-calls.h"
 #include "xor-lz4-apply.h"
 
 /* The bytes of a Uint8Array argument, or 0 when it is not one. */
@@ -61,19 +61,15 @@ static napi_value int_result(napi_env env, int value) {
   return result;
 }
 
-typedef int (*encoder)(const uint8_t *old, const uint8_t *cur, int length, uint8_t *out, int limit);
-
 /* (old, cur, out) checked and handed to `encode`: bytes written, 0 identical, -1 does not fit, -2 bad arguments. */
-static napi_value encode_with(napi_env env, napi_callback_info info, encoder encode) {
+static napi_value encode_with(napi_env env, napi_callback_info info, page_encoder encode) {
   size_t argc = 3;
   napi_value argv[3];
   uint8_t *old, *cur, *out;
   size_t old_length, cur_length, out_length;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) return int_result(env, -2);
   if (!bytes_of(env, argv[0], &old, &old_length) || !bytes_of(env, argv[1], &cur, &cur_length) || !bytes_of(env, argv[2], &out, &out_length)) return int_result(env, -2);
-  if (old_length != cur_length || cur_length == 0 || cur_length > 0x7fffffff) return int_result(env, -2);
-  int limit = out_length > 0x7fffffff ? 0x7fffffff : (int)out_length;
-  return int_result(env, encode(old, cur, (int)cur_length, out, limit));
+  return int_result(env, encode_page(encode, old, old_length, cur, cur_length, out, out_length));
 }
 
 static napi_value encode(napi_env env, napi_callback_info info) { return encode_with(env, info, xbzrle_encode_fast); }
@@ -87,15 +83,7 @@ static napi_value decode(napi_env env, napi_callback_info info) {
   size_t encoded_length, page_length;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return int_result(env, -2);
   if (!bytes_of(env, argv[0], &encoded, &encoded_length) || !bytes_of(env, argv[1], &page, &page_length)) return int_result(env, -2);
-  if (encoded_length > 0x7fffffff || page_length > 0x7fffffff) return int_result(env, -2);
-  /* Every cache line of the delta is asked for before the parse needs it: the parser finds
-     each run length only after the one before, so on a cold delta its misses would come one
-     after another. */
-  for (size_t at = 0; at < encoded_length; at += 64) __builtin_prefetch(encoded + at);
-  /* Checked whole first, so that a corrupt delta leaves the page as it was. */
-  if (xbzrle_check(encoded, (int)encoded_length, (int)page_length) != 0) return int_result(env, 0);
-  xbzrle_apply_checked(encoded, (int)encoded_length, page);
-  return int_result(env, 1);
+  return int_result(env, decode_page(encoded, encoded_length, page, page_length));
 }
 
 /* One scratch page and write list per thread (worker threads load the addon too), made on first use. */

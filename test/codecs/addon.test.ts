@@ -4,12 +4,14 @@
  * never pass. Its agreement with the TypeScript codec is in xbzrle.test.ts.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allocatePages } from '../../codecs/page-memory.js';
 import { getCodec } from '../../codecs/registry.js';
-import { deltaAddon, deltaAddonStatus, deltaFastCalls, lz4 } from '../../codecs/native.js';
+import { type DeltaAddon, deltaAddon, deltaAddonStatus, deltaFastCalls, lz4 } from '../../codecs/native.js';
 import { XbrleCodec } from '../../codecs/xbrle.js';
 import { XbzrleCodec } from '../../codecs/xbzrle.js';
 
@@ -83,6 +85,42 @@ describe.skipIf(deltaAddon === null)('the native delta addon', () => {
       ),
       { numRuns: 1500 },
     );
+  });
+
+  it('the Node-API module\'s own per-page calls (used where fast calls are not) give the TypeScript codecs\' results (fast-check)', () => {
+    // deltaAddon's per-page calls are the fast-call module's where it loaded: the Node-API
+    // module's are read from its file, so that both paths stay tested on any V8.
+    const nodeApi = createRequire(import.meta.url)(join(import.meta.dirname, '..', '..', 'build', 'Release', 'pagedelta_kernels.node')) as DeltaAddon;
+    const jsXbzrle = new XbzrleCodec({ kernel: 'js' });
+    const jsXbrle = new XbrleCodec({ kernel: 'js' });
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 5000 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 255 })), { maxLength: 12 }), fc.nat({ max: 15 }), (old, edits, offset) => {
+        const region = new Uint8Array(offset + 2 * old.length);
+        const oldPage = region.subarray(offset, offset + old.length);
+        const cur = region.subarray(offset + old.length);
+        oldPage.set(old);
+        cur.set(old);
+        for (const [at, length, mask] of edits) for (let i = at % old.length; i < Math.min(old.length, (at % old.length) + length); i++) cur[i] = old[i]! ^ mask;
+        for (const [encode, js] of [
+          [nodeApi.xbzrleEncode, jsXbzrle],
+          [nodeApi.xbrleEncode, jsXbrle],
+        ] as const) {
+          const out = new Uint8Array(2 * old.length + 8);
+          const expected = new Uint8Array(out.length);
+          const size = js.encode(old, cur.slice(), expected);
+          expect(encode(oldPage, cur, out)).toBe(size);
+          expect(Array.from(out.subarray(0, size))).toEqual(Array.from(expected.subarray(0, size)));
+        }
+        const delta = new Uint8Array(2 * old.length + 8);
+        const size = jsXbzrle.encode(old, cur.slice(), delta);
+        const page = old.slice();
+        expect(nodeApi.xbzrleDecode(delta.subarray(0, size), page)).toBe(1);
+        expect(Array.from(page)).toEqual(Array.from(cur));
+      }),
+      { numRuns: 300 },
+    );
+    expect(nodeApi.xbzrleDecode(Uint8Array.of(60, 5, 1, 2, 3, 4, 5), new Uint8Array(64))).toBe(0);
+    expect(nodeApi.xbzrleEncode(new Uint8Array(8), new Uint8Array(4), new Uint8Array(8))).toBe(-2);
   });
 
   it('encodes and decodes a hand-made pair: 5 unchanged, 2 changed, then unchanged to the end', () => {
